@@ -1,0 +1,90 @@
+// From an API Gateway event to a route's use case: find the route, check the credential's
+// tenant and role, parse path, query and body, call, answer. Errors propagate to the
+// problem-details middleware (lib/api/middleware.ts).
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { Actor } from '../domain/credential.js';
+import { ExumError, notFound } from '../errors.js';
+import type { ManagementDeps } from '../management/write-context.js';
+import { actorOf, parseIfMatch, parseJsonBody, parseWith, toProxyResult } from './http.js';
+import type { Method, Route } from './route.js';
+
+export interface RouteMatch {
+  route: Route;
+  /** Path parameters as they appear in the URL (still percent-encoded). */
+  pathParameters: Record<string, string>;
+}
+
+const templateRegex = (path: string) =>
+  new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([A-Za-z]+)\}/g, '(?<$1>[^/]+)')}$`);
+
+/** Matches a request path against a route table, as API Gateway does with its resources. */
+export function createRouteMatcher(routes: readonly Route[]) {
+  const compiled = routes.map((route) => ({ route, regex: templateRegex(route.path) }));
+  const byResource = new Map(routes.map((route) => [`${route.method} ${route.path}`, route]));
+  return {
+    match(method: string, path: string): RouteMatch | 'method-not-allowed' | undefined {
+      let pathMatched = false;
+      for (const { route, regex } of compiled) {
+        const match = regex.exec(path);
+        if (match === null) continue;
+        pathMatched = true;
+        if (route.method === method) return { route, pathParameters: { ...match.groups } };
+      }
+      return pathMatched ? 'method-not-allowed' : undefined;
+    },
+    byResource(method: string, resource: string): Route | undefined {
+      return byResource.get(`${method} ${resource}`);
+    },
+  };
+}
+
+/**
+ * Tenant isolation first, then the role: a credential of another tenant learns nothing, not
+ * even whether the route exists for that tenant (404, never 403).
+ */
+export function authorize(route: Route, actor: Actor, rawPathParameters: Record<string, string>): void {
+  const tenant = rawPathParameters.tenant;
+  if (tenant !== undefined && actor.tenantId !== null && decodeURIComponent(tenant) !== actor.tenantId) {
+    throw notFound(`tenant ${decodeURIComponent(tenant)}`);
+  }
+  if (!route.roles.includes(actor.role)) {
+    throw new ExumError('forbidden', `the ${actor.role} role may not ${route.method} ${route.path}`, [
+      { field: 'Authorization', rule: 'role', message: `allowed roles: ${route.roles.join(', ')}` },
+    ]);
+  }
+}
+
+function decodePathParameters(raw: Record<string, string>): Record<string, string> {
+  try {
+    return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, decodeURIComponent(value)]));
+  } catch {
+    throw new ExumError('validation-failed', 'the path holds malformed percent-encoding', [{ field: 'path', rule: 'percent-encoding', message: 'malformed %XX' }]);
+  }
+}
+
+export function createDispatcher(routes: readonly Route[], deps: ManagementDeps) {
+  const matcher = createRouteMatcher(routes);
+  return async function dispatch(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const route = matcher.byResource(event.httpMethod, event.resource);
+    if (route === undefined) throw new ExumError('route-not-found', `no route ${event.httpMethod} ${event.resource}`);
+    const rawParameters = (event.pathParameters ?? {}) as Record<string, string>;
+    authorize(route, actorOf(event), rawParameters);
+
+    const params = parseWith(route.params, decodePathParameters(rawParameters), 'path');
+    const query = parseWith(route.query, event.queryStringParameters ?? {}, 'query');
+    const body = route.body === undefined ? undefined : parseWith(route.body, parseJsonBody(event), 'body');
+    const method = event.httpMethod as Method;
+    const isWrite = method !== 'GET';
+    const result = await route.handle(
+      {
+        actor: actorOf(event),
+        params,
+        query,
+        body,
+        write: { dryRun: isWrite && (query as { dryRun?: boolean }).dryRun === true, ifMatch: isWrite ? parseIfMatch(event) : null },
+      },
+      deps,
+    );
+    return toProxyResult(result);
+  };
+}

@@ -1,0 +1,119 @@
+// The HTTP edge of the API, independent of where it runs: an API Gateway (REST, proxy) event
+// in, a result out. Bodies, query strings, path parameters and headers are parsed here with zod
+// so route handlers only ever see valid, normalised input.
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import { ROLES, type Actor } from '../domain/credential.js';
+import { ExumError, invalid } from '../errors.js';
+import { validationError } from './problem.js';
+
+/** Bodies above this are refused before parsing (API Gateway's own limit is 10 MB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ApiResult {
+  status: number;
+  body?: unknown;
+  /** The item's version, sent as a strong ETag. */
+  version?: number;
+  headers?: Record<string, string>;
+}
+
+export function toProxyResult(result: ApiResult): APIGatewayProxyResult {
+  const headers: Record<string, string> = { ...result.headers };
+  if (result.version !== undefined) headers.ETag = `"${result.version}"`;
+  if (result.body === undefined) return { statusCode: result.status, headers, body: '' };
+  return {
+    statusCode: result.status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(result.body),
+  };
+}
+
+/**
+ * What the authorizer established, in the request context. API Gateway passes authorizer
+ * context values as strings, so "no tenant" and "no provider" travel as empty strings.
+ */
+const AuthorizerContextSchema = z.object({
+  credentialId: z.string().min(1),
+  role: z.enum(ROLES),
+  tenantId: z.string(),
+  providerId: z.string(),
+});
+
+export function actorOf(event: APIGatewayProxyEvent): Actor {
+  const parsed = AuthorizerContextSchema.safeParse(event.requestContext?.authorizer ?? {});
+  if (!parsed.success) throw new ExumError('unauthenticated', 'a valid bearer credential is required');
+  const { credentialId, role, tenantId, providerId } = parsed.data;
+  return { credentialId, role, tenantId: tenantId === '' ? null : tenantId, providerId: providerId === '' ? null : providerId };
+}
+
+export const authorizerContextOf = (actor: Actor): Record<string, string> => ({
+  credentialId: actor.credentialId,
+  role: actor.role,
+  tenantId: actor.tenantId ?? '',
+  providerId: actor.providerId ?? '',
+});
+
+const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+};
+
+/** JSON body: content type checked, size bounded, parse errors named. (middy's JSON parser answers 415 to malformed JSON.) */
+export function parseJsonBody(event: APIGatewayProxyEvent): unknown {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new ExumError('payload-too-large', `the body must be at most ${MAX_BODY_BYTES} bytes`, [
+      { field: 'body', rule: 'max-size', message: `at most ${MAX_BODY_BYTES} bytes` },
+    ]);
+  }
+  const contentType = header(event, 'content-type') ?? '';
+  if (!/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
+    throw new ExumError('unsupported-media-type', 'the body must be sent as Content-Type: application/json', [
+      { field: 'Content-Type', rule: 'json', message: 'must be application/json' },
+    ]);
+  }
+  if (text.trim() === '') throw new ExumError('malformed-json', 'the body is empty; a JSON object is required', [{ field: 'body', rule: 'json', message: 'empty body' }]);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : 'invalid JSON';
+    throw new ExumError('malformed-json', `the body is not valid JSON: ${message}`, [{ field: 'body', rule: 'json', message }]);
+  }
+}
+
+/** If-Match: a strong or weak ETag of a version, or `*`. */
+export function parseIfMatch(event: APIGatewayProxyEvent): number | '*' | null {
+  const value = header(event, 'if-match');
+  if (value === undefined) return null;
+  if (value.trim() === '*') return '*';
+  const match = /^\s*(?:W\/)?"([1-9][0-9]{0,15})"\s*$/.exec(value);
+  if (match === null) throw invalid('If-Match', 'etag', 'If-Match must be an ETag such as "3" (as returned in ETag), or *');
+  return Number(match[1]);
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, field: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error, field === 'body' ? undefined : field);
+  return parsed.data;
+}
+
+/** Query-string booleans are the words true and false, nothing else. */
+export const queryBoolean = () =>
+  z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
+
+export const pageQuery = {
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,4}$/, { error: 'must be a whole number from 1 to 500' })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { error: 'must be at least 1' }).max(500, { error: 'must be at most 500' }))
+    .default(100),
+  cursor: z.string().max(4096).optional(),
+};
+
+export const dryRunQuery = z.strictObject({ dryRun: queryBoolean().default(false) });

@@ -1,0 +1,30 @@
+// middy middleware for the API: every error becomes an application/problem+json answer.
+// Client errors expose their message and fields; server errors never do (the log has them).
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ExumError } from '../errors.js';
+import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.js';
+
+/** Seconds a client should wait before retrying when the store is unavailable. */
+const RETRY_AFTER_SECONDS = '1';
+
+export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  const problemResponsesOnError = async (request: { event: APIGatewayProxyEvent; error: unknown; response: APIGatewayProxyResult | null }) => {
+    const error = request.error instanceof ExumError ? request.error : new ExumError('internal', 'unhandled error', [], { cause: request.error });
+    const problem = problemOf(error);
+    const where = { method: request.event.httpMethod, path: request.event.path, code: error.code };
+    if (problem.status >= 500) logger.error('request failed', { ...where, error: error.cause ?? error });
+    else logger.debug('request refused', { ...where, detail: error.message });
+    request.response = {
+      statusCode: problem.status,
+      headers: {
+        'Content-Type': PROBLEM_CONTENT_TYPE,
+        ...(problem.status === 503 ? { 'Retry-After': RETRY_AFTER_SECONDS } : {}),
+        ...(problem.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="exum-router"' } : {}),
+      },
+      body: JSON.stringify({ ...problem, instance: request.event.path }),
+    };
+  };
+  return { onError: problemResponsesOnError };
+}

@@ -1,0 +1,58 @@
+// What a route is: method, path, who may call it, the schemas of its input, and the use case it
+// calls. The route table is the single source for dispatch, the local server, API Gateway
+// resources (CDK), the authorization matrix tests and the OpenAPI document.
+import { z } from 'zod';
+import type { Actor, Role } from '../domain/credential.js';
+import type { ManagementDeps, WriteOptions, WriteOutcome } from '../management/write-context.js';
+import type { ApiResult } from './http.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteInput<P, Q, B> {
+  actor: Actor;
+  params: P;
+  query: Q;
+  body: B;
+  /** dryRun from the query string and If-Match from the headers, for writes. */
+  write: WriteOptions;
+}
+
+export interface Route<P = unknown, Q = unknown, B = unknown> {
+  method: Method;
+  /** API Gateway resource path, e.g. /v1/tenants/{tenant}/users/{sipUri}. */
+  path: string;
+  summary: string;
+  roles: readonly Role[];
+  params: z.ZodType<P>;
+  query: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** For documentation: the shape of a successful answer. */
+  response?: z.ZodType;
+  successStatus: number;
+  handle: (input: RouteInput<P, Q, B>, deps: ManagementDeps) => Promise<ApiResult>;
+}
+
+export const route = <P, Q, B>(definition: Route<P, Q, B>): Route => definition as unknown as Route;
+
+/** Roles, as the domain reference splits them (section 6). Operators can act in every tenant. */
+export const READERS: readonly Role[] = ['operator', 'server-admin', 'user-admin', 'reader'];
+export const SERVER_ADMINS: readonly Role[] = ['operator', 'server-admin'];
+export const USER_ADMINS: readonly Role[] = ['operator', 'user-admin'];
+export const OPERATORS: readonly Role[] = ['operator'];
+export const PROVIDERS: readonly Role[] = ['provider'];
+
+/** The answer to a write: 201/200 with the record and its ETag, 204 for a delete, 200 with the plan for a dry run. */
+export function writeResult<T>(outcome: WriteOutcome<T>, status: number, present: (record: T) => unknown = (record) => record): ApiResult {
+  if (outcome.dryRun) return { status: 200, body: { dryRun: true, changes: outcome.changes, warnings: outcome.warnings } };
+  if (outcome.record === null) return { status: 204 };
+  const body = present(outcome.record) as Record<string, unknown>;
+  const version = (outcome.record as { version?: number }).version;
+  return {
+    status,
+    body: outcome.warnings.length > 0 ? { ...body, warnings: outcome.warnings } : body,
+    ...(version === undefined ? {} : { version }),
+    ...(outcome.warnings.length > 0 ? { headers: { Warning: `299 exum-router "${outcome.warnings.join('; ').replace(/"/g, "'")}"` } } : {}),
+  };
+}
+
+export const itemResult = (record: unknown, version: number): ApiResult => ({ status: 200, body: record, version });

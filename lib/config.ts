@@ -1,0 +1,25 @@
+// Runtime configuration, parsed once from the environment at start-up by the entry points
+// (functions/, bin/) and passed down. Nothing in lib/ reads process.env.
+import { z } from 'zod';
+
+const FunctionEnvironmentSchema = z.object({
+  TABLE_NAME: z.string().min(3),
+  /** Set only when running against DynamoDB Local. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  AWS_REGION: z.string().default('us-east-1'),
+});
+
+export interface FunctionConfig {
+  tableName: string;
+  dynamoEndpoint?: string;
+  region: string;
+}
+
+export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
+  const parsed = FunctionEnvironmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  const { TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION } = parsed.data;
+  return { tableName: TABLE_NAME, region: AWS_REGION, ...(DYNAMODB_ENDPOINT === undefined ? {} : { dynamoEndpoint: DYNAMODB_ENDPOINT }) };
+}

@@ -1,0 +1,79 @@
+// Hosting provider (New-CsHostingProvider) and the event endpoint where we deliver its events.
+// proxyFqdn is immutable: Lync makes you remove and recreate the provider to change it.
+import { z } from 'zod';
+import { fqdn, name, recordMeta, text } from './fields.js';
+import { parentDomain } from './addresses.js';
+
+const verificationLevel = z.enum(['always-verifiable', 'always-unverifiable', 'use-source-verification']);
+
+const eventEndpointUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .max(2048)
+  .refine((url) => url.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(url), {
+    error: 'must be https (plain http only to loopback, for local testing)',
+  });
+
+export const EventEndpointInputSchema = z.strictObject({
+  url: eventEndpointUrl,
+  secret: text(256)
+    .min(24, { error: 'the signing secret must be at least 24 characters' })
+    .meta({ description: 'Signing secret for Standard Webhooks signatures; write-only, never returned' }),
+});
+
+export const HostingProviderCreateSchema = z.strictObject({
+  id: name('provider id'),
+  proxyFqdn: fqdn(),
+  enabled: z.boolean().default(false),
+  sharedAddressSpace: z.boolean().default(false),
+  hostsUsers: z.boolean().default(false).meta({ description: "Lync's HostsOCSUsers" }),
+  isLocal: z.boolean().default(false),
+  verificationLevel: verificationLevel.default('always-verifiable'),
+  eventEndpoint: EventEndpointInputSchema.nullable().default(null),
+});
+export type HostingProviderCreate = z.infer<typeof HostingProviderCreateSchema>;
+
+export const HostingProviderPatchSchema = z.strictObject({
+  proxyFqdn: fqdn().optional().meta({ description: 'Immutable: accepted only when unchanged' }),
+  enabled: z.boolean().optional(),
+  sharedAddressSpace: z.boolean().optional(),
+  hostsUsers: z.boolean().optional(),
+  isLocal: z.boolean().optional(),
+  verificationLevel: verificationLevel.optional(),
+  eventEndpoint: EventEndpointInputSchema.nullable().optional(),
+});
+export type HostingProviderPatch = z.infer<typeof HostingProviderPatchSchema>;
+
+export const HostingProviderSchema = z.object({
+  id: z.string(),
+  proxyFqdn: z.string(),
+  enabled: z.boolean(),
+  sharedAddressSpace: z.boolean(),
+  hostsUsers: z.boolean(),
+  isLocal: z.boolean(),
+  verificationLevel,
+  eventEndpoint: z.object({ url: z.string(), secret: z.string() }).nullable(),
+  ...recordMeta,
+});
+export type HostingProvider = z.infer<typeof HostingProviderSchema>;
+
+/** What the API shows: the signing secret never leaves the service after it is written. */
+export const publicHostingProvider = ({ eventEndpoint, ...provider }: HostingProvider) => ({
+  ...provider,
+  eventEndpoint: eventEndpoint === null ? null : { url: eventEndpoint.url, secretConfigured: true },
+});
+
+/** A provider serves hosted voicemail only when enabled, sharing the address space, and not hosting users. */
+export const servesHostedVoicemail = (provider: HostingProvider): boolean =>
+  provider.enabled && provider.sharedAddressSpace && !provider.hostsUsers;
+
+/**
+ * The providers serving a policy destination: the one whose proxyFqdn equals it, or else those
+ * whose proxyFqdn has the same parent domain (proxy.fabrikam.com serves um.fabrikam.com).
+ * More than one is a configuration error, refused at write time.
+ */
+export function providersServing(destination: string, providers: readonly HostingProvider[]): HostingProvider[] {
+  const exact = providers.filter((provider) => provider.proxyFqdn === destination);
+  if (exact.length > 0) return exact;
+  const parent = parentDomain(destination);
+  return providers.filter((provider) => parentDomain(provider.proxyFqdn) === parent);
+}

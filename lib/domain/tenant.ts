@@ -1,0 +1,27 @@
+// Tenant: one enterprise, the SIP domains it owns, and its config version (bumped by every
+// configuration write so that concurrent config writes are serialised; see lib/store).
+import { z } from 'zod';
+import { fqdn, recordMeta, tenantId, text } from './fields.js';
+
+export const TenantCreateSchema = z.strictObject({
+  id: tenantId(),
+  name: text(256).min(1, { error: 'name is required' }),
+  domains: z
+    .array(fqdn())
+    .min(1, { error: 'a tenant owns at least one SIP domain' })
+    .max(100, { error: 'at most 100 domains' })
+    .refine((domains) => new Set(domains).size === domains.length, { error: 'domains must not repeat' }),
+});
+export type TenantCreate = z.infer<typeof TenantCreateSchema>;
+
+export const TenantSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  domains: z.array(z.string()),
+  configVersion: z.number().int().nonnegative(),
+  ...recordMeta,
+});
+export type Tenant = z.infer<typeof TenantSchema>;
+
+/** Whether a SIP host is one of the tenant's domains (the shared SIP address space). */
+export const ownsDomain = (tenant: Pick<Tenant, 'domains'>, host: string): boolean => tenant.domains.includes(host);

@@ -1,0 +1,157 @@
+// The local stand-in for API Gateway: an HTTP server that matches requests against the route
+// table, authenticates them with the same credential check as the Lambda authorizer, turns
+// them into the API Gateway (REST, proxy) events the Lambdas receive, and calls the same
+// handlers. Nothing here decides anything the Lambdas would not.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { authorizerContextOf } from '../api/http.js';
+import { createRouteMatcher } from '../api/dispatch.js';
+import { PROBLEM_CONTENT_TYPE, problemOf } from '../api/problem.js';
+import type { Route } from '../api/route.js';
+import { authenticate } from '../auth/authenticate.js';
+import { ExumError } from '../errors.js';
+import type { ExumStore } from '../store/exum-store.js';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface Mount {
+  routes: readonly Route[];
+  handler: ProxyHandler;
+}
+
+/** Bytes the server reads of a body at most; the handlers enforce their own, lower limit. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+function lambdaContext(functionName: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function sendProblem(response: ServerResponse, path: string, error: ExumError): void {
+  const problem = problemOf(error);
+  response.writeHead(problem.status, {
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+    ...(problem.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="exum-router"' } : {}),
+    ...(problem.status === 503 ? { 'Retry-After': '1' } : {}),
+  });
+  response.end(JSON.stringify({ ...problem, instance: path }));
+}
+
+async function readBody(request: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) {
+      throw new ExumError('payload-too-large', `the body must be at most ${MAX_REQUEST_BYTES} bytes`, [
+        { field: 'body', rule: 'max-size', message: 'too large' },
+      ]);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return null;
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function singleValues(entries: Iterable<[string, string]>): Record<string, string> | null {
+  const result: Record<string, string> = {};
+  for (const [key, value] of entries) result[key] = value;
+  return Object.keys(result).length === 0 ? null : result;
+}
+
+export interface LocalHttpServerOptions {
+  store: ExumStore;
+  mounts: readonly Mount[];
+  onError?: (error: unknown) => void;
+}
+
+export function createLocalHttpServer({ store, mounts, onError }: LocalHttpServerOptions): Server {
+  const matchers = mounts.map((mount) => ({ mount, matcher: createRouteMatcher(mount.routes) }));
+
+  return createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = (request.method ?? 'GET').toUpperCase();
+    try {
+      let found: { mount: Mount; route: Route; pathParameters: Record<string, string> } | undefined;
+      let methodNotAllowed = false;
+      for (const { mount, matcher } of matchers) {
+        const match = matcher.match(method, url.pathname);
+        if (match === 'method-not-allowed') methodNotAllowed = true;
+        else if (match !== undefined) {
+          found = { mount, ...match };
+          break;
+        }
+      }
+      if (found === undefined) {
+        throw methodNotAllowed
+          ? new ExumError('method-not-allowed', `${method} is not allowed on ${url.pathname}`)
+          : new ExumError('route-not-found', `no route for ${method} ${url.pathname}`);
+      }
+
+      const headers = singleValues(Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : (value ?? '')])) ?? {};
+      const actor = await authenticate(store, headers.authorization);
+      if (actor === undefined) throw new ExumError('unauthenticated', 'a valid bearer credential is required (Authorization: Bearer <token>)');
+      const body = await readBody(request);
+
+      const event: APIGatewayProxyEvent = {
+        resource: found.route.path,
+        path: url.pathname,
+        httpMethod: method,
+        headers,
+        multiValueHeaders: {},
+        queryStringParameters: singleValues(url.searchParams.entries()),
+        multiValueQueryStringParameters: null,
+        pathParameters: found.pathParameters,
+        stageVariables: null,
+        body,
+        isBase64Encoded: false,
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          authorizer: authorizerContextOf(actor),
+          protocol: `HTTP/${request.httpVersion}`,
+          httpMethod: method,
+          identity: { sourceIp: request.socket.remoteAddress ?? '' } as APIGatewayProxyEvent['requestContext']['identity'],
+          path: url.pathname,
+          stage: 'local',
+          requestId: randomUUID(),
+          requestTimeEpoch: Date.now(),
+          resourceId: 'local',
+          resourcePath: found.route.path,
+        },
+      };
+      const result = await found.mount.handler(event, lambdaContext('exum-router-local'));
+      response.writeHead(result.statusCode, result.headers as Record<string, string> | undefined);
+      response.end(result.body);
+    } catch (error) {
+      if (!(error instanceof ExumError)) onError?.(error);
+      sendProblem(response, url.pathname, error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error }));
+    }
+  });
+}
+
+export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
+}

@@ -1,0 +1,71 @@
+// The whole service on one machine: DynamoDB Local, the table, the operator credential, and the
+// API served by the same handlers as in AWS. Used by `npm start` and by the integration tests.
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Server } from 'node:http';
+import { createManagementHandler } from '../api/management-handler.js';
+import { managementRoutes } from '../api/management-routes.js';
+import { installOperatorToken } from '../management/tenants.js';
+import { createDynamoClient } from '../store/client.js';
+import { ensureTable } from '../store/create-table.js';
+import { ExumStore } from '../store/exum-store.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { createLocalHttpServer, listen } from './http-server.js';
+
+export interface LocalServiceOptions {
+  port: number;
+  host?: string;
+  tableName: string;
+  operatorToken: string;
+  /** Use a DynamoDB Local that is already running; otherwise one is started. */
+  dynamoEndpoint?: string;
+  /** Where a started DynamoDB Local keeps its data; absent: in memory. */
+  dataDirectory?: string;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface LocalService {
+  url: string;
+  port: number;
+  store: ExumStore;
+  server: Server;
+  stop: () => Promise<void>;
+}
+
+export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
+  let dynamo: DynamoDbLocal | undefined;
+  const endpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ ...(options.dataDirectory === undefined ? {} : { dataDirectory: options.dataDirectory }) })).endpoint;
+  const client = createDynamoClient({ endpoint });
+  try {
+    await ensureTable(client, options.tableName);
+    const store = new ExumStore(client, options.tableName);
+    const deps = { store, now: () => new Date() };
+    await installOperatorToken(deps, options.operatorToken);
+
+    const logger = new Logger({ serviceName: 'exum-router-local', logLevel: options.logLevel ?? 'WARN' });
+    const server = createLocalHttpServer({
+      store,
+      mounts: [{ routes: managementRoutes, handler: createManagementHandler(deps, logger) }],
+      onError: (error) => logger.error('local server error', { error: error as Error }),
+    });
+    server.keepAliveTimeout = 65_000;
+    const address = await listen(server, options.port, options.host);
+    return {
+      url: `http://${address.address}:${address.port}`,
+      port: address.port,
+      store,
+      server,
+      stop: async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        client.destroy();
+        await dynamo?.stop();
+      },
+    };
+  } catch (error) {
+    client.destroy();
+    await dynamo?.stop();
+    throw error;
+  }
+}

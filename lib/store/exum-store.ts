@@ -1,0 +1,567 @@
+// The one module that talks to DynamoDB: keys, item shapes, conditional writes, transactions
+// and the translation of SDK errors. Callers speak in domain records; every write here is
+// conditional on the version the caller read, and uniqueness is enforced by claim items
+// written in the same transaction (never by read-then-write).
+import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type DynamoDBClient,
+  type QueryCommandInput,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { duplicate, ExumError, invalid, refused } from '../errors.js';
+import { ContactSchema } from '../domain/contact.js';
+import { CredentialRecordSchema, type CredentialRecord } from '../domain/credential.js';
+import { DialPlanSchema, type DialPlan } from '../domain/dial-plan.js';
+import { EdgeSchema, type Edge } from '../domain/edge.js';
+import { HostingProviderSchema, type HostingProvider } from '../domain/hosting-provider.js';
+import { PrincipalSchema, type Principal } from '../domain/principal.js';
+import { ReroutingSchema, type Rerouting } from '../domain/rerouting.js';
+import { TenantSchema, type Tenant } from '../domain/tenant.js';
+import type { ConfigEntity, TenantConfig } from '../domain/tenant-config.js';
+import { UserSchema } from '../domain/user.js';
+import { VoicemailPolicySchema, type VoicemailPolicy } from '../domain/voicemail-policy.js';
+import { configPartition, keys, listPartitions, type Entity, type Key } from './keys.js';
+import { entityOf, fromItem, toItem, toKey, type Item } from './items.js';
+import { StaleReadError, translateSdkError } from './sdk-errors.js';
+
+export { StaleReadError } from './sdk-errors.js';
+
+/** One object of the tenant configuration before and after a write (null: absent). */
+export type ConfigChange =
+  | { entity: 'edge'; before: Edge; after: Edge }
+  | { entity: 'provider'; before: HostingProvider | null; after: HostingProvider | null }
+  | { entity: 'policy'; before: VoicemailPolicy | null; after: VoicemailPolicy | null }
+  | { entity: 'dial-plan'; before: DialPlan | null; after: DialPlan | null }
+  | { entity: 'rerouting'; before: Rerouting | null; after: Rerouting | null };
+
+/** A policy a principal write relied on: absent, or present at the version read. */
+export interface PolicyGuard {
+  id: string;
+  version: number | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PrincipalFilter {
+  enabled?: boolean;
+  enterpriseVoiceEnabled?: boolean;
+  site?: string;
+  /** Exact line URI, or a prefix when it ends with `*`. */
+  lineUri?: string;
+  hostedVoicemailPolicy?: string;
+  registrarPool?: string;
+  kind?: string;
+}
+
+/** A write in a transaction, and what its failed condition means. */
+interface GuardedWrite {
+  write: TransactWriteItem;
+  onConditionFailed: (current: Item | undefined) => Error;
+}
+
+const stale = (what: string) => () => new StaleReadError(`${what} changed since it was read`);
+
+const versionCondition = (version: number) => ({
+  ConditionExpression: '#version = :version',
+  ExpressionAttributeNames: { '#version': 'version' },
+  ExpressionAttributeValues: marshall({ ':version': version }),
+});
+const absentCondition = { ConditionExpression: 'attribute_not_exists(pk)' };
+
+const MAX_PAGE_QUERIES = 20;
+
+export class ExumStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  // --- tenants -------------------------------------------------------------------------------
+
+  /** A tenant with its domain claims, default edge and global policy, all or nothing. */
+  async createTenant(tenant: Tenant, edge: Edge, globalPolicy: VoicemailPolicy): Promise<void> {
+    const writes: GuardedWrite[] = [
+      {
+        write: this.put(toItem(keys.tenant(tenant.id), 'tenant', tenant, { gsi1pk: listPartitions.tenants(), gsi1sk: tenant.id }), absentCondition),
+        onConditionFailed: () => duplicate('id', tenant.id, 'unique-tenant-id'),
+      },
+      ...tenant.domains.map((domain, index) => ({
+        write: this.put(toItem(keys.domainClaim(domain), 'domain-claim', { domain, tenantId: tenant.id }), absentCondition),
+        onConditionFailed: () => duplicate(`domains.${index}`, domain, 'domain-belongs-to-one-tenant'),
+      })),
+      { write: this.put(toItem(keys.edge(tenant.id), 'edge', edge), absentCondition), onConditionFailed: stale('edge') },
+      {
+        write: this.put(toItem(keys.policy(tenant.id, globalPolicy.id), 'policy', globalPolicy), absentCondition),
+        onConditionFailed: stale('global policy'),
+      },
+    ];
+    await this.transact(writes);
+  }
+
+  async getTenant(tenantId: string): Promise<Tenant | undefined> {
+    const item = await this.getItem(keys.tenant(tenantId), true);
+    return item === undefined ? undefined : fromItem(TenantSchema, item);
+  }
+
+  async listTenants(cursor: string | null, limit: number): Promise<Page<Tenant>> {
+    const partition = listPartitions.tenants();
+    return this.queryPages(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: marshall({ ':pk': partition }),
+      },
+      { cursor, limit, cursorPartition: { attribute: 'gsi1pk', value: partition } },
+      (item) => fromItem(TenantSchema, item),
+    );
+  }
+
+  // --- tenant configuration ------------------------------------------------------------------
+
+  /** The whole routing configuration of a tenant, strongly consistent, in one Query (paged if large). */
+  async loadTenantConfig(tenantId: string): Promise<TenantConfig | undefined> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.call((client) => client.send(new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: marshall({ ':pk': configPartition(tenantId) }),
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        })),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+
+    let tenant: Tenant | undefined;
+    let edge: Edge | undefined;
+    const config = { providers: new Map(), policies: new Map(), dialPlans: new Map(), rerouting: new Map() } as Omit<TenantConfig, 'tenant' | 'edge'>;
+    for (const item of items) {
+      switch (entityOf(item)) {
+        case 'tenant': tenant = fromItem(TenantSchema, item); break;
+        case 'edge': edge = fromItem(EdgeSchema, item); break;
+        case 'provider': { const p = fromItem(HostingProviderSchema, item); config.providers.set(p.id, p); break; }
+        case 'policy': { const p = fromItem(VoicemailPolicySchema, item); config.policies.set(p.id, p); break; }
+        case 'dial-plan': { const d = fromItem(DialPlanSchema, item); config.dialPlans.set(d.id, d); break; }
+        case 'rerouting': { const r = fromItem(ReroutingSchema, item); config.rerouting.set(r.id, r); break; }
+        default: break; // claim items
+      }
+    }
+    if (tenant === undefined) return undefined;
+    if (edge === undefined) throw new ExumError('internal', `tenant ${tenantId} has no edge configuration`);
+    return { tenant, edge, ...config };
+  }
+
+  /**
+   * Applies one change to a tenant's configuration. The write is conditional on the tenant's
+   * configVersion as read: config writes are serialised per tenant, so the invariants checked
+   * on the snapshot (lib/domain/tenant-config.ts) hold when the write lands.
+   */
+  async writeConfig(config: TenantConfig, change: ConfigChange, updatedAt: string): Promise<void> {
+    const tenantId = config.tenant.id;
+    const writes: GuardedWrite[] = [
+      {
+        write: {
+          Update: {
+            TableName: this.tableName,
+            Key: toKey(keys.tenant(tenantId)),
+            UpdateExpression: 'SET configVersion = configVersion + :one, updatedAt = :now',
+            ConditionExpression: 'configVersion = :read',
+            ExpressionAttributeValues: marshall({ ':one': 1, ':now': updatedAt, ':read': config.tenant.configVersion }),
+          },
+        },
+        onConditionFailed: stale('tenant configuration'),
+      },
+    ];
+    const keyOf = (record: { id: string }): Key => configKey(tenantId, change.entity, record.id);
+    const { before, after } = change;
+    if (after !== null) {
+      const key = change.entity === 'edge' ? keys.edge(tenantId) : keyOf(after as { id: string });
+      const sameItem = before !== null && (change.entity === 'edge' || (before as { id: string }).id === (after as { id: string }).id);
+      writes.push({
+        write: this.put(toItem(key, change.entity, after), sameItem ? versionCondition(before.version) : absentCondition),
+        onConditionFailed: sameItem ? stale(change.entity) : () => duplicate('id', (after as { id: string }).id, `unique-${change.entity}-id`),
+      });
+    }
+    if (before !== null && (after === null || (before as { id?: string }).id !== (after as { id?: string }).id)) {
+      writes.push({
+        write: { Delete: { TableName: this.tableName, Key: toKey(keyOf(before as { id: string })), ...versionCondition(before.version) } },
+        onConditionFailed: stale(change.entity),
+      });
+    }
+    if (change.entity === 'provider') writes.push(...this.proxyClaimWrites(tenantId, change.before, change.after));
+    if (change.entity === 'policy' && change.before !== null && change.after === null && change.before.id.startsWith('tag:')) {
+      const tag = change.before.id.slice('tag:'.length);
+      writes.push({
+        write: {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: toKey(keys.grantCount(tenantId, tag)),
+            ConditionExpression: 'attribute_not_exists(grants) OR grants = :zero',
+            ExpressionAttributeValues: marshall({ ':zero': 0 }),
+          },
+        },
+        onConditionFailed: (current) =>
+          refused('id', 'policy-not-granted', `policy ${change.before?.id} is granted to ${current === undefined ? 'some' : unmarshall(current).grants} users or contacts: revoke it first`),
+      });
+    }
+    await this.transact(writes);
+  }
+
+  private proxyClaimWrites(tenantId: string, before: HostingProvider | null, after: HostingProvider | null): GuardedWrite[] {
+    if (before?.proxyFqdn === after?.proxyFqdn) return [];
+    const writes: GuardedWrite[] = [];
+    if (after !== null) {
+      writes.push({
+        write: this.put(toItem(keys.proxyClaim(tenantId, after.proxyFqdn), 'proxy-claim', { providerId: after.id }), absentCondition),
+        onConditionFailed: () => duplicate('proxyFqdn', after.proxyFqdn, 'unique-proxy-fqdn'),
+      });
+    }
+    if (before !== null) {
+      writes.push({
+        write: { Delete: { TableName: this.tableName, Key: toKey(keys.proxyClaim(tenantId, before.proxyFqdn)) } },
+        onConditionFailed: stale('proxy claim'),
+      });
+    }
+    return writes;
+  }
+
+  async getGrantCount(tenantId: string, tag: string): Promise<number> {
+    const item = await this.getItem(keys.grantCount(tenantId, tag), true);
+    return item === undefined ? 0 : Number(unmarshall(item).grants ?? 0);
+  }
+
+  // --- users and contacts --------------------------------------------------------------------
+
+  async getPrincipal(tenantId: string, sipUri: string, consistent = true): Promise<Principal | undefined> {
+    const item = await this.getItem(keys.address(tenantId, sipUri), consistent);
+    return item === undefined ? undefined : fromItem(PrincipalSchema, item);
+  }
+
+  async getPrincipalByNumber(tenantId: string, lineUri: string, consistent = true): Promise<Principal | undefined> {
+    const item = await this.getItem(keys.number(tenantId, lineUri), consistent);
+    return item === undefined ? undefined : fromItem(PrincipalSchema, item);
+  }
+
+  /**
+   * Creates, replaces or deletes a user or contact with its number copy, claim conditions on the
+   * SIP address and line URI, the grant counters of the tags it moves between, and guards on
+   * the policies the caller's checks relied on.
+   */
+  async writePrincipal(tenantId: string, before: Principal | null, after: Principal | null, guards: readonly PolicyGuard[] = []): Promise<void> {
+    const writes: GuardedWrite[] = [];
+    const numberField = (principal: Principal) => (principal.type === 'contact' ? 'displayNumber' : 'lineUri');
+
+    if (after !== null) {
+      const sameAddress = before !== null && before.sipUri === after.sipUri;
+      writes.push({
+        write: this.put(
+          toItem(keys.address(tenantId, after.sipUri), after.type, after, {
+            gsi1pk: after.type === 'user' ? listPartitions.users(tenantId) : listPartitions.contacts(tenantId),
+            gsi1sk: after.sipUri,
+          }),
+          sameAddress ? versionCondition(before.version) : absentCondition,
+        ),
+        onConditionFailed: sameAddress ? stale(after.sipUri) : () => duplicate('sipUri', after.sipUri, 'unique-sip-address-across-users-and-contacts'),
+      });
+      if (after.lineUri !== null) {
+        const sameNumber = before !== null && before.lineUri === after.lineUri;
+        writes.push({
+          write: this.put(
+            toItem(keys.number(tenantId, after.lineUri), 'number', after),
+            sameNumber ? ownedCondition(before) : absentCondition,
+          ),
+          onConditionFailed: sameNumber
+            ? stale(after.lineUri)
+            : () => duplicate(numberField(after), after.type === 'contact' ? (after.displayNumber ?? after.lineUri ?? '') : (after.lineUri ?? ''), 'unique-line-uri-across-users-and-contacts'),
+        });
+      }
+    }
+    if (before !== null) {
+      if (after === null || after.sipUri !== before.sipUri) {
+        writes.push({
+          write: { Delete: { TableName: this.tableName, Key: toKey(keys.address(tenantId, before.sipUri)), ...versionCondition(before.version) } },
+          onConditionFailed: stale(before.sipUri),
+        });
+      }
+      if (before.lineUri !== null && (after === null || after.lineUri !== before.lineUri)) {
+        writes.push({
+          write: { Delete: { TableName: this.tableName, Key: toKey(keys.number(tenantId, before.lineUri)), ...ownedCondition(before) } },
+          onConditionFailed: stale(before.lineUri),
+        });
+      }
+    }
+    const beforeTag = before?.hostedVoicemailPolicy ?? null;
+    const afterTag = after?.hostedVoicemailPolicy ?? null;
+    if (beforeTag !== afterTag) {
+      if (beforeTag !== null) writes.push(this.grantCountDelta(tenantId, beforeTag, -1));
+      if (afterTag !== null) writes.push(this.grantCountDelta(tenantId, afterTag, 1));
+    }
+    for (const guard of guards) {
+      writes.push({
+        write: {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: toKey(keys.policy(tenantId, guard.id)),
+            ...(guard.version === null ? absentCondition : versionCondition(guard.version)),
+          },
+        },
+        onConditionFailed: stale(`policy ${guard.id}`),
+      });
+    }
+    await this.transact(writes);
+  }
+
+  private grantCountDelta(tenantId: string, tag: string, delta: 1 | -1): GuardedWrite {
+    return {
+      write: {
+        Update: {
+          TableName: this.tableName,
+          Key: toKey(keys.grantCount(tenantId, tag)),
+          UpdateExpression: 'ADD grants :delta SET entity = :entity',
+          ExpressionAttributeValues: marshall({ ':delta': delta, ':entity': 'grant-count' satisfies Entity }),
+        },
+      },
+      onConditionFailed: stale(`grant count ${tag}`),
+    };
+  }
+
+  /**
+   * For dry runs only: which of the claims a principal write would make are already taken.
+   * The real write enforces the same claims atomically.
+   */
+  async findTakenClaims(tenantId: string, before: Principal | null, after: Principal): Promise<ExumError | undefined> {
+    const wanted: { key: Key; error: () => ExumError }[] = [];
+    if (before?.sipUri !== after.sipUri) {
+      wanted.push({ key: keys.address(tenantId, after.sipUri), error: () => duplicate('sipUri', after.sipUri, 'unique-sip-address-across-users-and-contacts') });
+    }
+    if (after.lineUri !== null && before?.lineUri !== after.lineUri) {
+      const field = after.type === 'contact' ? 'displayNumber' : 'lineUri';
+      wanted.push({ key: keys.number(tenantId, after.lineUri), error: () => duplicate(field, after.lineUri ?? '', 'unique-line-uri-across-users-and-contacts') });
+    }
+    if (wanted.length === 0) return undefined;
+    const result = await this.call((client) => client.send(new BatchGetItemCommand({
+        RequestItems: { [this.tableName]: { Keys: wanted.map(({ key }) => toKey(key)), ConsistentRead: true, ProjectionExpression: 'pk' } },
+      })),
+    );
+    const found = new Set((result.Responses?.[this.tableName] ?? []).map((item) => item.pk?.S));
+    return wanted.find(({ key }) => found.has(key.pk))?.error();
+  }
+
+  async listPrincipals(
+    tenantId: string,
+    type: 'user' | 'contact',
+    filter: PrincipalFilter,
+    cursor: string | null,
+    limit: number,
+  ): Promise<Page<Principal>> {
+    const partition = type === 'user' ? listPartitions.users(tenantId) : listPartitions.contacts(tenantId);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':pk': partition };
+    const conditions: string[] = [];
+    const equals = (attribute: string, value: unknown) => {
+      names[`#${attribute}`] = attribute;
+      values[`:${attribute}`] = value;
+      conditions.push(`#${attribute} = :${attribute}`);
+    };
+    if (filter.enabled !== undefined) equals('enabled', filter.enabled);
+    if (filter.enterpriseVoiceEnabled !== undefined) equals('enterpriseVoiceEnabled', filter.enterpriseVoiceEnabled);
+    if (filter.site !== undefined) equals('site', filter.site);
+    if (filter.hostedVoicemailPolicy !== undefined) equals('hostedVoicemailPolicy', filter.hostedVoicemailPolicy);
+    if (filter.registrarPool !== undefined) equals('registrarPool', filter.registrarPool);
+    if (filter.kind !== undefined) equals('kind', filter.kind);
+    if (filter.lineUri !== undefined) {
+      if (filter.lineUri.endsWith('*')) {
+        names['#lineUri'] = 'lineUri';
+        values[':lineUriPrefix'] = filter.lineUri.slice(0, -1);
+        conditions.push('begins_with(#lineUri, :lineUriPrefix)');
+      } else {
+        equals('lineUri', filter.lineUri);
+      }
+    }
+    return this.queryPages(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: marshall(values),
+      },
+      { cursor, limit, cursorPartition: { attribute: 'gsi1pk', value: partition } },
+      (item) => fromItem(type === 'user' ? UserSchema : ContactSchema, item),
+    );
+  }
+
+  // --- credentials ---------------------------------------------------------------------------
+
+  /** Stores a new credential; a provider credential requires its provider to exist. */
+  async createCredential(record: CredentialRecord): Promise<void> {
+    const writes: GuardedWrite[] = [
+      {
+        write: this.put(toItem(keys.credential(record.tokenHash), 'credential', record), absentCondition),
+        onConditionFailed: () => new ExumError('internal', 'token hash collision'),
+      },
+      {
+        write: this.put(toItem(keys.credentialRecord(record.tenantId, record.id), 'credential-record', record), absentCondition),
+        onConditionFailed: () => duplicate('id', record.id, 'unique-credential-id'),
+      },
+    ];
+    if (record.providerId !== null && record.tenantId !== null) {
+      writes.push({
+        write: { ConditionCheck: { TableName: this.tableName, Key: toKey(keys.provider(record.tenantId, record.providerId)), ConditionExpression: 'attribute_exists(pk)' } },
+        onConditionFailed: () => refused('providerId', 'provider-exists', `hosting provider ${record.providerId} does not exist`),
+      });
+    }
+    await this.transact(writes);
+  }
+
+  /** Installs (or replaces) an operator credential whose token is given, e.g. from the environment. */
+  async putOperatorCredential(record: CredentialRecord): Promise<void> {
+    await this.call((client) => client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(keys.credential(record.tokenHash), 'credential', record) })));
+  }
+
+  async getCredentialByTokenHash(tokenHash: string): Promise<CredentialRecord | undefined> {
+    const item = await this.getItem(keys.credential(tokenHash), false);
+    return item === undefined ? undefined : fromItem(CredentialRecordSchema, item);
+  }
+
+  async getCredentialRecord(tenantId: string | null, id: string): Promise<CredentialRecord | undefined> {
+    const item = await this.getItem(keys.credentialRecord(tenantId, id), true);
+    return item === undefined ? undefined : fromItem(CredentialRecordSchema, item);
+  }
+
+  async listCredentials(tenantId: string, cursor: string | null, limit: number): Promise<Page<CredentialRecord>> {
+    const partition = keys.credentialRecord(tenantId, '').pk;
+    return this.queryPages(
+      { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': partition }), ConsistentRead: true },
+      { cursor, limit, cursorPartition: { attribute: 'pk', value: partition } },
+      (item) => fromItem(CredentialRecordSchema, item),
+    );
+  }
+
+  /** Revocation deletes the token's lookup item (authentication fails at once) and keeps the record. */
+  async revokeCredential(record: CredentialRecord, revokedAt: string): Promise<void> {
+    await this.transact([
+      { write: { Delete: { TableName: this.tableName, Key: toKey(keys.credential(record.tokenHash)) } }, onConditionFailed: stale('credential') },
+      {
+        write: {
+          Update: {
+            TableName: this.tableName,
+            Key: toKey(keys.credentialRecord(record.tenantId, record.id)),
+            UpdateExpression: 'SET revokedAt = :now',
+            ConditionExpression: 'attribute_exists(pk) AND revokedAt = :null',
+            ExpressionAttributeValues: marshall({ ':now': revokedAt, ':null': null }),
+          },
+        },
+        onConditionFailed: stale('credential'),
+      },
+    ]);
+  }
+
+  // --- plumbing ------------------------------------------------------------------------------
+
+  private put(Item: Item, condition: { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item }): TransactWriteItem {
+    return { Put: { TableName: this.tableName, Item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+  }
+
+  private async getItem(key: Key, consistent: boolean): Promise<Item | undefined> {
+    const result = await this.call((client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: toKey(key), ConsistentRead: consistent })));
+    return result.Item;
+  }
+
+  private async transact(writes: GuardedWrite[]): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: writes.map(({ write }) => withOldValues(write)) }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+        if (failed !== -1) throw writes[failed]?.onConditionFailed(reasons[failed]?.Item) ?? new StaleReadError('condition failed');
+        if (reasons.some((reason) => reason.Code === 'TransactionConflict')) throw new StaleReadError('a concurrent transaction touched the same items');
+      }
+      if (error instanceof ConditionalCheckFailedException) throw new StaleReadError('condition failed');
+      throw translateSdkError(error);
+    }
+  }
+
+  private async call<T>(operation: (client: DynamoDBClient) => Promise<T>): Promise<T> {
+    try {
+      return await operation(this.client);
+    } catch (error) {
+      throw translateSdkError(error);
+    }
+  }
+
+  /**
+   * Cursor pagination over a Query. A page may hold fewer items than `limit` when a filter is
+   * selective; only a null nextCursor means the end. Cursors are checked to stay within the
+   * partition they were issued for, so one tenant's cursor cannot read another's items.
+   */
+  private async queryPages<T>(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    page: { cursor: string | null; limit: number; cursorPartition: { attribute: string; value: string } },
+    parse: (item: Item) => T,
+  ): Promise<Page<T>> {
+    let startKey = page.cursor === null ? undefined : decodeCursor(page.cursor, page.cursorPartition);
+    const items: T[] = [];
+    for (let query = 0; query < MAX_PAGE_QUERIES && items.length < page.limit; query++) {
+      const result = await this.call((client) => client.send(new QueryCommand({ ...input, TableName: this.tableName, Limit: page.limit - items.length, ExclusiveStartKey: startKey })),
+      );
+      items.push(...((result.Items ?? []) as Item[]).map(parse));
+      startKey = result.LastEvaluatedKey;
+      if (startKey === undefined) break;
+    }
+    return { items, nextCursor: startKey === undefined ? null : encodeCursor(startKey) };
+  }
+}
+
+const configKey = (tenantId: string, entity: ConfigEntity, id: string): Key => {
+  switch (entity) {
+    case 'edge': return keys.edge(tenantId);
+    case 'provider': return keys.provider(tenantId, id);
+    case 'policy': return keys.policy(tenantId, id);
+    case 'dial-plan': return keys.dialPlan(tenantId, id);
+    case 'rerouting': return keys.rerouting(tenantId, id);
+  }
+};
+
+/** A number copy belongs to the principal it was written for, at the version it was written. */
+const ownedCondition = (owner: Principal) => ({
+  ConditionExpression: '#sipUri = :owner AND #version = :version',
+  ExpressionAttributeNames: { '#sipUri': 'sipUri', '#version': 'version' },
+  ExpressionAttributeValues: marshall({ ':owner': owner.sipUri, ':version': owner.version }),
+});
+
+function withOldValues(write: TransactWriteItem): TransactWriteItem {
+  const [kind, operation] = Object.entries(write)[0] as [string, Record<string, unknown>];
+  if (operation.ConditionExpression === undefined) return write;
+  return { [kind]: { ...operation, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as TransactWriteItem;
+}
+
+const encodeCursor = (key: Item): string => Buffer.from(JSON.stringify(unmarshall(key))).toString('base64url');
+
+function decodeCursor(cursor: string, partition: { attribute: string; value: string }): Item {
+  const bad = () => invalid('cursor', 'cursor', 'cursor is not one this listing issued; start again without it');
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw bad();
+  const entries = Object.entries(decoded);
+  if (entries.length > 4 || !entries.every(([, value]) => typeof value === 'string' && value.length < 2048)) throw bad();
+  if ((decoded as Record<string, unknown>)[partition.attribute] !== partition.value) throw bad();
+  return marshall(decoded);
+}

@@ -1,0 +1,36 @@
+// Items in and out of the table. Items read back are input too: each is parsed with the
+// record's zod schema, so a corrupt or foreign item never reaches the domain.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { z } from 'zod';
+import { ExumError } from '../errors.js';
+import type { Entity, Key } from './keys.js';
+
+export type Item = Record<string, AttributeValue>;
+
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity'] as const;
+
+export function toItem(
+  key: Key,
+  entity: Entity,
+  record: object,
+  listKey?: { gsi1pk: string; gsi1sk: string },
+): Item {
+  return marshall({ ...record, ...key, entity, ...listKey }, { removeUndefinedValues: true });
+}
+
+export const toKey = (key: Key): Item => marshall(key);
+
+export function fromItem<S extends z.ZodType>(schema: S, item: Item): z.infer<S> {
+  const raw = unmarshall(item);
+  for (const attribute of STORAGE_ATTRIBUTES) delete raw[attribute];
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ExumError('internal', `stored item ${String(item.pk?.S)}/${String(item.sk?.S)} failed validation`, [], {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+export const entityOf = (item: Item): string | undefined => item.entity?.S;
