@@ -27,6 +27,8 @@ interface Violation {
   message: string;
   /** The field to name, depending on which kind of object the refused write changed. */
   field: Partial<Record<ConfigEntity, string>>;
+  /** A rule about switching one object: only a change of that kind of object can break it. */
+  onlyWhenChanging?: ConfigEntity;
 }
 
 function configViolations(config: TenantConfig): Violation[] {
@@ -63,7 +65,10 @@ function configViolations(config: TenantConfig): Violation[] {
       code: 'conflict',
       rule: 'no-hosting-providers-on-default-route',
       message: `the edge cannot use default-route while hosting providers exist (${providers.map((p) => p.id).join(', ')})`,
-      field: { edge: 'routingMode', provider: 'id' },
+      field: { edge: 'routingMode' },
+      // Section 4 refuses switching the edge; a disabled provider may be created on
+      // default-route (it cannot be enabled there, which the next rule refuses).
+      onlyWhenChanging: 'edge',
     });
   }
   if (!edgeAllowsHostingProviders(config.edge)) {
@@ -104,7 +109,9 @@ export function violationsIntroduced(
   changed: ConfigEntity,
 ): { code: 'duplicate' | 'conflict'; issues: FieldIssue[] } | undefined {
   const existing = new Set(configViolations(before).map((violation) => violation.key));
-  const introduced = configViolations(after).filter((violation) => !existing.has(violation.key));
+  const introduced = configViolations(after).filter(
+    (violation) => !existing.has(violation.key) && (violation.onlyWhenChanging === undefined || violation.onlyWhenChanging === changed),
+  );
   if (introduced.length === 0) return undefined;
   return {
     code: introduced.some((violation) => violation.code === 'conflict') ? 'conflict' : 'duplicate',

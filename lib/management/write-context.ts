@@ -54,7 +54,8 @@ export function describeChange(type: string, id: string, before: unknown, after:
   return { action: before === null ? 'create' : after === null ? 'delete' : 'update', type, id, before, after };
 }
 
-const ATTEMPTS = 5;
+// Each contended round lets at least one writer through, so N racing writers need at most N tries.
+const ATTEMPTS = 12;
 
 /**
  * Runs read-decide-write until the write lands on the state it was decided on. A write that

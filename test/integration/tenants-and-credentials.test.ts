@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, startTestService, type TestService } from '../support/service.js';
+
+let service: TestService;
+let api: ReturnType<typeof apiClient>;
+beforeAll(async () => {
+  service = await startTestService();
+  api = apiClient(service);
+});
+afterAll(() => service.stop());
+
+describe('tenants', () => {
+  it('creates a tenant with its edge defaults and a global policy', async () => {
+    const created = await api.post('/v1/tenants', { id: 'contoso', name: 'Contoso', domains: ['Contoso.COM', 'contoso.net'] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'contoso', domains: ['contoso.com', 'contoso.net'], version: 1 });
+    expect(created.headers.get('etag')).toBe('"1"');
+
+    expect((await api.get('/v1/tenants/contoso/edge')).body).toMatchObject({ routingMode: 'dns-srv', allowFederatedUsers: false, nextHop: null });
+    expect((await api.get('/v1/tenants/contoso/voicemail-policies/global')).body).toMatchObject({ id: 'global', destination: null });
+    expect((await api.get('/v1/tenants')).body.items.map((t: { id: string }) => t.id)).toContain('contoso');
+  });
+
+  it('refuses a second tenant with the same id (409 on id)', async () => {
+    await api.post('/v1/tenants', { id: 'dup-tenant', name: 'One', domains: ['dup-one.example'] });
+    const again = await api.post('/v1/tenants', { id: 'dup-tenant', name: 'Two', domains: ['dup-two.example'] });
+    expect(again.status).toBe(409);
+    expect(again.body.errors[0]).toMatchObject({ field: 'id', rule: 'unique-tenant-id' });
+  });
+
+  it('refuses a domain that belongs to another tenant, and writes nothing', async () => {
+    await api.post('/v1/tenants', { id: 'fabrikam', name: 'Fabrikam', domains: ['fabrikam.com'] });
+    const before = await service.snapshot();
+    const taken = await api.post('/v1/tenants', { id: 'fabrikam-two', name: 'Copy', domains: ['other.example', 'FABRIKAM.com'] });
+    expect(taken.status).toBe(409);
+    expect(taken.headers.get('content-type')).toBe('application/problem+json');
+    expect(taken.body.errors[0]).toMatchObject({ field: 'domains.1', rule: 'domain-belongs-to-one-tenant' });
+    expect(await service.snapshot()).toBe(before);
+    expect((await api.get('/v1/tenants/fabrikam-two')).status).toBe(404);
+  });
+
+  it('answers 404 for a tenant that does not exist', async () => {
+    expect((await api.get('/v1/tenants/nowhere')).status).toBe(404);
+  });
+});
+
+describe('credentials', () => {
+  beforeAll(async () => {
+    await api.post('/v1/tenants', { id: 'litware', name: 'Litware', domains: ['litware.com'] });
+  });
+
+  it('shows the token once, stores only its hash, and lists the credential without it', async () => {
+    const created = await api.post('/v1/tenants/litware/credentials', { role: 'reader', name: 'auditor' });
+    expect(created.status).toBe(201);
+    expect(created.body.token).toMatch(/^exum_[A-Za-z0-9_-]{43}$/);
+    const snapshot = await service.snapshot();
+    expect(snapshot).not.toContain(created.body.token);
+
+    const listed = await api.get('/v1/tenants/litware/credentials');
+    const entry = listed.body.items.find((c: { id: string }) => c.id === created.body.id);
+    expect(entry).toMatchObject({ role: 'reader', name: 'auditor', revokedAt: null });
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.token);
+    expect(JSON.stringify(listed.body)).not.toContain('tokenHash');
+
+    expect((await api.as(created.body.token).get('/v1/tenants/litware')).status).toBe(200);
+  });
+
+  it('revokes a credential: its token stops working at once', async () => {
+    const created = await api.post('/v1/tenants/litware/credentials', { role: 'user-admin', name: 'temp' });
+    expect((await api.as(created.body.token).get('/v1/tenants/litware/users')).status).toBe(200);
+    expect((await api.delete(`/v1/tenants/litware/credentials/${created.body.id}`)).status).toBe(204);
+    const after = await api.as(created.body.token).get('/v1/tenants/litware/users');
+    expect(after.status).toBe(401);
+    expect(after.headers.get('www-authenticate')).toContain('Bearer');
+    expect((await api.delete(`/v1/tenants/litware/credentials/${created.body.id}`)).status).toBe(404);
+    const listed = await api.get('/v1/tenants/litware/credentials');
+    expect(listed.body.items.find((c: { id: string }) => c.id === created.body.id).revokedAt).not.toBeNull();
+  });
+
+  it('requires a provider id for a provider credential, and that the provider exists', async () => {
+    const missing = await api.post('/v1/tenants/litware/credentials', { role: 'provider', name: 'exo' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors[0]).toMatchObject({ field: 'providerId', rule: 'provider-credential-needs-provider' });
+    const unknown = await api.post('/v1/tenants/litware/credentials', { role: 'provider', name: 'exo', providerId: 'exo' });
+    expect(unknown.status).toBe(409);
+    expect(unknown.body.errors[0]).toMatchObject({ field: 'providerId', rule: 'provider-exists' });
+  });
+
+  it('does not create operator credentials per tenant', async () => {
+    const operator = await api.post('/v1/tenants/litware/credentials', { role: 'operator', name: 'root' });
+    expect(operator.status).toBe(400);
+    expect(operator.body.errors[0].field).toBe('role');
+  });
+
+  it('refuses unknown, malformed and missing credentials with 401', async () => {
+    expect((await api.as(null).get('/v1/tenants/litware')).status).toBe(401);
+    expect((await api.as('exum_not_a_real_token_at_all_00000000000000000000').get('/v1/tenants/litware')).status).toBe(401);
+    expect((await api.call('GET', '/v1/tenants/litware', { token: null, headers: { authorization: 'Basic Zm9vOmJhcg==' } })).status).toBe(401);
+  });
+});

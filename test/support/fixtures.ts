@@ -1,0 +1,21 @@
+// Configuration builders for integration tests: a tenant in mixed mode with a hosted provider.
+import type { ApiClient } from './service.js';
+
+export async function expectCreated(answer: Promise<{ status: number; body: unknown }>): Promise<any> {
+  const { status, body } = await answer;
+  if (status !== 201 && status !== 200) throw new Error(`expected success, got ${status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Edge ready for hosting providers, Exchange Online as provider, a tag policy pointing at it. */
+export async function setUpHostedProvider(api: ApiClient, tenant: string): Promise<void> {
+  await expectCreated(api.put(`/v1/tenants/${tenant}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: null }));
+  await expectCreated(
+    api.post(`/v1/tenants/${tenant}/hosting-providers`, {
+      id: 'exo', proxyFqdn: 'exap.um.outlook.com', enabled: true, sharedAddressSpace: true, hostsUsers: false,
+    }),
+  );
+  await expectCreated(
+    api.post(`/v1/tenants/${tenant}/voicemail-policies`, { id: 'tag:ExOnline', destination: 'exap.um.outlook.com', organizations: [`${tenant}.onmicrosoft.com`] }),
+  );
+}

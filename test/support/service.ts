@@ -1,0 +1,96 @@
+// A local service per test file: its own table in the shared DynamoDB Local, an HTTP server on
+// an ephemeral port, and a small client that speaks to it as a gateway or an admin would.
+import { randomBytes } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { inject } from 'vitest';
+import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
+import { createDynamoClient } from '../../lib/store/client.js';
+
+export const OPERATOR_TOKEN = 'exum_test_operator_token_000000000001';
+
+export interface TestService extends LocalService {
+  tableName: string;
+  /** Every item of the table, sorted, for before/after comparisons. */
+  snapshot: () => Promise<string>;
+}
+
+export async function startTestService(): Promise<TestService> {
+  const tableName = `test-${randomBytes(6).toString('hex')}`;
+  const endpoint = inject('dynamoEndpoint');
+  const service = await startLocalService({ port: 0, tableName, operatorToken: OPERATOR_TOKEN, dynamoEndpoint: endpoint, logLevel: 'SILENT' });
+  const client = createDynamoClient({ endpoint });
+  return {
+    ...service,
+    tableName,
+    snapshot: async () => {
+      const items: Record<string, unknown>[] = [];
+      let startKey;
+      do {
+        const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
+        items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+      return JSON.stringify(items.map((item) => JSON.stringify(item, Object.keys(item).sort())).sort());
+    },
+    stop: async () => {
+      client.destroy();
+      await service.stop();
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** A client bound to one service and one default credential. */
+export function apiClient(service: { url: string }, defaultToken: string | null = OPERATOR_TOKEN) {
+  async function call(method: string, path: string, options: RequestOptions = {}): Promise<Answer> {
+    const token = options.token === undefined ? defaultToken : options.token;
+    const headers: Record<string, string> = { ...options.headers };
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${service.url}${path}`, { method, headers, body });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+  }
+  return {
+    call,
+    get: (path: string, options?: RequestOptions) => call('GET', path, options),
+    post: (path: string, body: unknown, options?: RequestOptions) => call('POST', path, { ...options, body }),
+    put: (path: string, body: unknown, options?: RequestOptions) => call('PUT', path, { ...options, body }),
+    patch: (path: string, body: unknown, options?: RequestOptions) => call('PATCH', path, { ...options, body }),
+    delete: (path: string, options?: RequestOptions) => call('DELETE', path, options),
+    as: (token: string | null) => apiClient(service, token),
+  };
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+/** Creates a tenant and one credential per role; returns their tokens. */
+export async function createTenantWithCredentials(api: ApiClient, id: string, domains: string[]) {
+  const created = await api.post('/v1/tenants', { id, name: `${id} Ltd`, domains });
+  if (created.status !== 201) throw new Error(`tenant ${id}: ${created.status} ${JSON.stringify(created.body)}`);
+  const tokens: Record<string, string> = {};
+  for (const role of ['server-admin', 'user-admin', 'reader', 'gateway'] as const) {
+    const credential = await api.post(`/v1/tenants/${id}/credentials`, { role, name: `${role} of ${id}` });
+    if (credential.status !== 201) throw new Error(`credential ${role}: ${credential.status} ${JSON.stringify(credential.body)}`);
+    tokens[role] = credential.body.token;
+  }
+  return tokens as Record<'server-admin' | 'user-admin' | 'reader' | 'gateway', string>;
+}
