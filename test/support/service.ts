@@ -1,7 +1,7 @@
 // A local service per test file: its own table in the shared DynamoDB Local, an HTTP server on
 // an ephemeral port, and a small client that speaks to it as a gateway or an admin would.
 import { randomBytes } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { inject } from 'vitest';
 import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
@@ -25,7 +25,7 @@ export async function startTestService(): Promise<TestService> {
     tableName,
     snapshot: async () => {
       const items: Record<string, unknown>[] = [];
-      let startKey;
+      let startKey: Record<string, AttributeValue> | undefined;
       do {
         const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
         items.push(...(page.Items ?? []).map((item) => unmarshall(item)));

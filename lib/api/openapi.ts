@@ -1,0 +1,82 @@
+// The OpenAPI 3.1 document, generated from the route table and its zod schemas (zod's own
+// JSON Schema output; OpenAPI 3.1 schemas are JSON Schema 2020-12), so docs cannot drift.
+import { z } from 'zod';
+import type { Route } from './route.js';
+
+const problemSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details; errors name the field at fault and the rule it broke',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } }, required: ['field', 'rule', 'message'] },
+    },
+  },
+  required: ['type', 'title', 'status', 'detail', 'code', 'errors'],
+};
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+};
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+
+function parameters(route: Route) {
+  const path = jsonSchema(route.params, 'input') as { properties?: Record<string, object>; required?: string[] };
+  const query = jsonSchema(route.query, 'input') as { properties?: Record<string, object>; required?: string[] };
+  return [
+    ...Object.entries(path.properties ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
+    ...Object.entries(query.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: (query.required ?? []).includes(name), schema })),
+    ...(route.method === 'PATCH' || route.method === 'DELETE' || route.method === 'PUT'
+      ? [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag last read; a stale one gets 412' }]
+      : []),
+  ];
+}
+
+export function buildOpenApiDocument(routes: readonly Route[], info: { title: string; version: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const responses: Record<string, unknown> = {
+      [String(route.successStatus)]:
+        route.successStatus === 204
+          ? { description: 'Done' }
+          : { description: 'Success', ...(route.response === undefined ? {} : { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }) },
+      '400': problem('Invalid request: the errors name the field and the rule'),
+      '401': problem('Missing, unknown or revoked credential'),
+      '403': problem("The credential's role may not do this"),
+      '404': problem('Not found (also for anything of another tenant)'),
+      '503': problem('Store unavailable; retry after Retry-After seconds'),
+    };
+    if (route.method !== 'GET') {
+      Object.assign(responses, {
+        '409': problem('Duplicate, or refused by a configuration rule'),
+        '412': problem('If-Match does not match the current version'),
+      });
+    }
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = {
+      summary: route.summary,
+      description: `Roles: ${route.roles.join(', ')}.${route.method === 'GET' ? '' : ' `?dryRun=true` validates and returns the changes without writing.'}`,
+      'x-exum-roles': route.roles,
+      parameters: parameters(route),
+      ...(route.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }),
+      responses,
+      security: [{ bearer: [] }],
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    paths,
+    components: {
+      schemas: { Problem: problemSchema },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'exum_… tokens from POST /v1/tenants/{tenant}/credentials' } },
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { managementRoutes } from '../../lib/api/management-routes.js';
+import { openApiDocument } from '../../bin/generate-api-docs.js';
+
+describe('OpenAPI document', () => {
+  const document = openApiDocument();
+
+  it('lists every route with its roles and a request body schema for writes', () => {
+    for (const route of managementRoutes) {
+      const operation = (document.paths[route.path] as Record<string, { 'x-exum-roles': string[]; requestBody?: unknown }>)[route.method.toLowerCase()];
+      expect(operation, `${route.method} ${route.path}`).toBeDefined();
+      expect(operation!['x-exum-roles']).toEqual(route.roles);
+      expect(operation!.requestBody !== undefined).toBe(route.body !== undefined);
+    }
+  });
+
+  it('describes the user body with the domain field names', () => {
+    const body = (document.paths['/v1/tenants/{tenant}/users'] as any).post.requestBody.content['application/json'].schema;
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['sipUri', 'lineUri', 'enterpriseVoiceEnabled', 'hostedVoicemail', 'onPremisesUm']));
+    expect(body.required).toEqual(['sipUri']);
+    expect(body.additionalProperties).toBe(false);
+  });
+
+  it('is what docs/openapi.json holds (run `npm run docs:api` after changing a route)', () => {
+    const committed = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(document)));
+  });
+});
+
+describe('docs/api.md', () => {
+  it('holds the current route table (run `npm run docs:api` after changing a route)', async () => {
+    const { withRouteTable } = await import('../../bin/generate-api-docs.js');
+    const markdown = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    expect(withRouteTable(markdown)).toBe(markdown);
+  });
+});
