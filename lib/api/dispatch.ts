@@ -68,7 +68,8 @@ export function createDispatcher(routes: readonly Route[], deps: ManagementDeps)
     const route = matcher.byResource(event.httpMethod, event.resource);
     if (route === undefined) throw new ExumError('route-not-found', `no route ${event.httpMethod} ${event.resource}`);
     const rawParameters = (event.pathParameters ?? {}) as Record<string, string>;
-    authorize(route, actorOf(event), rawParameters);
+    const actor = actorOf(event);
+    authorize(route, actor, rawParameters);
 
     const params = parseWith(route.params, decodePathParameters(rawParameters), 'path');
     const query = parseWith(route.query, event.queryStringParameters ?? {}, 'query');
@@ -77,7 +78,7 @@ export function createDispatcher(routes: readonly Route[], deps: ManagementDeps)
     const isWrite = method !== 'GET';
     const result = await route.handle(
       {
-        actor: actorOf(event),
+        actor,
         params,
         query,
         body,

@@ -99,7 +99,11 @@ const principalFilters = {
   enabled: queryBoolean().optional(),
   enterpriseVoiceEnabled: queryBoolean().optional(),
   site: name('site').optional(),
-  lineUri: z.string().regex(/^tel:\+[0-9]*(;ext=[0-9]*)?\*?$/i, { error: 'must be a line URI, or its prefix followed by * (tel:+1425*)' }).optional(),
+  lineUri: z
+    .string()
+    .regex(/^tel:\+[0-9]*(;ext=[0-9]*)?\*?$/i, { error: 'must be a line URI, or its prefix followed by * (tel:+1425*)' })
+    .transform((value) => value.replace(/^tel:/i, 'tel:').replace(/;ext=/i, ';ext='))
+    .optional(),
   hostedVoicemailPolicy: grantedTag().optional(),
   registrarPool: fqdn().optional(),
 };

@@ -4,7 +4,7 @@ import type { Actor, Credential, CredentialCreate, CredentialRecord } from '../d
 import { defaultEdge } from '../domain/edge.js';
 import type { Tenant, TenantCreate } from '../domain/tenant.js';
 import { GLOBAL_POLICY_ID } from '../domain/voicemail-policy.js';
-import { ExumError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { generateCredentialId, generateToken, hashToken } from '../auth/tokens.js';
 import type { Page } from '../store/exum-store.js';
 import { describeChange, stamp, type ManagementDeps, type WriteOptions, type WriteOutcome } from './write-context.js';
@@ -13,8 +13,8 @@ export async function createTenant(deps: ManagementDeps, actor: Actor, input: Te
   const now = deps.now();
   const tenant = stamp({ ...input, configVersion: 0 }, null, actor, now);
   if (options.dryRun) {
-    const existing = await deps.store.getTenant(input.id);
-    if (existing !== undefined) throw new ExumError('duplicate', `tenant ${input.id} already exists`, [{ field: 'id', rule: 'unique-tenant-id', message: `${input.id} already exists` }]);
+    const taken = await deps.store.findTakenTenantClaims(input);
+    if (taken !== undefined) throw taken;
     return { dryRun: true, changes: [describeChange('tenant', input.id, null, input)], warnings: [] };
   }
   await deps.store.createTenant(

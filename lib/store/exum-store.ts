@@ -108,6 +108,15 @@ export class ExumStore {
     await this.transact(writes);
   }
 
+  /** For dry runs only: the tenant id or domains a tenant creation would find taken. */
+  async findTakenTenantClaims(tenant: { id: string; domains: readonly string[] }): Promise<ExumError | undefined> {
+    const wanted = [
+      { key: keys.tenant(tenant.id), error: () => duplicate('id', tenant.id, 'unique-tenant-id') },
+      ...tenant.domains.map((domain, index) => ({ key: keys.domainClaim(domain), error: () => duplicate(`domains.${index}`, domain, 'domain-belongs-to-one-tenant') })),
+    ];
+    return this.firstTaken(wanted);
+  }
+
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
     const item = await this.getItem(keys.tenant(tenantId), true);
     return item === undefined ? undefined : fromItem(TenantSchema, item);
@@ -351,13 +360,22 @@ export class ExumStore {
       const field = after.type === 'contact' ? 'displayNumber' : 'lineUri';
       wanted.push({ key: keys.number(tenantId, after.lineUri), error: () => duplicate(field, after.lineUri ?? '', 'unique-line-uri-across-users-and-contacts') });
     }
+    return this.firstTaken(wanted);
+  }
+
+  private async firstTaken(wanted: { key: Key; error: () => ExumError }[]): Promise<ExumError | undefined> {
     if (wanted.length === 0) return undefined;
-    const result = await this.call((client) => client.send(new BatchGetItemCommand({
-        RequestItems: { [this.tableName]: { Keys: wanted.map(({ key }) => toKey(key)), ConsistentRead: true, ProjectionExpression: 'pk' } },
-      })),
+    const result = await this.call((client) =>
+      client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [this.tableName]: { Keys: wanted.map(({ key }) => toKey(key)), ConsistentRead: true, ProjectionExpression: 'pk, sk' },
+          },
+        }),
+      ),
     );
-    const found = new Set((result.Responses?.[this.tableName] ?? []).map((item) => item.pk?.S));
-    return wanted.find(({ key }) => found.has(key.pk))?.error();
+    const found = new Set((result.Responses?.[this.tableName] ?? []).map((item) => `${item.pk?.S}|${item.sk?.S}`));
+    return wanted.find(({ key }) => found.has(`${key.pk}|${key.sk}`))?.error();
   }
 
   async listPrincipals(

@@ -37,10 +37,30 @@ describe('tenants', () => {
     expect(taken.body.errors[0]).toMatchObject({ field: 'domains.1', rule: 'domain-belongs-to-one-tenant' });
     expect(await service.snapshot()).toBe(before);
     expect((await api.get('/v1/tenants/fabrikam-two')).status).toBe(404);
+    const dryRun = await api.post('/v1/tenants?dryRun=true', { id: 'fabrikam-two', name: 'Copy', domains: ['fabrikam.com'] });
+    expect(dryRun.status).toBe(409);
+    expect(dryRun.body.errors[0]).toMatchObject({ field: 'domains.0', rule: 'domain-belongs-to-one-tenant' });
   });
 
   it('answers 404 for a tenant that does not exist', async () => {
     expect((await api.get('/v1/tenants/nowhere')).status).toBe(404);
+  });
+});
+
+describe('the API Gateway authorizer', () => {
+  it('turns a valid token into the context the handlers read, and refuses others with Unauthorized', async () => {
+    const { createAuthorizer } = await import('../../lib/auth/authorizer.js');
+    await api.post('/v1/tenants', { id: 'northwind', name: 'Northwind', domains: ['northwind.com'] });
+    const created = await api.post('/v1/tenants/northwind/credentials', { role: 'gateway', name: 'gw1' });
+    const authorize = createAuthorizer(service.store);
+    const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/v1/resolve';
+    const event = (authorization: string) => ({ type: 'REQUEST', methodArn, headers: { Authorization: authorization } }) as never;
+    const result = await authorize(event(`Bearer ${created.body.token}`));
+    expect(result.context).toEqual({ credentialId: created.body.id, role: 'gateway', tenantId: 'northwind', providerId: '' });
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*' });
+    await expect(authorize(event('Bearer exum_unknown_token_000000000000000000000000'))).rejects.toThrow('Unauthorized');
+    await api.delete(`/v1/tenants/northwind/credentials/${created.body.id}`);
+    await expect(authorize(event(`Bearer ${created.body.token}`))).rejects.toThrow('Unauthorized');
   });
 });
 

@@ -1,0 +1,10 @@
+// Lambda entry point for the API Gateway REQUEST authorizer (bearer tokens).
+import { loadFunctionConfig } from '../lib/config.js';
+import { createAuthorizer } from '../lib/auth/authorizer.js';
+import { createDynamoClient } from '../lib/store/client.js';
+import { ExumStore } from '../lib/store/exum-store.js';
+
+const config = loadFunctionConfig(process.env);
+const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region }), config.tableName);
+
+export const handler = createAuthorizer(store);

@@ -1,0 +1,33 @@
+// Typed factories for the API Gateway events the Lambdas receive.
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { Actor } from '../../lib/domain/credential.js';
+import { authorizerContextOf } from '../../lib/api/http.js';
+
+export function proxyEvent(parts: {
+  method: string;
+  resource: string;
+  path: string;
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+  actor: Actor;
+}): APIGatewayProxyEvent {
+  return {
+    resource: parts.resource,
+    path: parts.path,
+    httpMethod: parts.method,
+    headers: parts.body === undefined ? {} : { 'Content-Type': 'application/json' },
+    multiValueHeaders: {},
+    queryStringParameters: parts.query ?? null,
+    multiValueQueryStringParameters: null,
+    pathParameters: parts.pathParameters ?? null,
+    stageVariables: null,
+    body: parts.body === undefined ? null : JSON.stringify(parts.body),
+    isBase64Encoded: false,
+    requestContext: { authorizer: authorizerContextOf(parts.actor) } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+export const lambdaContext = { awsRequestId: 'test', functionName: 'test', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+export const operator: Actor = { credentialId: 'cred_test', role: 'operator', tenantId: null, providerId: null };

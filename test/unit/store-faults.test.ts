@@ -1,0 +1,71 @@
+// DynamoDB faults injected under the handler (aws-sdk-client-mock): the caller gets a clean
+// 503 with Retry-After or a generic 500, never the SDK's error.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient, GetItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createManagementHandler } from '../../lib/api/management-handler.js';
+import { ExumStore } from '../../lib/store/exum-store.js';
+import { lambdaContext, operator, proxyEvent } from '../support/events.js';
+
+// One attempt: the SDK's own retries are not what these tests are about.
+const client = new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const dynamo = mockClient(client);
+const handler = createManagementHandler({ store: new ExumStore(client, 'faults'), now: () => new Date() }, new Logger({ logLevel: 'SILENT' }));
+afterEach(() => dynamo.reset());
+
+const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+
+const getTenant = () =>
+  handler(proxyEvent({ method: 'GET', resource: '/v1/tenants/{tenant}', path: '/v1/tenants/contoso', pathParameters: { tenant: 'contoso' }, actor: operator }), lambdaContext);
+
+describe('store faults', () => {
+  it.each(['ThrottlingException', 'ProvisionedThroughputExceededException', 'InternalServerError', 'TimeoutError'])('%s becomes 503 with Retry-After', async (name) => {
+    dynamo.on(GetItemCommand).rejects(sdkError(name, `secret detail of ${name}`));
+    const answer = await getTenant();
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers?.['Retry-After']).toBe('1');
+    expect(answer.headers?.['Content-Type']).toBe('application/problem+json');
+    expect(answer.body).not.toContain('secret detail');
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'store-unavailable', errors: [] });
+  });
+
+  it('a connection refused becomes 503', async () => {
+    dynamo.on(GetItemCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }));
+    expect((await getTenant()).statusCode).toBe(503);
+  });
+
+  it('an unexpected SDK error becomes a generic 500', async () => {
+    dynamo.on(GetItemCommand).rejects(sdkError('ValidationException', 'One or more parameter values were invalid: secret'));
+    const answer = await getTenant();
+    expect(answer.statusCode).toBe(500);
+    expect(answer.body).not.toContain('parameter values');
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'internal', detail: 'Internal error' });
+  });
+
+  it('a corrupt item read back is an internal error, not a crash or a leak', async () => {
+    dynamo.on(GetItemCommand).resolves({ Item: { pk: { S: 'T#contoso#CONFIG' }, sk: { S: 'TENANT' }, id: { N: '7' } } });
+    const answer = await getTenant();
+    expect(answer.statusCode).toBe(500);
+    expect(answer.body).not.toContain('T#contoso');
+  });
+
+  it('a write whose transaction is throttled answers 503 (the transaction is all or nothing)', async () => {
+    const meta = { version: 1, createdAt: 'x', updatedAt: 'x', modifiedBy: { credentialId: 'c', role: 'operator' } };
+    dynamo.on(QueryCommand).resolves({
+      Items: [
+        marshall({ pk: 'T#contoso#CONFIG', sk: 'TENANT', entity: 'tenant', id: 'contoso', name: 'C', domains: ['contoso.com'], configVersion: 0, ...meta }),
+        marshall({ pk: 'T#contoso#CONFIG', sk: 'EDGE', entity: 'edge', routingMode: 'dns-srv', allowFederatedUsers: false, nextHop: null, ...meta }),
+        marshall({ pk: 'T#contoso#CONFIG', sk: 'POLICY#global', entity: 'policy', id: 'global', destination: null, organizations: [], description: '', ...meta }),
+      ],
+    });
+    dynamo.on(TransactWriteItemsCommand).rejects(sdkError('ThrottlingException', 'slow down'));
+    const answer = await handler(
+      proxyEvent({ method: 'PUT', resource: '/v1/tenants/{tenant}/edge', path: '/v1/tenants/contoso/edge', pathParameters: { tenant: 'contoso' }, body: { routingMode: 'dns-srv', allowFederatedUsers: true }, actor: operator }),
+      lambdaContext,
+    );
+    expect(answer.statusCode).toBe(503);
+    expect(dynamo.commandCalls(TransactWriteItemsCommand)).toHaveLength(1);
+  });
+});
