@@ -1,28 +1,23 @@
 // Bad input gets a 400-class problem that names the field, and nothing is written.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { expectCreated } from '../support/fixtures.js';
-import { apiClient, startTestService, type Answer, type TestService } from '../support/service.js';
+import { createTenant, expectCreated } from '../support/fixtures.js';
+import { useTestService, type Answer } from '../support/service.js';
 
-let service: TestService;
-let api: ReturnType<typeof apiClient>;
 const T = '/v1/tenants/contoso';
-
-beforeAll(async () => {
-  service = await startTestService();
-  api = apiClient(service);
-  await expectCreated(api.post('/v1/tenants', { id: 'contoso', name: 'Contoso', domains: ['contoso.com'] }));
+const context = useTestService(async (api) => {
+  await createTenant(api, 'contoso');
   await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:alice@contoso.com' }));
 });
-afterAll(() => service.stop());
+const { api } = context;
 
 async function expectBad(call: () => Promise<Answer>, status: number, field: string): Promise<void> {
-  const before = await service.snapshot();
+  const before = await context.service.snapshot();
   const answer = await call();
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
   expect(answer.headers.get('content-type')).toBe('application/problem+json');
   expect(answer.body.errors.map((issue: { field: string }) => issue.field)).toContain(field);
-  expect(await service.snapshot()).toBe(before);
+  expect(await context.service.snapshot()).toBe(before);
 }
 
 describe('bad input', () => {
@@ -56,7 +51,7 @@ describe('bad input', () => {
   });
 
   it('never answers 5xx to any JSON body on any write, and never writes a refused one', async () => {
-    const before = await service.snapshot();
+    const before = await context.service.snapshot();
     const paths = [`${T}/users`, `${T}/contacts`, `${T}/hosting-providers`, `${T}/voicemail-policies`, `${T}/dial-plans`, `${T}/rerouting`, '/v1/tenants'];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 4 }), async (path, body) => {
@@ -68,6 +63,6 @@ describe('bad input', () => {
       { numRuns: 150 },
     );
     // Random bodies are refused (they lack required fields); the table is unchanged.
-    expect(await service.snapshot()).toBe(before);
+    expect(await context.service.snapshot()).toBe(before);
   });
 });

@@ -1,19 +1,14 @@
 // Concurrent writers: uniqueness holds under racing creates, and no update is ever lost.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import { apiClient, startTestService, type TestService } from '../support/service.js';
+import { describe, expect, it } from 'vitest';
+import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
+import { useTestService } from '../support/service.js';
 
-let service: TestService;
-let api: ReturnType<typeof apiClient>;
 const T = '/v1/tenants/contoso';
-
-beforeAll(async () => {
-  service = await startTestService();
-  api = apiClient(service);
-  await expectCreated(api.post('/v1/tenants', { id: 'contoso', name: 'Contoso', domains: ['contoso.com'] }));
+const context = useTestService(async (api) => {
+  await createTenant(api, 'contoso');
   await setUpHostedProvider(api, 'contoso');
 });
-afterAll(() => service.stop());
+const { api } = context;
 
 const statuses = (answers: { status: number }[]) => answers.map((answer) => answer.status).sort();
 
@@ -98,7 +93,7 @@ describe('concurrent updates', () => {
     });
     expect(final.version).toBe(1 + patches.length);
     // The number copy followed: the line URI resolves to the final record.
-    const byNumber = await service.store.getPrincipalByNumber('contoso', 'tel:+14255553000');
+    const byNumber = await context.service.store.getPrincipalByNumber('contoso', 'tel:+14255553000');
     expect(byNumber?.version).toBe(final.version);
   });
 
@@ -115,9 +110,9 @@ describe('concurrent updates', () => {
     const users = Array.from({ length: 6 }, (_, index) => `sip:counted${index}@contoso.com`);
     await Promise.all(users.map((sipUri) => api.post(`${T}/users`, { sipUri, hostedVoicemailPolicy: 'Counted' })));
     await Promise.all(users.slice(0, 3).map((sipUri) => api.patch(`${T}/users/${sipUri}`, { hostedVoicemailPolicy: null })));
-    expect(await service.store.getGrantCount('contoso', 'Counted')).toBe(3);
+    expect(await context.service.store.getGrantCount('contoso', 'Counted')).toBe(3);
     await Promise.all(users.slice(3).map((sipUri) => api.delete(`${T}/users/${sipUri}`)));
-    expect(await service.store.getGrantCount('contoso', 'Counted')).toBe(0);
+    expect(await context.service.store.getGrantCount('contoso', 'Counted')).toBe(0);
     expect((await api.delete(`${T}/voicemail-policies/tag:Counted`)).status).toBe(204);
   });
 

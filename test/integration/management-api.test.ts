@@ -1,20 +1,15 @@
 // The management API's behaviour through HTTP: ETags and If-Match, dry runs, pagination and
 // filters, the admin/provider split of hosted voicemail, and secrets that never come back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import { apiClient, startTestService, type TestService } from '../support/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
+import { useTestService } from '../support/service.js';
 
-let service: TestService;
-let api: ReturnType<typeof apiClient>;
 const T = '/v1/tenants/contoso';
-
-beforeAll(async () => {
-  service = await startTestService();
-  api = apiClient(service);
-  await expectCreated(api.post('/v1/tenants', { id: 'contoso', name: 'Contoso', domains: ['contoso.com'] }));
+const context = useTestService(async (api) => {
+  await createTenant(api, 'contoso');
   await setUpHostedProvider(api, 'contoso');
 });
-afterAll(() => service.stop());
+const { api } = context;
 
 describe('ETag and If-Match', () => {
   it('gives every item an ETag that follows its version', async () => {
@@ -32,13 +27,13 @@ describe('ETag and If-Match', () => {
   });
 
   it('refuses a stale If-Match with 412 on PATCH, PUT and DELETE, changing nothing', async () => {
-    const before = await service.snapshot();
+    const before = await context.service.snapshot();
     expect((await api.patch(`${T}/dial-plans/dp1.contoso.com`, { voipSecurity: 'secured' }, { headers: { 'if-match': '"1"' } })).status).toBe(412);
     expect((await api.delete(`${T}/dial-plans/dp1.contoso.com`, { headers: { 'if-match': 'W/"1"' } })).status).toBe(412);
     const edge = await api.get(`${T}/edge`);
     const stale = `"${edge.body.version - 1}"`;
     expect((await api.put(`${T}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true }, { headers: { 'if-match': stale } })).status).toBe(412);
-    expect(await service.snapshot()).toBe(before);
+    expect(await context.service.snapshot()).toBe(before);
     expect((await api.delete(`${T}/dial-plans/dp1.contoso.com`, { headers: { 'if-match': '"2"' } })).status).toBe(204);
     expect((await api.get(`${T}/dial-plans/dp1.contoso.com`)).status).toBe(404);
   });
@@ -53,7 +48,7 @@ describe('ETag and If-Match', () => {
 describe('dry runs', () => {
   it('validate, report what would change, and write nothing', async () => {
     await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:dry@contoso.com', lineUri: 'tel:+14255554000' }));
-    const before = await service.snapshot();
+    const before = await context.service.snapshot();
     const writes = [
       api.post(`${T}/users?dryRun=true`, { sipUri: 'sip:new@contoso.com' }),
       api.patch(`${T}/users/sip:dry@contoso.com?dryRun=true`, { displayName: 'Dry' }),
@@ -77,7 +72,7 @@ describe('dry runs', () => {
     expect(answers[1]!.body.changes[0]).toMatchObject({ action: 'update', type: 'user', id: 'sip:dry@contoso.com', after: { displayName: 'Dry' } });
     expect(answers[2]!.body.changes[0]).toMatchObject({ action: 'delete', after: null });
     expect(answers[3]!.body.changes[0].after).toMatchObject({ lineUri: 'tel:+14255554001' });
-    expect(await service.snapshot()).toBe(before);
+    expect(await context.service.snapshot()).toBe(before);
   });
 
   it('still refuses what the write would refuse, duplicates included', async () => {
@@ -198,8 +193,8 @@ describe('users and contacts', () => {
     expect(created).toMatchObject({ type: 'contact', displayNumber: '+14255556000', lineUri: 'tel:+14255556000', enterpriseVoiceEnabled: true, onPremisesDialPlan: null });
     const moved = await api.patch(`${T}/contacts/sip:exum-aa@contoso.com`, { displayNumber: '+14255556001' });
     expect(moved.body.lineUri).toBe('tel:+14255556001');
-    expect(await service.store.getPrincipalByNumber('contoso', 'tel:+14255556000')).toBeUndefined();
-    expect((await service.store.getPrincipalByNumber('contoso', 'tel:+14255556001'))?.sipUri).toBe('sip:exum-aa@contoso.com');
+    expect(await context.service.store.getPrincipalByNumber('contoso', 'tel:+14255556000')).toBeUndefined();
+    expect((await context.service.store.getPrincipalByNumber('contoso', 'tel:+14255556001'))?.sipUri).toBe('sip:exum-aa@contoso.com');
     // The freed number can be taken again.
     await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:reuse@contoso.com', lineUri: 'tel:+14255556000' }));
   });
@@ -209,7 +204,7 @@ describe('users and contacts', () => {
     const renamed = await api.patch(`${T}/users/sip:OldName@CONTOSO.COM`, { sipUri: 'sip:NewName@contoso.com' });
     expect(renamed.status).toBe(200);
     expect((await api.get(`${T}/users/sip:OldName@contoso.com`)).status).toBe(404);
-    expect((await service.store.getPrincipalByNumber('contoso', 'tel:+14255557000'))?.sipUri).toBe('sip:NewName@contoso.com');
+    expect((await context.service.store.getPrincipalByNumber('contoso', 'tel:+14255557000'))?.sipUri).toBe('sip:NewName@contoso.com');
     // SIP user parts are case-sensitive (RFC 3261): a different case is a different address.
     expect((await api.get(`${T}/users/sip:newname@contoso.com`)).status).toBe(404);
   });

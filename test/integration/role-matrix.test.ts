@@ -1,13 +1,11 @@
 // The authorization matrix, generated from the route table: every route × every role × own
 // tenant / other tenant, plus no, revoked and malformed credentials. Writes run as dry runs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { managementRoutes } from '../../lib/api/management-routes.js';
 import { ROLES, type Role } from '../../lib/domain/credential.js';
-import { expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import { apiClient, startTestService, type TestService } from '../support/service.js';
+import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
+import { OPERATOR_TOKEN, useTestService, type ApiClient } from '../support/service.js';
 
-let service: TestService;
-let api: ReturnType<typeof apiClient>;
 const tokens = {} as Record<Role, string>;
 let revokedToken: string;
 let credentialId: string;
@@ -26,8 +24,8 @@ function concretePath(template: string, tenant: string): string {
     .replace('{credentialId}', credentialId);
 }
 
-async function setUpTenant(tenant: string) {
-  await expectCreated(api.post('/v1/tenants', { id: tenant, name: tenant, domains: [`${tenant}.com`] }));
+async function setUpTenant(api: ApiClient, tenant: string) {
+  await createTenant(api, tenant);
   await setUpHostedProvider(api, tenant);
   await expectCreated(api.post(`/v1/tenants/${tenant}/dial-plans`, { id: 'dp.example.com', uriType: 'e164', voipSecurity: 'secured' }));
   await expectCreated(api.post(`/v1/tenants/${tenant}/rerouting`, { id: 'global' }));
@@ -35,12 +33,10 @@ async function setUpTenant(tenant: string) {
   await expectCreated(api.post(`/v1/tenants/${tenant}/contacts`, { sipUri: `sip:sa@${tenant}.com` }));
 }
 
-beforeAll(async () => {
-  service = await startTestService();
-  api = apiClient(service);
-  await setUpTenant('contoso');
-  await setUpTenant('fabrikam');
-  tokens.operator = (await import('../support/service.js')).OPERATOR_TOKEN;
+const { api } = useTestService(async (api) => {
+  await setUpTenant(api, 'contoso');
+  await setUpTenant(api, 'fabrikam');
+  tokens.operator = OPERATOR_TOKEN;
   for (const role of ROLES.filter((r) => r !== 'operator')) {
     const body = role === 'provider' ? { role, name: role, providerId: 'exo' } : { role, name: role };
     tokens[role] = (await expectCreated(api.post('/v1/tenants/contoso/credentials', body))).token;
@@ -52,7 +48,6 @@ beforeAll(async () => {
   // A credential to address in the DELETE route (not revoked by the dry runs below).
   credentialId = (await expectCreated(api.post('/v1/tenants/contoso/credentials', { role: 'reader', name: 'target' }))).id;
 });
-afterAll(() => service.stop());
 
 const request = (token: string | null, method: string, path: string) =>
   api.call(method, method === 'GET' ? path : `${path}?dryRun=true`, { token, ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }) });

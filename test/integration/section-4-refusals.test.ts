@@ -1,31 +1,26 @@
 // Every write that section 4 of the domain reference refuses: each names the field and the
 // rule, and changes nothing in the table.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import { apiClient, startTestService, type Answer, type TestService } from '../support/service.js';
+import { describe, expect, it } from 'vitest';
+import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
+import { useTestService, type Answer } from '../support/service.js';
 
-let service: TestService;
-let api: ReturnType<typeof apiClient>;
 const T = '/v1/tenants/contoso';
-
-beforeAll(async () => {
-  service = await startTestService();
-  api = apiClient(service);
-  await expectCreated(api.post('/v1/tenants', { id: 'contoso', name: 'Contoso', domains: ['contoso.com'] }));
+const context = useTestService(async (api) => {
+  await createTenant(api, 'contoso');
   await setUpHostedProvider(api, 'contoso');
   await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:alice@contoso.com', lineUri: 'tel:+14255550100', enterpriseVoiceEnabled: true }));
   await expectCreated(api.post(`${T}/contacts`, { sipUri: 'sip:sa@contoso.com', displayNumber: '+14255550199' }));
 });
-afterAll(() => service.stop());
+const { api } = context;
 
 /** Runs a write that must be refused, and checks the status, field, rule and that nothing changed. */
 async function expectRefused(write: () => Promise<Answer>, status: number, field: string, rule: string): Promise<Answer> {
-  const before = await service.snapshot();
+  const before = await context.service.snapshot();
   const answer = await write();
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
   expect(answer.headers.get('content-type')).toBe('application/problem+json');
   expect(answer.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, rule })]));
-  expect(await service.snapshot()).toBe(before);
+  expect(await context.service.snapshot()).toBe(before);
   return answer;
 }
 

@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestService, type TestService } from '../support/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestService } from '../support/service.js';
 
-let service: TestService;
-let api: ReturnType<typeof apiClient>;
-beforeAll(async () => {
-  service = await startTestService();
-  api = apiClient(service);
-});
-afterAll(() => service.stop());
+const context = useTestService();
+const { api } = context;
 
 describe('tenants', () => {
   it('creates a tenant with its edge defaults and a global policy', async () => {
@@ -30,12 +25,12 @@ describe('tenants', () => {
 
   it('refuses a domain that belongs to another tenant, and writes nothing', async () => {
     await api.post('/v1/tenants', { id: 'fabrikam', name: 'Fabrikam', domains: ['fabrikam.com'] });
-    const before = await service.snapshot();
+    const before = await context.service.snapshot();
     const taken = await api.post('/v1/tenants', { id: 'fabrikam-two', name: 'Copy', domains: ['other.example', 'FABRIKAM.com'] });
     expect(taken.status).toBe(409);
     expect(taken.headers.get('content-type')).toBe('application/problem+json');
     expect(taken.body.errors[0]).toMatchObject({ field: 'domains.1', rule: 'domain-belongs-to-one-tenant' });
-    expect(await service.snapshot()).toBe(before);
+    expect(await context.service.snapshot()).toBe(before);
     expect((await api.get('/v1/tenants/fabrikam-two')).status).toBe(404);
     const dryRun = await api.post('/v1/tenants?dryRun=true', { id: 'fabrikam-two', name: 'Copy', domains: ['fabrikam.com'] });
     expect(dryRun.status).toBe(409);
@@ -52,7 +47,7 @@ describe('the API Gateway authorizer', () => {
     const { createAuthorizer } = await import('../../lib/auth/authorizer.js');
     await api.post('/v1/tenants', { id: 'northwind', name: 'Northwind', domains: ['northwind.com'] });
     const created = await api.post('/v1/tenants/northwind/credentials', { role: 'gateway', name: 'gw1' });
-    const authorize = createAuthorizer(service.store);
+    const authorize = createAuthorizer(context.service.store);
     const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/POST/v1/resolve';
     const event = (authorization: string) => ({ type: 'REQUEST', methodArn, headers: { Authorization: authorization } }) as never;
     const result = await authorize(event(`Bearer ${created.body.token}`));
@@ -73,7 +68,7 @@ describe('credentials', () => {
     const created = await api.post('/v1/tenants/litware/credentials', { role: 'reader', name: 'auditor' });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^exum_[A-Za-z0-9_-]{43}$/);
-    const snapshot = await service.snapshot();
+    const snapshot = await context.service.snapshot();
     expect(snapshot).not.toContain(created.body.token);
 
     const listed = await api.get('/v1/tenants/litware/credentials');

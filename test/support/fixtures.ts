@@ -19,3 +19,6 @@ export async function setUpHostedProvider(api: ApiClient, tenant: string): Promi
     api.post(`/v1/tenants/${tenant}/voicemail-policies`, { id: 'tag:ExOnline', destination: 'exap.um.outlook.com', organizations: [`${tenant}.onmicrosoft.com`] }),
   );
 }
+
+export const createTenant = (api: ApiClient, id: string, domains = [`${id}.com`]) =>
+  expectCreated(api.post('/v1/tenants', { id, name: id, domains }));

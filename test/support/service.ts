@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
 import { createDynamoClient } from '../../lib/store/client.js';
 
@@ -93,4 +93,23 @@ export async function createTenantWithCredentials(api: ApiClient, id: string, do
     tokens[role] = credential.body.token;
   }
   return tokens as Record<'server-admin' | 'user-admin' | 'reader' | 'gateway', string>;
+}
+
+/**
+ * A service for the whole test file: started before its tests (then `setUp` runs with an
+ * operator client), stopped after. `api` may be used at once: it reads the URL per call.
+ */
+export function useTestService(setUp?: (api: ApiClient) => Promise<void>) {
+  let service: TestService | undefined;
+  const started = () => {
+    if (service === undefined) throw new Error('the test service is not started yet');
+    return service;
+  };
+  const api = apiClient({ get url() { return started().url; } });
+  beforeAll(async () => {
+    service = await startTestService();
+    await setUp?.(api);
+  });
+  afterAll(() => service?.stop());
+  return { api, get service() { return started(); } };
 }
