@@ -7,12 +7,15 @@ const FunctionEnvironmentSchema = z.object({
   /** Set only when running against DynamoDB Local. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().default('us-east-1'),
+  /** Staleness bound of the hot path's configuration cache, in milliseconds. */
+  CONFIG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).optional(),
 });
 
 export interface FunctionConfig {
   tableName: string;
   dynamoEndpoint?: string;
   region: string;
+  configCacheMs?: number;
 }
 
 export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
@@ -20,6 +23,11 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   if (!parsed.success) {
     throw new Error(`invalid environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
-  const { TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION } = parsed.data;
-  return { tableName: TABLE_NAME, region: AWS_REGION, ...(DYNAMODB_ENDPOINT === undefined ? {} : { dynamoEndpoint: DYNAMODB_ENDPOINT }) };
+  const { TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION, CONFIG_CACHE_MS } = parsed.data;
+  return {
+    tableName: TABLE_NAME,
+    region: AWS_REGION,
+    ...(DYNAMODB_ENDPOINT === undefined ? {} : { dynamoEndpoint: DYNAMODB_ENDPOINT }),
+    ...(CONFIG_CACHE_MS === undefined ? {} : { configCacheMs: CONFIG_CACHE_MS }),
+  };
 }

@@ -4,9 +4,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Actor } from '../domain/credential.js';
 import { ExumError, notFound } from '../errors.js';
-import type { ManagementDeps } from '../management/write-context.js';
 import { actorOf, parseIfMatch, parseJsonBody, parseWith, toProxyResult } from './http.js';
-import type { Method, Route } from './route.js';
+import type { ApiDeps, Method, Route } from './route.js';
 
 export interface RouteMatch {
   route: Route;
@@ -62,7 +61,7 @@ function decodePathParameters(raw: Record<string, string>): Record<string, strin
   }
 }
 
-export function createDispatcher(routes: readonly Route[], deps: ManagementDeps) {
+export function createDispatcher(routes: readonly Route[], deps: ApiDeps) {
   const matcher = createRouteMatcher(routes);
   return async function dispatch(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     const route = matcher.byResource(event.httpMethod, event.resource);

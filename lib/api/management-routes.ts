@@ -3,7 +3,7 @@
 // own hosted-voicemail flag (providers).
 import { z } from 'zod';
 import { ContactCreateSchema, ContactPatchSchema, ContactSchema } from '../domain/contact.js';
-import { CredentialCreateSchema, ROLES } from '../domain/credential.js';
+import { CredentialCreateSchema } from '../domain/credential.js';
 import { DialPlanCreateSchema, DialPlanPatchSchema, DialPlanSchema } from '../domain/dial-plan.js';
 import { EdgeSchema, EdgeSchemaInput } from '../domain/edge.js';
 import { name, sipAddress, tenantId, fqdn } from '../domain/fields.js';
@@ -16,7 +16,6 @@ import * as principals from '../management/principals.js';
 import * as config from '../management/tenant-configuration.js';
 import * as tenants from '../management/tenants.js';
 import { dryRunQuery, pageQuery, queryBoolean } from './http.js';
-import { buildOpenApiDocument } from './openapi.js';
 import { READERS, OPERATORS, PROVIDERS, SERVER_ADMINS, USER_ADMINS, itemResult, route, writeResult, type Route } from './route.js';
 
 const TENANT = '/v1/tenants/{tenant}';
@@ -161,11 +160,6 @@ const CredentialResponseSchema = z.object({
 });
 
 export const managementRoutes: Route[] = [
-  route({
-    method: 'GET', path: '/v1/openapi.json', summary: 'This API as an OpenAPI 3.1 document', roles: ROLES, successStatus: 200,
-    params: z.strictObject({}), query: noQuery,
-    handle: async () => ({ status: 200, body: buildOpenApiDocument(managementRoutes, { title: 'exum-router API', version: '1' }) }),
-  }),
   route({
     method: 'POST', path: '/v1/tenants', summary: 'Create a tenant with its SIP domains', roles: OPERATORS, successStatus: 201,
     params: z.strictObject({}), query: dryRunQuery, body: TenantCreateSchema, response: TenantSchema,

@@ -4,9 +4,13 @@
 import { z } from 'zod';
 import type { Actor, Role } from '../domain/credential.js';
 import type { ManagementDeps, WriteOptions, WriteOutcome } from '../management/write-context.js';
+import type { RoutingDeps } from '../routing/resolve-call.js';
 import type { ApiResult } from './http.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What route handlers may use: the store, the clock, and the hot path's configuration cache. */
+export type ApiDeps = ManagementDeps & RoutingDeps;
 
 export interface RouteInput<P, Q, B> {
   actor: Actor;
@@ -29,7 +33,7 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   /** For documentation: the shape of a successful answer. */
   response?: z.ZodType;
   successStatus: number;
-  handle: (input: RouteInput<P, Q, B>, deps: ManagementDeps) => Promise<ApiResult>;
+  handle: (input: RouteInput<P, Q, B>, deps: ApiDeps) => Promise<ApiResult>;
 }
 
 export const route = <P, Q, B>(definition: Route<P, Q, B>): Route => definition as unknown as Route;

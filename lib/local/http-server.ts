@@ -10,9 +10,8 @@ import { authorizerContextOf } from '../api/http.js';
 import { createRouteMatcher } from '../api/dispatch.js';
 import { PROBLEM_CONTENT_TYPE, problemOf } from '../api/problem.js';
 import type { Route } from '../api/route.js';
-import { authenticate } from '../auth/authenticate.js';
+import type { Authenticator } from '../auth/credential-cache.js';
 import { ExumError } from '../errors.js';
-import type { ExumStore } from '../store/exum-store.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -75,12 +74,13 @@ function singleValues(entries: Iterable<[string, string]>): Record<string, strin
 }
 
 export interface LocalHttpServerOptions {
-  store: ExumStore;
+  /** The same credential check as the API Gateway authorizer. */
+  authenticate: Authenticator;
   mounts: readonly Mount[];
   onError?: (error: unknown) => void;
 }
 
-export function createLocalHttpServer({ store, mounts, onError }: LocalHttpServerOptions): Server {
+export function createLocalHttpServer({ authenticate, mounts, onError }: LocalHttpServerOptions): Server {
   const matchers = mounts.map((mount) => ({ mount, matcher: createRouteMatcher(mount.routes) }));
 
   return createServer(async (request, response) => {
@@ -104,7 +104,7 @@ export function createLocalHttpServer({ store, mounts, onError }: LocalHttpServe
       }
 
       const headers = singleValues(Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : (value ?? '')])) ?? {};
-      const actor = await authenticate(store, headers.authorization);
+      const actor = await authenticate(headers.authorization);
       if (actor === undefined) throw new ExumError('unauthenticated', 'a valid bearer credential is required (Authorization: Bearer <token>)');
       const body = await readBody(request);
 

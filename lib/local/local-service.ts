@@ -2,14 +2,20 @@
 // API served by the same handlers as in AWS. Used by `npm start` and by the integration tests.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Server } from 'node:http';
-import { createManagementHandler } from '../api/management-handler.js';
-import { managementRoutes } from '../api/management-routes.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createApiHandler } from '../api/api-handler.js';
+import { createApiDeps } from '../api/deps.js';
+import { functionRoutes } from '../api/api-routes.js';
+import { createCachedAuthenticator } from '../auth/credential-cache.js';
 import { installOperatorToken } from '../management/tenants.js';
 import { createDynamoClient } from '../store/client.js';
 import { ensureTable } from '../store/create-table.js';
 import { ExumStore } from '../store/exum-store.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { createLocalHttpServer, listen } from './http-server.js';
+
+/** In AWS, API Gateway caches authorizer results for the same 30 s. */
+export const DEFAULT_CREDENTIAL_CACHE_MS = 30_000;
 
 export interface LocalServiceOptions {
   port: number;
@@ -21,12 +27,18 @@ export interface LocalServiceOptions {
   /** Where a started DynamoDB Local keeps its data; absent: in memory. */
   dataDirectory?: string;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Staleness bound of the routing configuration cache (default 5 s). */
+  configCacheMs?: number;
+  /** How long a checked credential is trusted before it is checked again (default 30 s). */
+  credentialCacheMs?: number;
 }
 
 export interface LocalService {
   url: string;
   port: number;
   store: ExumStore;
+  /** The DynamoDB client under the store, for tests and benchmarks that count requests. */
+  dynamoClient: DynamoDBClient;
   server: Server;
   stop: () => Promise<void>;
 }
@@ -38,13 +50,17 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   try {
     await ensureTable(client, options.tableName);
     const store = new ExumStore(client, options.tableName);
-    const deps = { store, now: () => new Date() };
+    const deps = createApiDeps(store, { ...(options.configCacheMs === undefined ? {} : { configCacheMs: options.configCacheMs }) });
     await installOperatorToken(deps, options.operatorToken);
 
     const logger = new Logger({ serviceName: 'exum-router-local', logLevel: options.logLevel ?? 'WARN' });
     const server = createLocalHttpServer({
-      store,
-      mounts: [{ routes: managementRoutes, handler: createManagementHandler(deps, logger) }],
+      authenticate: createCachedAuthenticator(store, { ttlMs: options.credentialCacheMs ?? DEFAULT_CREDENTIAL_CACHE_MS }),
+      // Two Lambdas in AWS (management and resolve), two mounts here.
+      mounts: [
+        { routes: functionRoutes.resolve, handler: createApiHandler(functionRoutes.resolve, deps, logger) },
+        { routes: functionRoutes.management, handler: createApiHandler(functionRoutes.management, deps, logger) },
+      ],
       onError: (error) => logger.error('local server error', { error: error as Error }),
     });
     server.keepAliveTimeout = 65_000;
@@ -53,6 +69,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       url: `http://${address.address}:${address.port}`,
       port: address.port,
       store,
+      dynamoClient: client,
       server,
       stop: async () => {
         await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 // The authorization matrix, generated from the route table: every route × every role × own
 // tenant / other tenant, plus no, revoked and malformed credentials. Writes run as dry runs.
 import { describe, expect, it } from 'vitest';
-import { managementRoutes } from '../../lib/api/management-routes.js';
+import { apiRoutes } from '../../lib/api/api-routes.js';
 import { ROLES, type Role } from '../../lib/domain/credential.js';
 import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
 import { OPERATOR_TOKEN, useTestService, type ApiClient } from '../support/service.js';
@@ -53,7 +53,7 @@ const request = (token: string | null, method: string, path: string) =>
   api.call(method, method === 'GET' ? path : `${path}?dryRun=true`, { token, ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }) });
 
 describe('authorization matrix', () => {
-  const cells = managementRoutes.flatMap((route) => ROLES.map((role) => ({ route, role })));
+  const cells = apiRoutes.flatMap((route) => ROLES.map((role) => ({ route, role })));
 
   it.each(cells.map(({ route, role }) => [`${route.method} ${route.path}`, role, route] as const))(
     '%s as %s, own tenant',
@@ -76,7 +76,7 @@ describe('authorization matrix', () => {
     },
   );
 
-  it.each(managementRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s without, with revoked or malformed credentials: 401', async (_name, route) => {
+  it.each(apiRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s without, with revoked or malformed credentials: 401', async (_name, route) => {
     const path = concretePath(route.path, 'contoso');
     expect((await request(null, route.method, path)).status).toBe(401);
     expect((await request(revokedToken, route.method, path)).status).toBe(401);

@@ -59,6 +59,24 @@ describe('the API Gateway authorizer', () => {
   });
 });
 
+describe('the credential cache', () => {
+  it('trusts a checked credential for its TTL, then checks again; new credentials work at once', async () => {
+    const { createCachedAuthenticator } = await import('../../lib/auth/credential-cache.js');
+    await api.post('/v1/tenants', { id: 'adventure', name: 'Adventure Works', domains: ['adventure-works.com'] });
+    let clock = 0;
+    const authenticate = createCachedAuthenticator(context.service.store, { ttlMs: 30_000, now: () => clock });
+    const created = await api.post('/v1/tenants/adventure/credentials', { role: 'reader', name: 'cached' });
+    expect((await authenticate(`Bearer ${created.body.token}`))?.credentialId).toBe(created.body.id);
+    await api.delete(`/v1/tenants/adventure/credentials/${created.body.id}`);
+    clock += 29_999;
+    expect(await authenticate(`Bearer ${created.body.token}`)).toBeDefined();
+    clock += 1;
+    expect(await authenticate(`Bearer ${created.body.token}`)).toBeUndefined();
+    const fresh = await api.post('/v1/tenants/adventure/credentials', { role: 'reader', name: 'fresh' });
+    expect(await authenticate(`Bearer ${fresh.body.token}`)).toBeDefined();
+  });
+});
+
 describe('credentials', () => {
   beforeAll(async () => {
     await api.post('/v1/tenants', { id: 'litware', name: 'Litware', domains: ['litware.com'] });

@@ -15,10 +15,24 @@ export interface TestService extends LocalService {
   snapshot: () => Promise<string>;
 }
 
-export async function startTestService(): Promise<TestService> {
+/** Caches off unless a test asks for them: most tests want every write visible at once. */
+export interface TestServiceOptions {
+  configCacheMs?: number;
+  credentialCacheMs?: number;
+}
+
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const tableName = `test-${randomBytes(6).toString('hex')}`;
   const endpoint = inject('dynamoEndpoint');
-  const service = await startLocalService({ port: 0, tableName, operatorToken: OPERATOR_TOKEN, dynamoEndpoint: endpoint, logLevel: 'SILENT' });
+  const service = await startLocalService({
+    port: 0,
+    tableName,
+    operatorToken: OPERATOR_TOKEN,
+    dynamoEndpoint: endpoint,
+    logLevel: 'SILENT',
+    configCacheMs: options.configCacheMs ?? 0,
+    credentialCacheMs: options.credentialCacheMs ?? 0,
+  });
   const client = createDynamoClient({ endpoint });
   return {
     ...service,
@@ -99,7 +113,7 @@ export async function createTenantWithCredentials(api: ApiClient, id: string, do
  * A service for the whole test file: started before its tests (then `setUp` runs with an
  * operator client), stopped after. `api` may be used at once: it reads the URL per call.
  */
-export function useTestService(setUp?: (api: ApiClient) => Promise<void>) {
+export function useTestService(setUp?: (api: ApiClient) => Promise<void>, options: TestServiceOptions = {}) {
   let service: TestService | undefined;
   const started = () => {
     if (service === undefined) throw new Error('the test service is not started yet');
@@ -107,7 +121,7 @@ export function useTestService(setUp?: (api: ApiClient) => Promise<void>) {
   };
   const api = apiClient({ get url() { return started().url; } });
   beforeAll(async () => {
-    service = await startTestService();
+    service = await startTestService(options);
     await setUp?.(api);
   });
   afterAll(() => service?.stop());

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { managementRoutes } from '../../lib/api/management-routes.js';
+import { apiRoutes } from '../../lib/api/api-routes.js';
 import { openApiDocument } from '../../bin/generate-api-docs.js';
 
 describe('OpenAPI document', () => {
   const document = openApiDocument();
 
   it('lists every route with its roles and a request body schema for writes', () => {
-    for (const route of managementRoutes) {
+    for (const route of apiRoutes) {
       const operation = (document.paths[route.path] as Record<string, { 'x-exum-roles': string[]; requestBody?: unknown }>)[route.method.toLowerCase()];
       expect(operation, `${route.method} ${route.path}`).toBeDefined();
       expect(operation!['x-exum-roles']).toEqual(route.roles);

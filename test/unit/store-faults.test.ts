@@ -5,14 +5,16 @@ import { DynamoDBClient, GetItemCommand, QueryCommand, TransactWriteItemsCommand
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManagementHandler } from '../../lib/api/management-handler.js';
+import { createApiHandler } from '../../lib/api/api-handler.js';
+import { createApiDeps } from '../../lib/api/deps.js';
+import { managementRoutes } from '../../lib/api/management-routes.js';
 import { ExumStore } from '../../lib/store/exum-store.js';
 import { lambdaContext, operator, proxyEvent } from '../support/events.js';
 
 // One attempt: the SDK's own retries are not what these tests are about.
 const client = new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const dynamo = mockClient(client);
-const handler = createManagementHandler({ store: new ExumStore(client, 'faults'), now: () => new Date() }, new Logger({ logLevel: 'SILENT' }));
+const handler = createApiHandler(managementRoutes, createApiDeps(new ExumStore(client, 'faults')), new Logger({ logLevel: 'SILENT' }));
 afterEach(() => dynamo.reset());
 
 const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });

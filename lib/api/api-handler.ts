@@ -1,19 +1,19 @@
-// The management API as one Lambda handler (middy): header normalisation, problem answers,
-// dispatch over the route table. The local server serves this same handler.
+// An API Lambda handler (middy) over a route table: Lambda context in the logs, header
+// normalisation, problem answers, dispatch. The management and resolve functions are two
+// instances of it, and the local server serves these same handlers.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { ManagementDeps } from '../management/write-context.js';
 import { createDispatcher } from './dispatch.js';
-import { managementRoutes } from './management-routes.js';
 import { problemResponses } from './middleware.js';
+import type { ApiDeps, Route } from './route.js';
 
-export function createManagementHandler(deps: ManagementDeps, logger: Logger) {
+export function createApiHandler(routes: readonly Route[], deps: ApiDeps, logger: Logger) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger))
     .use(httpHeaderNormalizer())
     .use(problemResponses(logger))
-    .handler(createDispatcher(managementRoutes, deps));
+    .handler(createDispatcher(routes, deps));
 }

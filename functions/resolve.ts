@@ -1,0 +1,14 @@
+// Lambda entry point for POST /v1/resolve, the gateways' hot path.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createApiHandler } from '../lib/api/api-handler.js';
+import { createApiDeps } from '../lib/api/deps.js';
+import { functionRoutes } from '../lib/api/api-routes.js';
+import { loadFunctionConfig } from '../lib/config.js';
+import { createDynamoClient } from '../lib/store/client.js';
+import { ExumStore } from '../lib/store/exum-store.js';
+
+const config = loadFunctionConfig(process.env);
+// A gateway waits on this answer: fail fast (one retry, short timeout) and let it retry.
+const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region, requestTimeoutMs: 500, maxAttempts: 2 }), config.tableName);
+
+export const handler = createApiHandler(functionRoutes.resolve, createApiDeps(store, config), new Logger({ serviceName: 'exum-router-resolve' }));

@@ -1,0 +1,24 @@
+// Every route of the API, and how they are split over the Lambda functions. The local server
+// mounts the same split; CDK (later) creates an API Gateway resource for each.
+import { z } from 'zod';
+import { ROLES } from '../domain/credential.js';
+import { managementRoutes } from './management-routes.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { resolveRoutes } from './resolve-routes.js';
+import { route, type Route } from './route.js';
+
+export const openApiDocument = () => buildOpenApiDocument(apiRoutes, { title: 'exum-router API', version: '1' });
+
+const openApiRoute = route({
+  method: 'GET', path: '/v1/openapi.json', summary: 'This API as an OpenAPI 3.1 document', roles: ROLES, successStatus: 200,
+  params: z.strictObject({}), query: z.strictObject({}),
+  handle: async () => ({ status: 200, body: openApiDocument() }),
+});
+
+/** The routes each function serves. */
+export const functionRoutes = {
+  resolve: resolveRoutes,
+  management: [...managementRoutes, openApiRoute],
+} as const satisfies Record<string, readonly Route[]>;
+
+export const apiRoutes: readonly Route[] = [...functionRoutes.resolve, ...functionRoutes.management];
