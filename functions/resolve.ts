@@ -2,7 +2,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createApiHandler } from '../lib/api/api-handler.js';
 import { createApiDeps } from '../lib/api/deps.js';
-import { functionRoutes } from '../lib/api/api-routes.js';
+// Only the resolve routes: importing the route index would bundle the whole management API.
+import { resolveRoutes } from '../lib/api/resolve-routes.js';
 import { loadFunctionConfig } from '../lib/config.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ExumStore } from '../lib/store/exum-store.js';
@@ -11,4 +12,4 @@ const config = loadFunctionConfig(process.env);
 // A gateway waits on this answer: fail fast (one retry, short timeout) and let it retry.
 const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region, requestTimeoutMs: 500, maxAttempts: 2 }), config.tableName);
 
-export const handler = createApiHandler(functionRoutes.resolve, createApiDeps(store, config), new Logger({ serviceName: 'exum-router-resolve' }));
+export const handler = createApiHandler(resolveRoutes, createApiDeps(store, config), new Logger({ serviceName: 'exum-router-resolve' }));

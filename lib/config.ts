@@ -1,6 +1,6 @@
 // Runtime configuration, parsed once from the environment at start-up by the entry points
 // (functions/, bin/) and passed down. Nothing in lib/ reads process.env.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const FunctionEnvironmentSchema = z.object({
   TABLE_NAME: z.string().min(3),

@@ -1,6 +1,6 @@
 // Every route of the API, and how they are split over the Lambda functions. The local server
 // mounts the same split; CDK (later) creates an API Gateway resource for each.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES } from '../domain/credential.js';
 import { managementRoutes } from './management-routes.js';
 import { buildOpenApiDocument } from './openapi.js';

@@ -2,7 +2,7 @@
 // in, a result out. Bodies, query strings, path parameters and headers are parsed here with zod
 // so route handlers only ever see valid, normalised input.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES, type Actor } from '../domain/credential.js';
 import { ExumError, invalid } from '../errors.js';
 import { validationError } from './problem.js';

@@ -1,7 +1,7 @@
 // The management API's routes under /v1: tenants and credentials (operators), the tenant's
 // routing configuration (server admins), users and contacts (user admins), and the provider's
 // own hosted-voicemail flag (providers).
-import { z } from 'zod';
+import * as z from 'zod';
 import { ContactCreateSchema, ContactPatchSchema, ContactSchema } from '../domain/contact.js';
 import { CredentialCreateSchema } from '../domain/credential.js';
 import { DialPlanCreateSchema, DialPlanPatchSchema, DialPlanSchema } from '../domain/dial-plan.js';

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas (zod's own
 // JSON Schema output; OpenAPI 3.1 schemas are JSON Schema 2020-12), so docs cannot drift.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Route } from './route.js';
 
 const problemSchema = {

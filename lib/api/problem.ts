@@ -1,7 +1,7 @@
 // The one place where error codes become HTTP statuses and application/problem+json bodies
 // (RFC 9457). Below 500 the caller sees what was wrong and which field; at 500 and above the
 // caller sees a generic text and the log gets the rest.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ExumError, type ErrorCode, type FieldIssue } from '../errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -1,5 +1,5 @@
 // POST /v1/resolve: the gateway-facing contract. The tenant comes from the credential.
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_TARGET_LENGTH, parseTarget } from '../routing/target.js';
 import { resolveCall } from '../routing/resolve-call.js';
 import { queryBoolean } from './http.js';

@@ -1,7 +1,7 @@
 // What a route is: method, path, who may call it, the schemas of its input, and the use case it
 // calls. The route table is the single source for dispatch, the local server, API Gateway
 // resources (CDK), the authorization matrix tests and the OpenAPI document.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Actor, Role } from '../domain/credential.js';
 import type { ManagementDeps, WriteOptions, WriteOutcome } from '../management/write-context.js';
 import type { RoutingDeps } from '../routing/resolve-call.js';

@@ -1,6 +1,6 @@
 // Exchange UM contact (*-CsExUmContact; OcsUmUtil for on-premises ones): the Subscriber Access
 // and Auto Attendant numbers. Hosted exactly when it has no on-premises dial plan.
-import { z } from 'zod';
+import * as z from 'zod';
 import { displayNumber, fqdn, name, recordMeta, sipAddress, text } from './fields.js';
 import { grantedTag } from './voicemail-policy.js';
 

@@ -1,5 +1,5 @@
 // Credentials: random bearer tokens with one role each (domain reference, section 6).
-import { z } from 'zod';
+import * as z from 'zod';
 import { name, text } from './fields.js';
 
 export const ROLES = ['operator', 'server-admin', 'user-admin', 'reader', 'gateway', 'provider'] as const;

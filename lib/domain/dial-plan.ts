@@ -1,5 +1,5 @@
 // On-premises UM dial plan: what Exchange's exchucutil.ps1 tells Lync about its UM servers.
-import { z } from 'zod';
+import * as z from 'zod';
 import { fqdn, recordMeta } from './fields.js';
 
 const UmServerSchemaInput = z.strictObject({

@@ -1,6 +1,6 @@
 // Edge configuration (Set-CsAccessEdgeConfiguration): how the enterprise edge reaches federated
 // and hosted partners. Hosting providers need DNS SRV routing with federation allowed.
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordMeta, sipUri } from './fields.js';
 
 export const EdgeSchemaInput = z.strictObject({

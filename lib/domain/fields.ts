@@ -1,6 +1,6 @@
 // zod field types shared by the domain objects. Each one validates and normalises, and
 // reports the rule it enforces (issue `params.rule`) so a refusal can name field and rule.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   parseDisplayNumber,
   parseE164,

@@ -1,6 +1,6 @@
 // Hosting provider (New-CsHostingProvider) and the event endpoint where we deliver its events.
 // proxyFqdn is immutable: Lync makes you remove and recreate the provider to change it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { fqdn, name, recordMeta, text } from './fields.js';
 import { parentDomain } from './addresses.js';
 

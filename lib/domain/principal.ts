@@ -1,6 +1,6 @@
 // Users and contacts share one SIP address space and one number space: together they are the
 // principals a call can be routed to.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ContactSchema, type Contact } from './contact.js';
 import { UserSchema, type User } from './user.js';
 

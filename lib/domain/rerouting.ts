@@ -1,6 +1,6 @@
 // Voicemail rerouting (*-CsVoicemailReroutingConfiguration): PSTN numbers offered as the last
 // alternate when the primary voicemail target does not answer. Global or per site.
-import { z } from 'zod';
+import * as z from 'zod';
 import { e164, recordMeta } from './fields.js';
 
 export const reroutingId = () =>

@@ -1,6 +1,6 @@
 // Tenant: one enterprise, the SIP domains it owns, and its config version (bumped by every
 // configuration write so that concurrent config writes are serialised; see lib/store).
-import { z } from 'zod';
+import * as z from 'zod';
 import { fqdn, recordMeta, tenantId, text } from './fields.js';
 
 export const TenantCreateSchema = z.strictObject({

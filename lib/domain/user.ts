@@ -1,6 +1,6 @@
 // User (Set-CsUser, msExchUCVoiceMailSettings). The two hosted-voicemail flags belong to two
 // parties: `admin` to the enterprise admin, `provider` to the hosting provider.
-import { z } from 'zod';
+import * as z from 'zod';
 import { fqdn, lineUri, name, recordMeta, sipAddress, text } from './fields.js';
 import { grantedTag } from './voicemail-policy.js';
 

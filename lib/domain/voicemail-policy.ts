@@ -1,6 +1,6 @@
 // Hosted voicemail policy (*-CsHostedVoicemailPolicy) with global, site and tag scopes, and
 // the precedence that picks the one applying to a user or contact: tag, else site, else global.
-import { z } from 'zod';
+import * as z from 'zod';
 import { fqdn, name, recordMeta, text } from './fields.js';
 
 export const policyId = () =>

@@ -2,7 +2,7 @@
 // record's zod schema, so a corrupt or foreign item never reaches the domain.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ExumError } from '../errors.js';
 import type { Entity, Key } from './keys.js';
 

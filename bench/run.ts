@@ -1,0 +1,167 @@
+// `npm run bench [-- --json] [-- --users N]`: the hot path's cost, measured in one run against
+// DynamoDB Local, each figure a ratio against a baseline measured in the same run.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import autocannon from 'autocannon';
+import { createApiDeps } from '../lib/api/deps.js';
+import { createDynamoClient } from '../lib/store/client.js';
+import { ensureTable } from '../lib/store/create-table.js';
+import { ExumStore } from '../lib/store/exum-store.js';
+import { keys } from '../lib/store/keys.js';
+import { toKey } from '../lib/store/items.js';
+import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
+import { createCredential } from '../lib/management/tenants.js';
+import { resolveCall } from '../lib/routing/resolve-call.js';
+import { parseTarget, type Target } from '../lib/routing/target.js';
+import type { Actor } from '../lib/domain/credential.js';
+import { bundle, coldImportMs, tempDir } from './cold-import.js';
+import { TENANT, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
+import { median, quantile, round, throughput } from './stats.js';
+
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, users: { type: 'string', default: '100000' } } });
+const LARGE = Number(values.users);
+const SMALL = 1000;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+const dynamo = await startDynamoDbLocal();
+const client = createDynamoClient({ endpoint: dynamo.endpoint });
+const tableName = 'bench-routing';
+let server: ReturnType<typeof spawn> | undefined;
+
+try {
+  await ensureTable(client, tableName);
+  const store = new ExumStore(client, tableName);
+  const deps = createApiDeps(store, { configCacheMs: 60_000 });
+  await seedTenantConfig(deps);
+  log(`seeding ${SMALL} users`);
+  await seedUsers(client, tableName, 0, SMALL);
+
+  const gateway: Actor = { credentialId: 'cred_bench_gw', role: 'gateway', tenantId: TENANT, providerId: null };
+  const target = (input: string): Target => {
+    const parsed = parseTarget(input);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.value;
+  };
+  const resolveOnce = (index: number, byNumber: boolean) =>
+    resolveCall(deps, gateway, { target: target(byNumber ? userLineUri(index) : `${userSipUri(index)};opaque=app:voicemail`), reason: 'voicemail', callId: `bench-${index}` }, false);
+  const getItemOnce = (index: number) =>
+    client.send(new GetItemCommand({ TableName: tableName, Key: toKey(keys.address(TENANT, userSipUri(index))), ConsistentRead: true }));
+
+  // 1. Reads per resolution, counted by an SDK middleware, caches warm.
+  await resolveOnce(0, false);
+  const reads = new Map<string, number>();
+  client.middlewareStack.add((next, context) => async (args) => {
+    const name = context.commandName ?? 'unknown';
+    if (/^(GetItem|BatchGetItem|Query|Scan|TransactGetItems)Command$/.test(name)) reads.set('reads', (reads.get('reads') ?? 0) + 1);
+    return next(args);
+  }, { step: 'initialize', name: 'count-reads' });
+  const countReads = async (byNumber: boolean, n: number) => {
+    reads.clear();
+    for (let index = 0; index < n; index++) await resolveOnce(index % SMALL, byNumber);
+    return (reads.get('reads') ?? 0) / n;
+  };
+  const readsSip = await countReads(false, 500);
+  const readsNumber = await countReads(true, 500);
+  client.middlewareStack.remove('count-reads');
+
+  // 2. In-process latency, interleaved with bare GetItems on the same table.
+  const latency = async (n: number, population: number) => {
+    const resolveMs: number[] = [];
+    const getItemMs: number[] = [];
+    for (let sample = 0; sample < n; sample++) {
+      const index = Math.floor(Math.random() * population);
+      let start = performance.now();
+      await getItemOnce(index);
+      getItemMs.push(performance.now() - start);
+      start = performance.now();
+      await resolveOnce(index, sample % 2 === 1);
+      resolveMs.push(performance.now() - start);
+    }
+    return { resolveMs, getItemMs };
+  };
+  // Both sides (this process and DynamoDB Local's JVM) warm up for a while before any figure.
+  await latency(5000, SMALL);
+  log('measuring in-process latency');
+  const small = await latency(3000, SMALL);
+  const getItemMedian = median(small.getItemMs);
+
+  // 3. HTTP throughput through the local server (its own process) vs raw GetItems, concurrency 16.
+  log('measuring HTTP throughput');
+  const operatorToken = 'exum_bench_operator_token_000000000000';
+  const token = await createCredential(deps, { ...gateway, role: 'operator', tenantId: null }, TENANT, { role: 'gateway', name: 'bench' }, { dryRun: false, ifMatch: null });
+  if (token.dryRun || token.record === null) throw new Error('no token');
+  const gatewayToken = token.record.token;
+  server = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', dynamo.endpoint, tableName, operatorToken], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  const [url] = (await once(createInterface({ input: server.stdout! }), 'line')) as [string];
+  const requests = Array.from({ length: 64 }, (_, index) => ({
+    method: 'POST' as const,
+    path: '/v1/resolve',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${gatewayToken}` },
+    body: JSON.stringify({ target: index % 2 === 0 ? userSipUri(index) : userLineUri(index) }),
+  }));
+  await autocannon({ url, connections: 16, duration: 2, requests }); // warm-up
+  const http = await autocannon({ url, connections: 16, duration: 8, requests });
+  if (http.non2xx > 0 || http.errors > 0) throw new Error(`HTTP load had ${http.non2xx} non-2xx answers and ${http.errors} errors`);
+  const rawGetItemsPerSecond = await throughput(() => getItemOnce(Math.floor(Math.random() * SMALL)), 16, 8000);
+  const httpPerSecond = http.requests.average;
+
+  // 4. The same latency with LARGE users loaded.
+  log(`seeding up to ${LARGE} users`);
+  await seedUsers(client, tableName, SMALL, LARGE);
+  await latency(1000, LARGE);
+  log('measuring latency at scale');
+  const large = await latency(3000, LARGE);
+
+  // 5. Bundle size and cold import of the resolve function vs a handler importing only the SDK.
+  log('bundling');
+  const outdir = tempDir();
+  const resolveBundle = await bundle('functions/resolve.ts', outdir);
+  const bareBundle = await bundle('bench/fixtures/bare-sdk-handler.ts', outdir);
+  const env = { TABLE_NAME: tableName, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  coldImportMs(resolveBundle.file, 2, env);
+  const resolveImport = coldImportMs(resolveBundle.file, 15, env);
+  const bareImport = coldImportMs(bareBundle.file, 15, env);
+
+  const figures = {
+    readsPerResolution: round((readsSip + readsNumber) / 2, 3),
+    readsPerResolutionSip: round(readsSip, 3),
+    readsPerResolutionNumber: round(readsNumber, 3),
+    resolveVsGetItem: round(median(small.resolveMs) / getItemMedian),
+    resolveP99VsGetItem: round(quantile(small.resolveMs, 0.99) / getItemMedian),
+    getItemMedianMs: round(getItemMedian, 3),
+    httpVsGetItem: round(httpPerSecond / rawGetItemsPerSecond),
+    httpResolutionsPerSecond: Math.round(httpPerSecond),
+    rawGetItemsPerSecond: Math.round(rawGetItemsPerSecond),
+    scale100kVs1k: round(median(large.resolveMs) / median(small.resolveMs)),
+    usersLarge: LARGE,
+    resolveBundleBytes: resolveBundle.bytes,
+    bareSdkBundleBytes: bareBundle.bytes,
+    coldImportVsBareSdk: round(resolveImport / bareImport),
+    coldImportResolveMs: round(resolveImport, 1),
+    coldImportBareSdkMs: round(bareImport, 1),
+  };
+
+  if (values.json) {
+    console.log(JSON.stringify(figures));
+  } else {
+    const rows: [string, string, string][] = [
+      ['DynamoDB reads per resolution (SIP / number)', `${figures.readsPerResolutionSip} / ${figures.readsPerResolutionNumber}`, '1.0'],
+      ['resolve median / GetItem median (in process)', `${figures.resolveVsGetItem}x  (GetItem ${figures.getItemMedianMs} ms)`, '≤ 1.2'],
+      ['resolve p99 / GetItem median (in process)', `${figures.resolveP99VsGetItem}x`, ''],
+      ['HTTP resolutions/s / raw GetItems/s (c=16)', `${figures.httpVsGetItem}x  (${figures.httpResolutionsPerSecond} vs ${figures.rawGetItemsPerSecond}/s)`, '≥ 0.7'],
+      [`resolve median, ${LARGE} users / ${SMALL} users`, `${figures.scale100kVs1k}x`, 'within 10%'],
+      ['resolve bundle (esbuild, minified)', `${(figures.resolveBundleBytes / 1024).toFixed(0)} KiB (bare SDK ${(figures.bareSdkBundleBytes / 1024).toFixed(0)} KiB)`, ''],
+      ['cold import, resolve / bare SDK handler', `${figures.coldImportVsBareSdk}x  (${figures.coldImportResolveMs} vs ${figures.coldImportBareSdkMs} ms)`, '≤ 1.5'],
+    ];
+    const width = Math.max(...rows.map(([name]) => name.length));
+    console.log(`${'measure'.padEnd(width)}  result  [target]`);
+    for (const [name, result, goal] of rows) console.log(`${name.padEnd(width)}  ${result}${goal === '' ? '' : `  [${goal}]`}`);
+  }
+} finally {
+  server?.kill('SIGTERM');
+  client.destroy();
+  await dynamo.stop();
+}
