@@ -28,6 +28,23 @@ describe('OpenAPI document', () => {
   });
 });
 
+describe('docs/routing.md', () => {
+  it('holds the current diagnostic catalogue', async () => {
+    const { withDiagnostics } = await import('../../bin/generate-api-docs.js');
+    const markdown = readFileSync(new URL('../../docs/routing.md', import.meta.url), 'utf8');
+    expect(withDiagnostics(markdown)).toBe(markdown);
+  });
+});
+
+describe('diagnostic codes', () => {
+  it('are unique and within 15000-15999', async () => {
+    const { DIAGNOSTICS } = await import('../../lib/routing/diagnostics.js');
+    const codes = Object.values(DIAGNOSTICS).map((diagnostic) => diagnostic.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(codes.every((code) => code >= 15000 && code <= 15999)).toBe(true);
+  });
+});
+
 describe('docs/api.md', () => {
   it('holds the current route table (run `npm run docs:api` after changing a route)', async () => {
     const { withRouteTable } = await import('../../bin/generate-api-docs.js');

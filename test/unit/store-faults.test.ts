@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../lib/api/api-handler.js';
 import { createApiDeps } from '../../lib/api/deps.js';
 import { managementRoutes } from '../../lib/api/management-routes.js';
+import { resolveRoutes } from '../../lib/api/resolve-routes.js';
 import { ExumStore } from '../../lib/store/exum-store.js';
 import { lambdaContext, operator, proxyEvent } from '../support/events.js';
 
@@ -18,6 +19,13 @@ const handler = createApiHandler(managementRoutes, createApiDeps(new ExumStore(c
 afterEach(() => dynamo.reset());
 
 const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+
+const meta = { version: 1, createdAt: 'x', updatedAt: 'x', modifiedBy: { credentialId: 'c', role: 'operator' } };
+const configItems = [
+  marshall({ pk: 'T#contoso#CONFIG', sk: 'TENANT', entity: 'tenant', id: 'contoso', name: 'C', domains: ['contoso.com'], configVersion: 0, ...meta }),
+  marshall({ pk: 'T#contoso#CONFIG', sk: 'EDGE', entity: 'edge', routingMode: 'dns-srv', allowFederatedUsers: false, nextHop: null, ...meta }),
+  marshall({ pk: 'T#contoso#CONFIG', sk: 'POLICY#global', entity: 'policy', id: 'global', destination: null, organizations: [], description: '', ...meta }),
+];
 
 const getTenant = () =>
   handler(proxyEvent({ method: 'GET', resource: '/v1/tenants/{tenant}', path: '/v1/tenants/contoso', pathParameters: { tenant: 'contoso' }, actor: operator }), lambdaContext);
@@ -54,14 +62,7 @@ describe('store faults', () => {
   });
 
   it('a write whose transaction is throttled answers 503 (the transaction is all or nothing)', async () => {
-    const meta = { version: 1, createdAt: 'x', updatedAt: 'x', modifiedBy: { credentialId: 'c', role: 'operator' } };
-    dynamo.on(QueryCommand).resolves({
-      Items: [
-        marshall({ pk: 'T#contoso#CONFIG', sk: 'TENANT', entity: 'tenant', id: 'contoso', name: 'C', domains: ['contoso.com'], configVersion: 0, ...meta }),
-        marshall({ pk: 'T#contoso#CONFIG', sk: 'EDGE', entity: 'edge', routingMode: 'dns-srv', allowFederatedUsers: false, nextHop: null, ...meta }),
-        marshall({ pk: 'T#contoso#CONFIG', sk: 'POLICY#global', entity: 'policy', id: 'global', destination: null, organizations: [], description: '', ...meta }),
-      ],
-    });
+    dynamo.on(QueryCommand).resolves({ Items: configItems });
     dynamo.on(TransactWriteItemsCommand).rejects(sdkError('ThrottlingException', 'slow down'));
     const answer = await handler(
       proxyEvent({ method: 'PUT', resource: '/v1/tenants/{tenant}/edge', path: '/v1/tenants/contoso/edge', pathParameters: { tenant: 'contoso' }, body: { routingMode: 'dns-srv', allowFederatedUsers: true }, actor: operator }),
@@ -69,5 +70,34 @@ describe('store faults', () => {
     );
     expect(answer.statusCode).toBe(503);
     expect(dynamo.commandCalls(TransactWriteItemsCommand)).toHaveLength(1);
+  });
+});
+
+describe('store faults on the hot path', () => {
+  const resolveHandler = createApiHandler(resolveRoutes, createApiDeps(new ExumStore(client, 'faults'), { configCacheMs: 0 }), new Logger({ logLevel: 'SILENT' }));
+  const gateway = { credentialId: 'cred_gw', role: 'gateway' as const, tenantId: 'contoso', providerId: null };
+  const resolve = () =>
+    resolveHandler(proxyEvent({ method: 'POST', resource: '/v1/resolve', path: '/v1/resolve', body: { target: 'sip:alice@contoso.com' }, actor: gateway }), lambdaContext);
+
+  it('answers 503 with Retry-After when the user cannot be read', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: configItems });
+    dynamo.on(GetItemCommand).rejects(sdkError('ThrottlingException', 'slow down'));
+    const answer = await resolve();
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers?.['Retry-After']).toBe('1');
+    expect(answer.body).not.toContain('slow down');
+  });
+
+  it('answers 503 when the configuration cannot be loaded', async () => {
+    dynamo.on(QueryCommand).rejects(sdkError('TimeoutError', 'socket timed out'));
+    expect((await resolve()).statusCode).toBe(503);
+  });
+
+  it('still answers a decision when DynamoDB is healthy', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: configItems });
+    dynamo.on(GetItemCommand).resolves({});
+    const answer = await resolve();
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ decision: 'reject', diagnostic: { code: 15010 } });
   });
 });
