@@ -194,19 +194,18 @@ export class ExumStore {
         onConditionFailed: stale('tenant configuration'),
       },
     ];
-    const keyOf = (record: { id: string }): Key => configKey(tenantId, change.entity, record.id);
+    const keyOf = (record: ConfigRecord): Key => configKey(tenantId, change.entity, idOf(record));
     const { before, after } = change;
+    const sameItem = before !== null && after !== null && idOf(before) === idOf(after);
     if (after !== null) {
-      const key = change.entity === 'edge' ? keys.edge(tenantId) : keyOf(after as { id: string });
-      const sameItem = before !== null && (change.entity === 'edge' || (before as { id: string }).id === (after as { id: string }).id);
       writes.push({
-        write: this.put(toItem(key, change.entity, after), sameItem ? versionCondition(before.version) : absentCondition),
-        onConditionFailed: sameItem ? stale(change.entity) : () => duplicate('id', (after as { id: string }).id, `unique-${change.entity}-id`),
+        write: this.put(toItem(keyOf(after), change.entity, after), sameItem ? versionCondition(before.version) : absentCondition),
+        onConditionFailed: sameItem ? stale(change.entity) : () => duplicate('id', idOf(after), `unique-${change.entity}-id`),
       });
     }
-    if (before !== null && (after === null || (before as { id?: string }).id !== (after as { id?: string }).id)) {
+    if (before !== null && !sameItem) {
       writes.push({
-        write: { Delete: { TableName: this.tableName, Key: toKey(keyOf(before as { id: string })), ...versionCondition(before.version) } },
+        write: { Delete: { TableName: this.tableName, Key: toKey(keyOf(before)), ...versionCondition(before.version) } },
         onConditionFailed: stale(change.entity),
       });
     }
@@ -543,6 +542,11 @@ export class ExumStore {
     return { items, nextCursor: startKey === undefined ? null : encodeCursor(startKey) };
   }
 }
+
+type ConfigRecord = NonNullable<ConfigChange['after']>;
+
+/** The edge is a singleton; every other configuration record has an id. */
+const idOf = (record: ConfigRecord): string => ('id' in record ? record.id : 'edge');
 
 const configKey = (tenantId: string, entity: ConfigEntity, id: string): Key => {
   switch (entity) {
