@@ -2,20 +2,9 @@
 // and the translation of SDK errors. Callers speak in domain records; every write here is
 // conditional on the version the caller read, and uniqueness is enforced by claim items
 // written in the same transaction (never by read-then-write).
-import {
-  BatchGetItemCommand,
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  TransactionCanceledException,
-  TransactWriteItemsCommand,
-  type DynamoDBClient,
-  type QueryCommandInput,
-  type TransactWriteItem,
-} from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { duplicate, ExumError, invalid, refused } from '../errors.js';
+import { duplicate, ExumError, refused } from '../errors.js';
 import { ContactSchema } from '../domain/contact.js';
 import { CredentialRecordSchema, type CredentialRecord } from '../domain/credential.js';
 import { DialPlanSchema, type DialPlan } from '../domain/dial-plan.js';
@@ -29,7 +18,7 @@ import { UserSchema } from '../domain/user.js';
 import { VoicemailPolicySchema, type VoicemailPolicy } from '../domain/voicemail-policy.js';
 import { configPartition, keys, listPartitions, type Entity, type Key } from './keys.js';
 import { entityOf, fromItem, toItem, toKey, type Item } from './items.js';
-import { StaleReadError, translateSdkError } from './sdk-errors.js';
+import { absentCondition, stale, TableClient, versionCondition, type GuardedWrite, type Page } from './table-client.js';
 
 export { StaleReadError } from './sdk-errors.js';
 
@@ -47,10 +36,7 @@ export interface PolicyGuard {
   version: number | null;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from './table-client.js';
 
 export interface PrincipalFilter {
   enabled?: boolean;
@@ -63,28 +49,16 @@ export interface PrincipalFilter {
   kind?: string;
 }
 
-/** A write in a transaction, and what its failed condition means. */
-interface GuardedWrite {
-  write: TransactWriteItem;
-  onConditionFailed: (current: Item | undefined) => Error;
-}
-
-const stale = (what: string) => () => new StaleReadError(`${what} changed since it was read`);
-
-const versionCondition = (version: number) => ({
-  ConditionExpression: '#version = :version',
-  ExpressionAttributeNames: { '#version': 'version' },
-  ExpressionAttributeValues: marshall({ ':version': version }),
-});
-const absentCondition = { ConditionExpression: 'attribute_not_exists(pk)' };
-
-const MAX_PAGE_QUERIES = 20;
 
 export class ExumStore {
+  readonly table: TableClient;
+
   constructor(
-    private readonly client: DynamoDBClient,
+    client: DynamoDBClient,
     readonly tableName: string,
-  ) {}
+  ) {
+    this.table = new TableClient(client, tableName);
+  }
 
   // --- tenants -------------------------------------------------------------------------------
 
@@ -92,20 +66,20 @@ export class ExumStore {
   async createTenant(tenant: Tenant, edge: Edge, globalPolicy: VoicemailPolicy): Promise<void> {
     const writes: GuardedWrite[] = [
       {
-        write: this.put(toItem(keys.tenant(tenant.id), 'tenant', tenant, { gsi1pk: listPartitions.tenants(), gsi1sk: tenant.id }), absentCondition),
+        write: this.table.put(toItem(keys.tenant(tenant.id), 'tenant', tenant, { gsi1pk: listPartitions.tenants(), gsi1sk: tenant.id }), absentCondition),
         onConditionFailed: () => duplicate('id', tenant.id, 'unique-tenant-id'),
       },
       ...tenant.domains.map((domain, index) => ({
-        write: this.put(toItem(keys.domainClaim(domain), 'domain-claim', { domain, tenantId: tenant.id }), absentCondition),
+        write: this.table.put(toItem(keys.domainClaim(domain), 'domain-claim', { domain, tenantId: tenant.id }), absentCondition),
         onConditionFailed: () => duplicate(`domains.${index}`, domain, 'domain-belongs-to-one-tenant'),
       })),
-      { write: this.put(toItem(keys.edge(tenant.id), 'edge', edge), absentCondition), onConditionFailed: stale('edge') },
+      { write: this.table.put(toItem(keys.edge(tenant.id), 'edge', edge), absentCondition), onConditionFailed: stale('edge') },
       {
-        write: this.put(toItem(keys.policy(tenant.id, globalPolicy.id), 'policy', globalPolicy), absentCondition),
+        write: this.table.put(toItem(keys.policy(tenant.id, globalPolicy.id), 'policy', globalPolicy), absentCondition),
         onConditionFailed: stale('global policy'),
       },
     ];
-    await this.transact(writes);
+    await this.table.transact(writes);
   }
 
   /** For dry runs only: the tenant id or domains a tenant creation would find taken. */
@@ -118,13 +92,13 @@ export class ExumStore {
   }
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
-    const item = await this.getItem(keys.tenant(tenantId), true);
+    const item = await this.table.getItem(keys.tenant(tenantId), true);
     return item === undefined ? undefined : fromItem(TenantSchema, item);
   }
 
   async listTenants(cursor: string | null, limit: number): Promise<Page<Tenant>> {
     const partition = listPartitions.tenants();
-    return this.queryPages(
+    return this.table.queryPages(
       {
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
@@ -142,7 +116,7 @@ export class ExumStore {
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
-      const page = await this.call((client) => client.send(new QueryCommand({
+      const page = await this.table.call((client) => client.send(new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: marshall({ ':pk': configPartition(tenantId) }),
@@ -199,7 +173,7 @@ export class ExumStore {
     const sameItem = before !== null && after !== null && idOf(before) === idOf(after);
     if (after !== null) {
       writes.push({
-        write: this.put(toItem(keyOf(after), change.entity, after), sameItem ? versionCondition(before.version) : absentCondition),
+        write: this.table.put(toItem(keyOf(after), change.entity, after), sameItem ? versionCondition(before.version) : absentCondition),
         onConditionFailed: sameItem ? stale(change.entity) : () => duplicate('id', idOf(after), `unique-${change.entity}-id`),
       });
     }
@@ -225,7 +199,7 @@ export class ExumStore {
           refused('id', 'policy-not-granted', `policy ${change.before?.id} is granted to ${current === undefined ? 'some' : unmarshall(current).grants} users or contacts: revoke it first`),
       });
     }
-    await this.transact(writes);
+    await this.table.transact(writes);
   }
 
   private proxyClaimWrites(tenantId: string, before: HostingProvider | null, after: HostingProvider | null): GuardedWrite[] {
@@ -233,7 +207,7 @@ export class ExumStore {
     const writes: GuardedWrite[] = [];
     if (after !== null) {
       writes.push({
-        write: this.put(toItem(keys.proxyClaim(tenantId, after.proxyFqdn), 'proxy-claim', { providerId: after.id }), absentCondition),
+        write: this.table.put(toItem(keys.proxyClaim(tenantId, after.proxyFqdn), 'proxy-claim', { providerId: after.id }), absentCondition),
         onConditionFailed: () => duplicate('proxyFqdn', after.proxyFqdn, 'unique-proxy-fqdn'),
       });
     }
@@ -247,19 +221,19 @@ export class ExumStore {
   }
 
   async getGrantCount(tenantId: string, tag: string): Promise<number> {
-    const item = await this.getItem(keys.grantCount(tenantId, tag), true);
+    const item = await this.table.getItem(keys.grantCount(tenantId, tag), true);
     return item === undefined ? 0 : Number(unmarshall(item).grants ?? 0);
   }
 
   // --- users and contacts --------------------------------------------------------------------
 
   async getPrincipal(tenantId: string, sipUri: string, consistent = true): Promise<Principal | undefined> {
-    const item = await this.getItem(keys.address(tenantId, sipUri), consistent);
+    const item = await this.table.getItem(keys.address(tenantId, sipUri), consistent);
     return item === undefined ? undefined : fromItem(PrincipalSchema, item);
   }
 
   async getPrincipalByNumber(tenantId: string, lineUri: string, consistent = true): Promise<Principal | undefined> {
-    const item = await this.getItem(keys.number(tenantId, lineUri), consistent);
+    const item = await this.table.getItem(keys.number(tenantId, lineUri), consistent);
     return item === undefined ? undefined : fromItem(PrincipalSchema, item);
   }
 
@@ -269,13 +243,18 @@ export class ExumStore {
    * the policies the caller's checks relied on.
    */
   async writePrincipal(tenantId: string, before: Principal | null, after: Principal | null, guards: readonly PolicyGuard[] = []): Promise<void> {
+    await this.table.transact(this.principalWrites(tenantId, before, after, guards));
+  }
+
+  /** The writes of writePrincipal, for transactions that change a principal along with other items. */
+  principalWrites(tenantId: string, before: Principal | null, after: Principal | null, guards: readonly PolicyGuard[] = []): GuardedWrite[] {
     const writes: GuardedWrite[] = [];
     const numberField = (principal: Principal) => (principal.type === 'contact' ? 'displayNumber' : 'lineUri');
 
     if (after !== null) {
       const sameAddress = before !== null && before.sipUri === after.sipUri;
       writes.push({
-        write: this.put(
+        write: this.table.put(
           toItem(keys.address(tenantId, after.sipUri), after.type, after, {
             gsi1pk: after.type === 'user' ? listPartitions.users(tenantId) : listPartitions.contacts(tenantId),
             gsi1sk: after.sipUri,
@@ -287,7 +266,7 @@ export class ExumStore {
       if (after.lineUri !== null) {
         const sameNumber = before !== null && before.lineUri === after.lineUri;
         writes.push({
-          write: this.put(
+          write: this.table.put(
             toItem(keys.number(tenantId, after.lineUri), 'number', after),
             sameNumber ? ownedCondition(before) : absentCondition,
           ),
@@ -329,7 +308,7 @@ export class ExumStore {
         onConditionFailed: stale(`policy ${guard.id}`),
       });
     }
-    await this.transact(writes);
+    return writes;
   }
 
   private grantCountDelta(tenantId: string, tag: string, delta: 1 | -1): GuardedWrite {
@@ -364,7 +343,7 @@ export class ExumStore {
 
   private async firstTaken(wanted: { key: Key; error: () => ExumError }[]): Promise<ExumError | undefined> {
     if (wanted.length === 0) return undefined;
-    const result = await this.call((client) =>
+    const result = await this.table.call((client) =>
       client.send(
         new BatchGetItemCommand({
           RequestItems: {
@@ -408,7 +387,7 @@ export class ExumStore {
         equals('lineUri', filter.lineUri);
       }
     }
-    return this.queryPages(
+    return this.table.queryPages(
       {
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
@@ -426,11 +405,11 @@ export class ExumStore {
   async createCredential(record: CredentialRecord): Promise<void> {
     const writes: GuardedWrite[] = [
       {
-        write: this.put(toItem(keys.credential(record.tokenHash), 'credential', record), absentCondition),
+        write: this.table.put(toItem(keys.credential(record.tokenHash), 'credential', record), absentCondition),
         onConditionFailed: () => new ExumError('internal', 'token hash collision'),
       },
       {
-        write: this.put(toItem(keys.credentialRecord(record.tenantId, record.id), 'credential-record', record), absentCondition),
+        write: this.table.put(toItem(keys.credentialRecord(record.tenantId, record.id), 'credential-record', record), absentCondition),
         onConditionFailed: () => duplicate('id', record.id, 'unique-credential-id'),
       },
     ];
@@ -440,27 +419,27 @@ export class ExumStore {
         onConditionFailed: () => refused('providerId', 'provider-exists', `hosting provider ${record.providerId} does not exist`),
       });
     }
-    await this.transact(writes);
+    await this.table.transact(writes);
   }
 
   /** Installs (or replaces) an operator credential whose token is given, e.g. from the environment. */
   async putOperatorCredential(record: CredentialRecord): Promise<void> {
-    await this.call((client) => client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(keys.credential(record.tokenHash), 'credential', record) })));
+    await this.table.call((client) => client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(keys.credential(record.tokenHash), 'credential', record) })));
   }
 
   async getCredentialByTokenHash(tokenHash: string): Promise<CredentialRecord | undefined> {
-    const item = await this.getItem(keys.credential(tokenHash), false);
+    const item = await this.table.getItem(keys.credential(tokenHash), false);
     return item === undefined ? undefined : fromItem(CredentialRecordSchema, item);
   }
 
   async getCredentialRecord(tenantId: string | null, id: string): Promise<CredentialRecord | undefined> {
-    const item = await this.getItem(keys.credentialRecord(tenantId, id), true);
+    const item = await this.table.getItem(keys.credentialRecord(tenantId, id), true);
     return item === undefined ? undefined : fromItem(CredentialRecordSchema, item);
   }
 
   async listCredentials(tenantId: string, cursor: string | null, limit: number): Promise<Page<CredentialRecord>> {
     const partition = keys.credentialRecord(tenantId, '').pk;
-    return this.queryPages(
+    return this.table.queryPages(
       { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': partition }), ConsistentRead: true },
       { cursor, limit, cursorPartition: { attribute: 'pk', value: partition } },
       (item) => fromItem(CredentialRecordSchema, item),
@@ -469,7 +448,7 @@ export class ExumStore {
 
   /** Revocation deletes the token's lookup item (authentication fails at once) and keeps the record. */
   async revokeCredential(record: CredentialRecord, revokedAt: string): Promise<void> {
-    await this.transact([
+    await this.table.transact([
       { write: { Delete: { TableName: this.tableName, Key: toKey(keys.credential(record.tokenHash)) } }, onConditionFailed: stale('credential') },
       {
         write: {
@@ -486,61 +465,6 @@ export class ExumStore {
     ]);
   }
 
-  // --- plumbing ------------------------------------------------------------------------------
-
-  private put(Item: Item, condition: { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item }): TransactWriteItem {
-    return { Put: { TableName: this.tableName, Item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
-  }
-
-  private async getItem(key: Key, consistent: boolean): Promise<Item | undefined> {
-    const result = await this.call((client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: toKey(key), ConsistentRead: consistent })));
-    return result.Item;
-  }
-
-  private async transact(writes: GuardedWrite[]): Promise<void> {
-    try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: writes.map(({ write }) => withOldValues(write)) }));
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const reasons = error.CancellationReasons ?? [];
-        const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
-        if (failed !== -1) throw writes[failed]?.onConditionFailed(reasons[failed]?.Item) ?? new StaleReadError('condition failed');
-        if (reasons.some((reason) => reason.Code === 'TransactionConflict')) throw new StaleReadError('a concurrent transaction touched the same items');
-      }
-      if (error instanceof ConditionalCheckFailedException) throw new StaleReadError('condition failed');
-      throw translateSdkError(error);
-    }
-  }
-
-  private async call<T>(operation: (client: DynamoDBClient) => Promise<T>): Promise<T> {
-    try {
-      return await operation(this.client);
-    } catch (error) {
-      throw translateSdkError(error);
-    }
-  }
-
-  /**
-   * Cursor pagination over a Query. A page may hold fewer items than `limit` when a filter is
-   * selective; only a null nextCursor means the end. Cursors are checked to stay within the
-   * partition they were issued for, so one tenant's cursor cannot read another's items.
-   */
-  private async queryPages<T>(
-    input: Omit<QueryCommandInput, 'TableName'>,
-    page: { cursor: string | null; limit: number; cursorPartition: { attribute: string; value: string } },
-    parse: (item: Item) => T,
-  ): Promise<Page<T>> {
-    let startKey = page.cursor === null ? undefined : decodeCursor(page.cursor, page.cursorPartition);
-    const items: T[] = [];
-    for (let query = 0; query < MAX_PAGE_QUERIES && items.length < page.limit; query++) {
-      const result = await this.call((client) => client.send(new QueryCommand({ ...input, TableName: this.tableName, Limit: page.limit - items.length, ExclusiveStartKey: startKey })),
-      );
-      items.push(...((result.Items ?? []) as Item[]).map(parse));
-      startKey = result.LastEvaluatedKey;
-      if (startKey === undefined) break;
-    }
-    return { items, nextCursor: startKey === undefined ? null : encodeCursor(startKey) };
-  }
 }
 
 type ConfigRecord = NonNullable<ConfigChange['after']>;
@@ -565,25 +489,5 @@ const ownedCondition = (owner: Principal) => ({
   ExpressionAttributeValues: marshall({ ':owner': owner.sipUri, ':version': owner.version }),
 });
 
-function withOldValues(write: TransactWriteItem): TransactWriteItem {
-  const [kind, operation] = Object.entries(write)[0] as [string, Record<string, unknown>];
-  if (operation.ConditionExpression === undefined) return write;
-  return { [kind]: { ...operation, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as TransactWriteItem;
-}
 
-const encodeCursor = (key: Item): string => Buffer.from(JSON.stringify(unmarshall(key))).toString('base64url');
 
-function decodeCursor(cursor: string, partition: { attribute: string; value: string }): Item {
-  const bad = () => invalid('cursor', 'cursor', 'cursor is not one this listing issued; start again without it');
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw bad();
-  const entries = Object.entries(decoded);
-  if (entries.length > 4 || !entries.every(([, value]) => typeof value === 'string' && value.length < 2048)) throw bad();
-  if ((decoded as Record<string, unknown>)[partition.attribute] !== partition.value) throw bad();
-  return marshall(decoded);
-}

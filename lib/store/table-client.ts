@@ -1,0 +1,126 @@
+// The store's plumbing, shared by its modules: guarded transactions whose cancellation
+// reasons become our errors, SDK error translation, and cursor pagination.
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type DynamoDBClient,
+  type QueryCommandInput,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { invalid } from '../errors.js';
+import { toKey, type Item } from './items.js';
+import type { Key } from './keys.js';
+import { StaleReadError, translateSdkError } from './sdk-errors.js';
+
+/** A write in a transaction, and what its failed condition means. */
+export interface GuardedWrite {
+  write: TransactWriteItem;
+  onConditionFailed: (current: Item | undefined) => Error;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export const stale = (what: string) => () => new StaleReadError(`${what} changed since it was read`);
+
+export const versionCondition = (version: number) => ({
+  ConditionExpression: '#version = :version',
+  ExpressionAttributeNames: { '#version': 'version' },
+  ExpressionAttributeValues: marshall({ ':version': version }),
+});
+
+export const absentCondition = { ConditionExpression: 'attribute_not_exists(pk)' };
+
+const MAX_PAGE_QUERIES = 20;
+
+export class TableClient {
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  // --- plumbing ------------------------------------------------------------------------------
+
+  put(Item: Item, condition: { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item }): TransactWriteItem {
+    return { Put: { TableName: this.tableName, Item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+  }
+
+  async getItem(key: Key, consistent: boolean): Promise<Item | undefined> {
+    const result = await this.call((client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: toKey(key), ConsistentRead: consistent })));
+    return result.Item;
+  }
+
+  async transact(writes: GuardedWrite[]): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: writes.map(({ write }) => withOldValues(write)) }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+        if (failed !== -1) throw writes[failed]?.onConditionFailed(reasons[failed]?.Item) ?? new StaleReadError('condition failed');
+        if (reasons.some((reason) => reason.Code === 'TransactionConflict')) throw new StaleReadError('a concurrent transaction touched the same items');
+      }
+      if (error instanceof ConditionalCheckFailedException) throw new StaleReadError('condition failed');
+      throw translateSdkError(error);
+    }
+  }
+
+  async call<T>(operation: (client: DynamoDBClient) => Promise<T>): Promise<T> {
+    try {
+      return await operation(this.client);
+    } catch (error) {
+      throw translateSdkError(error);
+    }
+  }
+
+  /**
+   * Cursor pagination over a Query. A page may hold fewer items than `limit` when a filter is
+   * selective; only a null nextCursor means the end. Cursors are checked to stay within the
+   * partition they were issued for, so one tenant's cursor cannot read another's items.
+   */
+  async queryPages<T>(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    page: { cursor: string | null; limit: number; cursorPartition: { attribute: string; value: string } },
+    parse: (item: Item) => T,
+  ): Promise<Page<T>> {
+    let startKey = page.cursor === null ? undefined : decodeCursor(page.cursor, page.cursorPartition);
+    const items: T[] = [];
+    for (let query = 0; query < MAX_PAGE_QUERIES && items.length < page.limit; query++) {
+      const result = await this.call((client) => client.send(new QueryCommand({ ...input, TableName: this.tableName, Limit: page.limit - items.length, ExclusiveStartKey: startKey })),
+      );
+      items.push(...((result.Items ?? []) as Item[]).map(parse));
+      startKey = result.LastEvaluatedKey;
+      if (startKey === undefined) break;
+    }
+    return { items, nextCursor: startKey === undefined ? null : encodeCursor(startKey) };
+  }
+}
+
+function withOldValues(write: TransactWriteItem): TransactWriteItem {
+  const [kind, operation] = Object.entries(write)[0] as [string, Record<string, unknown>];
+  if (operation.ConditionExpression === undefined) return write;
+  return { [kind]: { ...operation, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as TransactWriteItem;
+}
+
+const encodeCursor = (key: Item): string => Buffer.from(JSON.stringify(unmarshall(key))).toString('base64url');
+
+function decodeCursor(cursor: string, partition: { attribute: string; value: string }): Item {
+  const bad = () => invalid('cursor', 'cursor', 'cursor is not one this listing issued; start again without it');
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw bad();
+  const entries = Object.entries(decoded);
+  if (entries.length > 4 || !entries.every(([, value]) => typeof value === 'string' && value.length < 2048)) throw bad();
+  if ((decoded as Record<string, unknown>)[partition.attribute] !== partition.value) throw bad();
+  return marshall(decoded);
+}
