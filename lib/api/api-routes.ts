@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { ROLES } from '../domain/credential.js';
 import { managementRoutes } from './management-routes.js';
+import { migrationRoutes } from './migration-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { route, type Route } from './route.js';
@@ -18,7 +19,7 @@ const openApiRoute = route({
 /** The routes each function serves. */
 export const functionRoutes = {
   resolve: resolveRoutes,
-  management: [...managementRoutes, openApiRoute],
+  management: [...managementRoutes, ...migrationRoutes, openApiRoute],
 } as const satisfies Record<string, readonly Route[]>;
 
 export const apiRoutes: readonly Route[] = [...functionRoutes.resolve, ...functionRoutes.management];

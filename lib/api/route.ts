@@ -3,14 +3,16 @@
 // resources (CDK), the authorization matrix tests and the OpenAPI document.
 import * as z from 'zod';
 import type { Actor, Role } from '../domain/credential.js';
-import type { ManagementDeps, WriteOptions, WriteOutcome } from '../management/write-context.js';
+import type { MigrationDeps } from '../migrations/migrations.js';
+import type { WriteOptions, WriteOutcome } from '../management/write-context.js';
+import type { EventStore } from '../store/event-store.js';
 import type { RoutingDeps } from '../routing/resolve-call.js';
 import type { ApiResult } from './http.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** What route handlers may use: the store, the clock, and the hot path's configuration cache. */
-export type ApiDeps = ManagementDeps & RoutingDeps;
+/** What route handlers may use: the stores, the clock, and the hot path's configuration cache. */
+export type ApiDeps = MigrationDeps & RoutingDeps & { events: EventStore };
 
 export interface RouteInput<P, Q, B> {
   actor: Actor;

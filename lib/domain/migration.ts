@@ -67,6 +67,9 @@ export const MigrationUserSchema = z.object({
   sipUri: z.string(),
   lineUri: z.string().nullable(),
   displayName: z.string().nullable(),
+  /** Where the user's voicemail will go once hosted (the effective policy at the start). */
+  destination: z.string().nullable(),
+  organizations: z.array(z.string()),
   wave: z.number().int().positive(),
   state: z.enum(MIGRATION_USER_STATES),
   steps: z.object({

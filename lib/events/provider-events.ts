@@ -2,7 +2,7 @@
 // schemas are the contract: docs/events/*.schema.json are generated from them.
 import * as z from 'zod';
 
-export const PROVIDER_EVENT_SPEC_VERSION = '1.0';
+export const PROVIDER_EVENT_SPEC_VERSION = '1.0' as const;
 
 const envelope = <T extends string, D extends z.ZodType>(type: T, data: D) =>
   z.object({

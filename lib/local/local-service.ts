@@ -4,7 +4,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Server } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createApiHandler } from '../api/api-handler.js';
-import { createApiDeps } from '../api/deps.js';
+import { createApiDeps, createStreamDeps } from '../api/deps.js';
+import { createStreamHandler } from '../stream/process-stream.js';
+import { StreamDriver } from './stream-driver.js';
+import { CheckpointStore } from '../store/checkpoint-store.js';
 import { functionRoutes } from '../api/api-routes.js';
 import { createCachedAuthenticator } from '../auth/credential-cache.js';
 import { installOperatorToken } from '../management/tenants.js';
@@ -31,12 +34,18 @@ export interface LocalServiceOptions {
   configCacheMs?: number;
   /** How long a checked credential is trusted before it is checked again (default 30 s). */
   credentialCacheMs?: number;
+  /** Run the stream processor on DynamoDB Local's stream (default true). */
+  streamProcessor?: boolean;
+  /** Provider event delivery: request timeout and in-invocation backoff (defaults: 5 s; 200, 800 ms). */
+  delivery?: { timeoutMs?: number; backoffMs?: number[] };
 }
 
 export interface LocalService {
   url: string;
   port: number;
   store: ExumStore;
+  /** The local stream driver, when running. */
+  streamDriver: StreamDriver | undefined;
   /** The DynamoDB client under the store, for tests and benchmarks that count requests. */
   dynamoClient: DynamoDBClient;
   server: Server;
@@ -64,11 +73,32 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       onError: (error) => logger.error('local server error', { error: error as Error }),
     });
     server.keepAliveTimeout = 65_000;
+    const checkpoints = new CheckpointStore(client, `${options.tableName}-stream-checkpoints`);
+    if (options.streamProcessor !== false) await checkpoints.ensureTable();
+    const streamDriver =
+      options.streamProcessor === false
+        ? undefined
+        : new StreamDriver({
+            dynamoClient: client,
+            endpoint,
+            tableName: options.tableName,
+            checkpoints,
+            handler: createStreamHandler(
+              createStreamDeps(store, {
+                ...(options.configCacheMs === undefined ? {} : { configCacheMs: options.configCacheMs }),
+                ...(options.delivery?.timeoutMs === undefined ? {} : { deliveryTimeoutMs: options.delivery.timeoutMs }),
+                ...(options.delivery?.backoffMs === undefined ? {} : { backoffMs: options.delivery.backoffMs }),
+              }),
+            ),
+            onError: (error) => logger.error('stream driver error', { error: error as Error }),
+          });
+    streamDriver?.start();
     const address = await listen(server, options.port, options.host);
     return {
       url: `http://${address.address}:${address.port}`,
       port: address.port,
       store,
+      streamDriver,
       dynamoClient: client,
       server,
       stop: async () => {
@@ -76,6 +106,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await streamDriver?.stop();
         client.destroy();
         await dynamo?.stop();
       },

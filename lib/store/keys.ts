@@ -15,7 +15,15 @@ export type Entity =
   | 'number'
   | 'domain-claim'
   | 'credential'
-  | 'credential-record';
+  | 'credential-record'
+  | 'migration'
+  | 'migration-user'
+  | 'migration-claim'
+  | 'delivery'
+  | 'dead-letter'
+  | 'audit'
+  | 'tombstone'
+  | 'provisioning-receipt';
 
 export interface Key {
   pk: string;
@@ -49,12 +57,30 @@ export const keys = {
     pk: tenantId === null ? 'OPERATOR#CREDENTIALS' : `${tenantPrefix(tenantId)}CREDENTIALS`,
     sk: id,
   }),
+  migration: (tenantId: string, id: string): Key => ({ pk: migrationPartition(tenantId, id), sk: 'MIGRATION' }),
+  migrationUser: (tenantId: string, id: string, sipUri: string): Key => ({ pk: migrationPartition(tenantId, id), sk: `USER#${sipUri}` }),
+  /** A user's open migration, beside the user: a user is in at most one open migration. */
+  migrationClaim: (tenantId: string, sipUri: string): Key => ({ pk: `${tenantPrefix(tenantId)}ADDR#${sipUri}`, sk: 'MIGRATION' }),
+  /** Attempts to deliver one provider event. */
+  delivery: (tenantId: string, eventId: string): Key => ({ pk: `${tenantPrefix(tenantId)}DELIVERY#${eventId}`, sk: 'DELIVERY' }),
+  deadLetter: (tenantId: string, at: string, id: string): Key => ({ pk: `${tenantPrefix(tenantId)}DEADLETTERS`, sk: `${at}#${id}` }),
+  audit: (tenantId: string, at: string, id: string): Key => ({ pk: `${tenantPrefix(tenantId)}AUDIT`, sk: `${at}#${id}` }),
+  /** Who deleted what: written with every delete, read by the audit trail from the stream. */
+  tombstone: (tenantId: string, id: string): Key => ({ pk: `${tenantPrefix(tenantId)}TOMBSTONE#${id}`, sk: 'TOMBSTONE' }),
+  /** A provisioning event already applied (idempotency of provisioning). */
+  provisioningReceipt: (tenantId: string, eventId: string): Key => ({ pk: `${tenantPrefix(tenantId)}PROVISIONING#${eventId}`, sk: 'RECEIPT' }),
 };
+
+export const migrationPartition = (tenantId: string, id: string) => `${tenantPrefix(tenantId)}MIGRATION#${id}`;
+
+/** The tenant a tenant-scoped key belongs to, or null for global items (domains, credentials, checkpoints). */
+export const tenantOfKey = (pk: string): string | null => /^T#([^#]+)#/.exec(pk)?.[1] ?? null;
 
 export const listPartitions = {
   users: (tenantId: string) => `${tenantPrefix(tenantId)}USER`,
   contacts: (tenantId: string) => `${tenantPrefix(tenantId)}CONTACT`,
   tenants: () => 'TENANTS',
+  migrations: (tenantId: string) => `${tenantPrefix(tenantId)}MIGRATIONS`,
 };
 
 export const configSortKeyPrefix = {

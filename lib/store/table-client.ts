@@ -41,7 +41,8 @@ const MAX_PAGE_QUERIES = 20;
 
 export class TableClient {
   constructor(
-    private readonly client: DynamoDBClient,
+    /** For libraries that take a client of their own (Powertools idempotency). */
+    readonly client: DynamoDBClient,
     readonly tableName: string,
   ) {}
 

@@ -19,6 +19,9 @@ export interface TestService extends LocalService {
 export interface TestServiceOptions {
   configCacheMs?: number;
   credentialCacheMs?: number;
+  /** Off unless asked for: its asynchronous writes would disturb before/after table comparisons. */
+  streamProcessor?: boolean;
+  delivery?: { timeoutMs?: number; backoffMs?: number[] };
 }
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
@@ -32,6 +35,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     logLevel: 'SILENT',
     configCacheMs: options.configCacheMs ?? 0,
     credentialCacheMs: options.credentialCacheMs ?? 0,
+    streamProcessor: options.streamProcessor ?? false,
+    ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   });
   const client = createDynamoClient({ endpoint });
   return {

@@ -1,0 +1,61 @@
+// Migrations (user admins start, watch, roll back and cancel them; providers answer them) and
+// the dead letters of provider events.
+import * as z from 'zod';
+import { sipAddress, tenantId } from '../domain/fields.js';
+import { MigrationCreateSchema, MigrationSchema, ProviderAnswerSchema, RollbackSchema } from '../domain/migration.js';
+import * as migrations from '../migrations/migrations.js';
+import { dryRunQuery, pageQuery } from './http.js';
+import { PROVIDERS, READERS, USER_ADMINS, itemResult, route, writeResult, type Route } from './route.js';
+
+const BASE = '/v1/tenants/{tenant}/migrations';
+const migrationId = z.string().regex(/^mig_[A-Za-z0-9_-]{1,32}$/, { error: 'not a migration id' });
+const migrationParams = z.strictObject({ tenant: tenantId(), migrationId });
+
+export const migrationRoutes: Route[] = [
+  route({
+    method: 'POST', path: BASE, summary: 'Start a migration of users to a hosting provider, in waves', roles: USER_ADMINS, successStatus: 201,
+    params: z.strictObject({ tenant: tenantId() }), query: dryRunQuery, body: MigrationCreateSchema, response: MigrationSchema,
+    handle: async ({ actor, params, body, write }, deps) => writeResult(await migrations.startMigration(deps, actor, params.tenant, body, write), 201),
+  }),
+  route({
+    method: 'GET', path: BASE, summary: 'List migrations, newest first', roles: READERS, successStatus: 200,
+    params: z.strictObject({ tenant: tenantId() }), query: z.strictObject(pageQuery),
+    handle: async ({ params, query }, deps) => ({ status: 200, body: await migrations.listMigrations(deps, params.tenant, query.cursor ?? null, query.limit) }),
+  }),
+  route({
+    method: 'GET', path: `${BASE}/{migrationId}`, summary: 'Progress: counts per state, and per user the time of each step and the last delivery', roles: READERS, successStatus: 200,
+    params: migrationParams, query: z.strictObject(pageQuery),
+    handle: async ({ params, query }, deps) => {
+      const progress = await migrations.getMigrationProgress(deps, params.tenant, params.migrationId, query.cursor ?? null, query.limit);
+      return itemResult(progress, progress.migration.version);
+    },
+  }),
+  route({
+    method: 'POST', path: `${BASE}/{migrationId}/rollback`, summary: 'Roll users back (all completed and requested users when none are named)', roles: USER_ADMINS, successStatus: 200,
+    params: migrationParams, query: z.strictObject({}), body: RollbackSchema,
+    handle: async ({ actor, params, body }, deps) => ({ status: 200, body: await migrations.rollbackMigration(deps, actor, params.tenant, params.migrationId, body.users) }),
+  }),
+  route({
+    method: 'POST', path: `${BASE}/{migrationId}/cancel`, summary: 'Cancel: no further waves, pending users cancelled', roles: USER_ADMINS, successStatus: 200,
+    params: migrationParams, query: z.strictObject({}),
+    handle: async ({ actor, params }, deps) => {
+      const cancelled = await migrations.cancelMigration(deps, actor, params.tenant, params.migrationId);
+      return itemResult(cancelled, cancelled.version);
+    },
+  }),
+  route({
+    method: 'PUT', path: `${BASE}/{migrationId}/users/{sipUri}/answer`, summary: "The provider's answer for one user: ready or failed (idempotent)", roles: PROVIDERS, successStatus: 200,
+    params: z.strictObject({ tenant: tenantId(), migrationId, sipUri: sipAddress() }), query: z.strictObject({}), body: ProviderAnswerSchema,
+    handle: async ({ actor, params, body }, deps) => {
+      const item = await migrations.answerMigration(deps, actor, params.tenant, params.migrationId, params.sipUri, body);
+      const { migrationId: _m, providerId: _p, ...user } = item;
+      return { status: 200, body: user };
+    },
+  }),
+  route({
+    method: 'GET', path: '/v1/tenants/{tenant}/dead-letters', summary: 'Provider events that could not be delivered, newest first, with the reason', roles: READERS, successStatus: 200,
+    params: z.strictObject({ tenant: tenantId() }), query: z.strictObject(pageQuery),
+    handle: async ({ params, query }, deps) => ({ status: 200, body: await deps.events.listDeadLetters(params.tenant, query.cursor ?? null, query.limit) }),
+  }),
+];
+

@@ -1,0 +1,277 @@
+// Migrations in the table: the migration record, one item per user, and the claim that keeps a
+// user in at most one open migration. Every transition of a user is a conditional write on its
+// state (so answers are idempotent and races harmless), in one transaction with the user's own
+// record when its flags change.
+import { BatchGetItemCommand, ConditionalCheckFailedException, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { ExumError } from '../errors.js';
+import { MigrationSchema, MigrationUserSchema, type DeliveryAttempt, type Migration, type MigrationUser, type MigrationUserState } from '../domain/migration.js';
+import type { Principal } from '../domain/principal.js';
+import type { ExumStore, PolicyGuard } from './exum-store.js';
+import { fromItem, toItem, toKey, type Item } from './items.js';
+import { keys, listPartitions, migrationPartition } from './keys.js';
+import { StaleReadError } from './sdk-errors.js';
+import { absentCondition, stale, type GuardedWrite, type Page } from './table-client.js';
+
+/** Items a transaction may hold, with room for a principal's own writes. */
+const USERS_PER_TRANSACTION = 40;
+
+export interface UserTransition {
+  item: MigrationUser;
+  to: MigrationUserState;
+  at: string;
+  failureReason?: string;
+  /** The user's record before and after, when the transition changes it (ready, rollback, grant). */
+  principal?: { before: Principal; after: Principal; guards: PolicyGuard[] };
+  /** Leaving the open states frees the user for another migration. */
+  releaseClaim: boolean;
+}
+
+const stepOf: Partial<Record<MigrationUserState, keyof MigrationUser['steps']>> = {
+  requested: 'requestedAt',
+  completed: 'completedAt',
+  failed: 'failedAt',
+  'rolled-back': 'rolledBackAt',
+  cancelled: 'cancelledAt',
+};
+
+export class MigrationStore {
+  constructor(private readonly store: ExumStore) {}
+
+  private get table() {
+    return this.store.table;
+  }
+
+  /** Which of these users are already in an open migration (SIP address → migration id). */
+  async findOpenClaims(tenantId: string, sipUris: readonly string[]): Promise<Map<string, string>> {
+    const claims = new Map<string, string>();
+    for (let start = 0; start < sipUris.length; start += 100) {
+      const chunk = sipUris.slice(start, start + 100);
+      let requested: Item[] = chunk.map((sipUri) => toKey(keys.migrationClaim(tenantId, sipUri)));
+      while (requested.length > 0) {
+        const result = await this.table.call((client) =>
+          client.send(new BatchGetItemCommand({ RequestItems: { [this.table.tableName]: { Keys: requested, ConsistentRead: true } } })),
+        );
+        for (const item of result.Responses?.[this.table.tableName] ?? []) {
+          const claim = unmarshall(item) as { sipUri: string; migrationId: string };
+          claims.set(claim.sipUri, claim.migrationId);
+        }
+        requested = (result.UnprocessedKeys?.[this.table.tableName]?.Keys ?? []) as Item[];
+      }
+    }
+    return claims;
+  }
+
+  /**
+   * Writes a new migration: its record (wave 0: nothing requested yet), then its users with
+   * their claims. A user claimed meanwhile by another migration undoes everything written and
+   * is reported (409); startFirstWave then lets the stream processor request wave 1.
+   */
+  async createMigration(tenantId: string, migration: Migration, users: readonly MigrationUser[]): Promise<void> {
+    await this.table.transact([
+      {
+        write: this.table.put(toItem(keys.migration(tenantId, migration.id), 'migration', migration, { gsi1pk: listPartitions.migrations(tenantId), gsi1sk: `${migration.createdAt}#${migration.id}` }), absentCondition),
+        onConditionFailed: () => new ExumError('internal', `migration id ${migration.id} collided`),
+      },
+    ]);
+    const written: MigrationUser[] = [];
+    try {
+      for (let start = 0; start < users.length; start += USERS_PER_TRANSACTION) {
+        const chunk = users.slice(start, start + USERS_PER_TRANSACTION);
+        await this.table.transact(
+          chunk.flatMap((user, index): GuardedWrite[] => [
+            { write: this.table.put(toItem(keys.migrationUser(tenantId, migration.id, user.sipUri), 'migration-user', user), absentCondition), onConditionFailed: stale('migration user') },
+            {
+              write: this.table.put(toItem(keys.migrationClaim(tenantId, user.sipUri), 'migration-claim', { sipUri: user.sipUri, migrationId: migration.id }), absentCondition),
+              onConditionFailed: (current) =>
+                new ExumError('conflict', `${user.sipUri} is already in migration ${current === undefined ? '(another)' : String(unmarshall(current).migrationId)}`, [
+                  { field: `users.${start + index}`, rule: 'one-open-migration-per-user', message: `${user.sipUri} is already in an open migration` },
+                ]),
+            },
+          ]),
+        );
+        written.push(...chunk);
+      }
+    } catch (error) {
+      await this.undoCreate(tenantId, migration, written);
+      throw error;
+    }
+  }
+
+  private async undoCreate(tenantId: string, migration: Migration, written: readonly MigrationUser[]): Promise<void> {
+    for (let start = 0; start < written.length; start += USERS_PER_TRANSACTION) {
+      await this.table.transact(
+        written.slice(start, start + USERS_PER_TRANSACTION).flatMap((user): GuardedWrite[] => [
+          { write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migrationUser(tenantId, migration.id, user.sipUri)) } }, onConditionFailed: stale('migration user') },
+          { write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migrationClaim(tenantId, user.sipUri)) } }, onConditionFailed: stale('claim') },
+        ]),
+      );
+    }
+    await this.table.transact([{ write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migration(tenantId, migration.id)) } }, onConditionFailed: stale('migration') }]);
+  }
+
+  async getMigration(tenantId: string, id: string): Promise<Migration | undefined> {
+    const item = await this.table.getItem(keys.migration(tenantId, id), true);
+    return item === undefined ? undefined : fromItem(MigrationSchema, item);
+  }
+
+  async getMigrationUser(tenantId: string, id: string, sipUri: string): Promise<MigrationUser | undefined> {
+    const item = await this.table.getItem(keys.migrationUser(tenantId, id, sipUri), true);
+    return item === undefined ? undefined : fromItem(MigrationUserSchema, item);
+  }
+
+  async listMigrations(tenantId: string, cursor: string | null, limit: number): Promise<Page<Migration>> {
+    const partition = listPartitions.migrations(tenantId);
+    return this.table.queryPages(
+      { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: marshall({ ':pk': partition }), ScanIndexForward: false },
+      { cursor, limit, cursorPartition: { attribute: 'gsi1pk', value: partition } },
+      (item) => fromItem(MigrationSchema, item),
+    );
+  }
+
+  async listMigrationUsers(tenantId: string, id: string, cursor: string | null, limit: number): Promise<Page<MigrationUser>> {
+    const partition = migrationPartition(tenantId, id);
+    return this.table.queryPages(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :users)',
+        ExpressionAttributeValues: marshall({ ':pk': partition, ':users': 'USER#' }),
+        ConsistentRead: true,
+      },
+      { cursor, limit, cursorPartition: { attribute: 'pk', value: partition } },
+      (item) => fromItem(MigrationUserSchema, item),
+    );
+  }
+
+  /** Every user of a migration in one wave (or all waves), strongly consistent. */
+  async usersOf(tenantId: string, id: string, wave?: number): Promise<MigrationUser[]> {
+    const users: MigrationUser[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.table.call((client) =>
+        client.send(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :users)',
+            ...(wave === undefined ? {} : { FilterExpression: 'wave = :wave' }),
+            ExpressionAttributeValues: marshall({ ':pk': migrationPartition(tenantId, id), ':users': 'USER#', ...(wave === undefined ? {} : { ':wave': wave }) }),
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      users.push(...(page.Items ?? []).map((item) => fromItem(MigrationUserSchema, item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return users;
+  }
+
+  /** Moves one user to a new state, conditional on the state (and version) read. */
+  async transition(tenantId: string, transition: UserTransition): Promise<MigrationUser> {
+    const { item, to, at } = transition;
+    const step = stepOf[to];
+    const next: MigrationUser = {
+      ...item,
+      state: to,
+      steps: step === undefined ? item.steps : { ...item.steps, [step]: at },
+      failureReason: transition.failureReason ?? item.failureReason,
+      version: item.version + 1,
+    };
+    const writes: GuardedWrite[] = [
+      {
+        write: this.table.put(toItem(keys.migrationUser(tenantId, item.migrationId, item.sipUri), 'migration-user', next), {
+          ConditionExpression: '#state = :state AND #version = :version',
+          ExpressionAttributeNames: { '#state': 'state', '#version': 'version' },
+          ExpressionAttributeValues: marshall({ ':state': item.state, ':version': item.version }),
+        }),
+        onConditionFailed: stale(`migration user ${item.sipUri}`),
+      },
+    ];
+    if (transition.releaseClaim) {
+      writes.push({
+        write: {
+          Delete: {
+            TableName: this.table.tableName,
+            Key: toKey(keys.migrationClaim(tenantId, item.sipUri)),
+            ConditionExpression: 'migrationId = :id',
+            ExpressionAttributeValues: marshall({ ':id': item.migrationId }),
+          },
+        },
+        onConditionFailed: stale(`claim of ${item.sipUri}`),
+      });
+    }
+    if (transition.principal !== undefined) {
+      const { before, after, guards } = transition.principal;
+      writes.push(...this.store.principalWrites(tenantId, before, after, guards));
+    }
+    await this.table.transact(writes);
+    return next;
+  }
+
+  /** Records the last delivery attempt of an event about this user (progress shows it). */
+  async recordDelivery(tenantId: string, item: Pick<MigrationUser, 'migrationId' | 'sipUri'>, delivery: DeliveryAttempt): Promise<void> {
+    try {
+      await this.table.call((client) =>
+        client.send(
+          new UpdateItemCommand({
+            TableName: this.table.tableName,
+            Key: toKey(keys.migrationUser(tenantId, item.migrationId, item.sipUri)),
+            // The version moves too, so a transition decided on the older item re-reads it.
+            UpdateExpression: 'SET lastDelivery = :delivery ADD #version :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: marshall({ ':delivery': delivery, ':one': 1 }),
+          }),
+        ),
+      );
+    } catch (error) {
+      // The migration user may have been removed with an undone migration: nothing to record.
+      if (!(error instanceof ExumError && error.cause instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * Moves a running migration to its next wave once the current one has settled, or completes
+   * it after the last. Conditional on the wave read, so concurrent callers advance it once.
+   */
+  async advanceWave(tenantId: string, migration: Migration, at: string): Promise<Migration> {
+    const last = migration.currentWave >= migration.waveCount;
+    const next: Migration = {
+      ...migration,
+      currentWave: last ? migration.currentWave : migration.currentWave + 1,
+      state: last ? 'completed' : migration.state,
+      version: migration.version + 1,
+      updatedAt: at,
+    };
+    await this.table.transact([
+      {
+        write: this.table.put(
+          toItem(keys.migration(tenantId, migration.id), 'migration', next, { gsi1pk: listPartitions.migrations(tenantId), gsi1sk: `${migration.createdAt}#${migration.id}` }),
+          {
+            ConditionExpression: '#version = :version AND #state = :running',
+            ExpressionAttributeNames: { '#version': 'version', '#state': 'state' },
+            ExpressionAttributeValues: marshall({ ':version': migration.version, ':running': 'running' }),
+          },
+        ),
+        onConditionFailed: () => new StaleReadError('migration changed'),
+      },
+    ]);
+    return next;
+  }
+
+  /** Replaces the migration record (state changes such as cancel), conditional on its version. */
+  async updateMigration(tenantId: string, before: Migration, after: Migration): Promise<void> {
+    await this.table.transact([
+      {
+        write: this.table.put(
+          toItem(keys.migration(tenantId, after.id), 'migration', after, { gsi1pk: listPartitions.migrations(tenantId), gsi1sk: `${after.createdAt}#${after.id}` }),
+          {
+            ConditionExpression: '#version = :version',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: marshall({ ':version': before.version }),
+          },
+        ),
+        onConditionFailed: () => new StaleReadError('migration changed'),
+      },
+    ]);
+  }
+}

@@ -1,0 +1,91 @@
+// Delivery of provider events with its bookkeeping: every attempt counted, retryable failures
+// retried with bounded backoff (here, then by the stream's redelivery), permanent failures and
+// exhausted retries dead-lettered with the reason. Nothing is dropped: an event is delivered,
+// dead-lettered, or its stream record fails and comes back.
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { DeliveryAttempt } from '../domain/migration.js';
+import { deliverEvent, type DeliveryOutcome, type Endpoint } from '../events/deliver-event.js';
+import type { EventStore } from '../store/event-store.js';
+import type { MigrationStore } from '../store/migration-store.js';
+import type { OutgoingEvent } from './provider-events-for-change.js';
+
+/** Attempts across all deliveries of one event before it is dead-lettered. */
+export const MAX_ATTEMPTS = 8;
+/** Waits between attempts within one invocation; then the record fails and the stream retries it. */
+export const RETRY_BACKOFF_MS = [200, 800] as const;
+
+export class RetryableDeliveryError extends Error {
+  override readonly name = 'RetryableDeliveryError';
+}
+
+export interface DeliveryDeps {
+  events: EventStore;
+  migrations: MigrationStore;
+  now: () => Date;
+  /** The provider's event endpoint, or undefined when it has none (or no longer exists). */
+  endpointOf: (tenantId: string, providerId: string) => Promise<Endpoint | undefined>;
+  timeoutMs?: number;
+  backoffMs?: readonly number[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function deadLetter(deps: DeliveryDeps, tenantId: string, outgoing: OutgoingEvent, reason: string, attempts: number, lastStatus: number | null): Promise<void> {
+  const at = deps.now().toISOString();
+  await deps.events.putDeadLetter(tenantId, {
+    id: outgoing.event.id, eventId: outgoing.event.id, type: outgoing.event.type, providerId: outgoing.providerId, subject: outgoing.subject,
+    reason, attempts, lastStatus, deadLetteredAt: at, event: outgoing.event,
+  });
+}
+
+async function recordOnMigration(deps: DeliveryDeps, tenantId: string, outgoing: OutgoingEvent, outcome: DeliveryAttempt['outcome'], result: DeliveryOutcome | null, error: string | null): Promise<void> {
+  if (outgoing.migration === null) return;
+  await deps.migrations.recordDelivery(tenantId, outgoing.migration, {
+    eventId: outgoing.event.id, type: outgoing.event.type, at: deps.now().toISOString(), outcome,
+    status: result === null ? null : result.status, error,
+  });
+}
+
+/** Delivers one event or dead-letters it; throws RetryableDeliveryError to have the record retried. */
+export async function deliverOutgoing(deps: DeliveryDeps, tenantId: string, outgoing: OutgoingEvent): Promise<'delivered' | 'dead-lettered'> {
+  const endpoint = await deps.endpointOf(tenantId, outgoing.providerId);
+  if (endpoint === undefined) {
+    const reason = `provider ${outgoing.providerId} has no event endpoint`;
+    await deadLetter(deps, tenantId, outgoing, reason, 0, null);
+    await recordOnMigration(deps, tenantId, outgoing, 'dead-lettered', null, reason);
+    return 'dead-lettered';
+  }
+  const backoff = deps.backoffMs ?? RETRY_BACKOFF_MS;
+  for (let tryHere = 0; ; tryHere++) {
+    const attempts = await deps.events.countAttempt(tenantId, outgoing.event.id, deps.now().toISOString());
+    const result = await deliverEvent(endpoint, outgoing.event, { ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }), now: deps.now });
+    if (result.outcome === 'delivered') {
+      await recordOnMigration(deps, tenantId, outgoing, 'delivered', result, null);
+      return 'delivered';
+    }
+    if (result.outcome === 'permanent' || attempts >= MAX_ATTEMPTS) {
+      const reason = result.outcome === 'permanent' ? `the provider refused the event: ${result.error}` : `gave up after ${attempts} attempts: ${result.error}`;
+      await deadLetter(deps, tenantId, outgoing, reason, attempts, result.status);
+      await recordOnMigration(deps, tenantId, outgoing, 'dead-lettered', result, reason);
+      return 'dead-lettered';
+    }
+    await recordOnMigration(deps, tenantId, outgoing, 'retrying', result, result.error);
+    if (tryHere >= backoff.length) throw new RetryableDeliveryError(`${outgoing.event.type} ${outgoing.event.id} to ${outgoing.providerId}: ${result.error} (attempt ${attempts})`);
+    await sleep(backoff[tryHere]!);
+  }
+}
+
+/**
+ * deliverOutgoing made idempotent on the event id with Powertools: once an event has been
+ * delivered or dead-lettered, a redelivered stream record does not send it again.
+ */
+export function idempotentDelivery(deps: DeliveryDeps) {
+  const deliver = makeIdempotent(
+    async (request: { tenantId: string; eventId: string; outgoing: OutgoingEvent }) => deliverOutgoing(deps, request.tenantId, request.outgoing),
+    {
+      persistenceStore: deps.events.idempotencyLayer(),
+      config: new IdempotencyConfig({ eventKeyJmesPath: '[tenantId, eventId]', expiresAfterSeconds: 7 * 24 * 3600 }),
+    },
+  );
+  return (tenantId: string, outgoing: OutgoingEvent) => deliver({ tenantId, eventId: outgoing.event.id, outgoing });
+}

@@ -1,0 +1,75 @@
+// A hosting provider's event endpoint, for real: an HTTP server on an ephemeral loopback port
+// that verifies Standard Webhooks signatures and records what it receives. Tests script its
+// misbehaviour (down, slow, failing for a while, refusing one event).
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+export interface ReceivedEvent {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+export type Behaviour = (event: ReceivedEvent) => { status: number; delayMs?: number } | 'close';
+
+export const PROVIDER_SECRET = 'whsec-test-secret-for-exum-router-0001';
+
+export async function startProviderServer(secret = PROVIDER_SECRET) {
+  const received: ReceivedEvent[] = [];
+  const refusedSignatures: string[] = [];
+  let behaviour: Behaviour = () => ({ status: 204 });
+  const verifier = new Webhook(Buffer.from(secret, 'utf8'), { format: 'raw' });
+
+  const read = async (request: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  const server: Server = createServer(async (request, response) => {
+    const body = await read(request);
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, String(value)]));
+    let event: ReceivedEvent;
+    try {
+      const verified = verifier.verify(body, headers) as { id: string; type: string; data: Record<string, unknown> };
+      event = { id: verified.id, type: verified.type, data: verified.data, headers };
+    } catch {
+      refusedSignatures.push(body);
+      response.writeHead(401).end();
+      return;
+    }
+    const answer = behaviour(event);
+    if (answer === 'close') {
+      request.socket.destroy();
+      return;
+    }
+    if (answer.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+    if (answer.status >= 200 && answer.status < 300) received.push(event);
+    if (!response.destroyed) response.writeHead(answer.status).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/events`,
+    received,
+    refusedSignatures,
+    behave: (next: Behaviour) => {
+      behaviour = next;
+    },
+    /** Events accepted so far of a type, optionally about one SIP address. */
+    ofType: (type: string, sipUri?: string) => received.filter((event) => event.type === type && (sipUri === undefined || event.data.sipUri === sipUri)),
+    async waitFor(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out; received: ${received.map((event) => `${event.type} ${String(event.data.sipUri)}`).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+export type ProviderServer = Awaited<ReturnType<typeof startProviderServer>>;
