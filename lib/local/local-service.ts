@@ -38,6 +38,8 @@ export interface LocalServiceOptions {
   streamProcessor?: boolean;
   /** Provider event delivery: request timeout and in-invocation backoff (defaults: 5 s; 200, 800 ms). */
   delivery?: { timeoutMs?: number; backoffMs?: number[] };
+  /** The time a stream batch gets, like a Lambda timeout (default 60 s). */
+  streamBatchTimeoutMs?: number;
 }
 
 export interface LocalService {
@@ -83,6 +85,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
             endpoint,
             tableName: options.tableName,
             checkpoints,
+            ...(options.streamBatchTimeoutMs === undefined ? {} : { batchTimeoutMs: options.streamBatchTimeoutMs }),
             handler: createStreamHandler(
               createStreamDeps(store, {
                 ...(options.configCacheMs === undefined ? {} : { configCacheMs: options.configCacheMs }),

@@ -12,7 +12,7 @@ import {
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CheckpointStore } from '../store/checkpoint-store.js';
 
 export interface StreamDriverOptions {
@@ -20,8 +20,10 @@ export interface StreamDriverOptions {
   endpoint: string;
   tableName: string;
   checkpoints: CheckpointStore;
-  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+  handler: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
   batchSize?: number;
+  /** The invocation time a batch gets, as a Lambda timeout would give it (default 60 s). */
+  batchTimeoutMs?: number;
   pollMs?: number;
   onError?: (error: unknown) => void;
 }
@@ -158,7 +160,9 @@ export class StreamDriver {
       return false;
     }
     this.lastBatchAt = Date.now();
-    const response = await this.options.handler({ Records: records.map((record) => lambdaRecord(record, streamArn)) });
+    const deadline = Date.now() + (this.options.batchTimeoutMs ?? 60_000);
+    const context = { functionName: 'exum-router-stream-processor-local', awsRequestId: `${shardId}:${records[0]!.dynamodb?.SequenceNumber}`, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context;
+    const response = await this.options.handler({ Records: records.map((record) => lambdaRecord(record, streamArn)) }, context);
     const failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     const firstFailed = records.findIndex((record) => failedIds.has(record.dynamodb?.SequenceNumber ?? ''));
     const done = firstFailed === -1 ? records : records.slice(0, firstFailed);

@@ -3,6 +3,7 @@
 // exhausted retries dead-lettered with the reason. Nothing is dropped: an event is delivered,
 // dead-lettered, or its stream record fails and comes back.
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { Context } from 'aws-lambda';
 import type { DeliveryAttempt } from '../domain/migration.js';
 import { deliverEvent, type DeliveryOutcome, type Endpoint } from '../events/deliver-event.js';
 import type { EventStore } from '../store/event-store.js';
@@ -80,12 +81,20 @@ export async function deliverOutgoing(deps: DeliveryDeps, tenantId: string, outg
  * delivered or dead-lettered, a redelivered stream record does not send it again.
  */
 export function idempotentDelivery(deps: DeliveryDeps) {
+  const config = new IdempotencyConfig({ eventKeyJmesPath: '[tenantId, eventId]', expiresAfterSeconds: 7 * 24 * 3600 });
   const deliver = makeIdempotent(
     async (request: { tenantId: string; eventId: string; outgoing: OutgoingEvent }) => deliverOutgoing(deps, request.tenantId, request.outgoing),
     {
       persistenceStore: deps.events.idempotencyLayer(),
-      config: new IdempotencyConfig({ eventKeyJmesPath: '[tenantId, eventId]', expiresAfterSeconds: 7 * 24 * 3600 }),
+      config,
     },
   );
-  return (tenantId: string, outgoing: OutgoingEvent) => deliver({ tenantId, eventId: outgoing.event.id, outgoing });
+  return {
+    deliver: (tenantId: string, outgoing: OutgoingEvent) => deliver({ tenantId, eventId: outgoing.event.id, outgoing }),
+    /**
+     * An event being delivered is "in progress" until the invocation's time runs out: after a
+     * crash it can be delivered again once that time has passed, not before (Powertools).
+     */
+    useInvocation: (context: Context) => config.registerLambdaContext(context),
+  };
 }

@@ -34,21 +34,23 @@ async function progressMigrations(deps: StreamDeps, change: StreamChange): Promi
 }
 
 export function createStreamRecordHandler(deps: StreamDeps) {
-  const deliver = idempotentDelivery(deps);
-  return async function handleStreamRecord(record: DynamoDBRecord): Promise<void> {
+  const delivery = idempotentDelivery(deps);
+  const handleStreamRecord = async (record: DynamoDBRecord): Promise<void> => {
     const change = streamChangeOf(record);
     if (change === null) return;
     await progressMigrations(deps, change);
     const config = await deps.tenantConfigs.get(change.tenantId);
     if (config === undefined) return; // the tenant is gone: nobody to tell
-    for (const outgoing of providerEventsForChange(change, config)) await deliver(change.tenantId, outgoing);
+    for (const outgoing of providerEventsForChange(change, config)) await delivery.deliver(change.tenantId, outgoing);
   };
+  return { handleStreamRecord, useInvocation: delivery.useInvocation };
 }
 
 /** The Lambda handler for the table's stream (report batch item failures enabled). */
 export function createStreamHandler(deps: StreamDeps) {
-  const handleRecord = createStreamRecordHandler(deps);
-  return async function handleStreamBatch(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
+  const { handleStreamRecord: handleRecord, useInvocation } = createStreamRecordHandler(deps);
+  return async function handleStreamBatch(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
+    useInvocation(context);
     let failed = false;
     const inOrder = async (record: DynamoDBRecord) => {
       if (failed) throw new Error('not processed: an earlier record of this batch failed (order is kept)');
@@ -60,6 +62,6 @@ export function createStreamHandler(deps: StreamDeps) {
       }
     };
     const processor = new BatchProcessor(EventType.DynamoDBStreams);
-    return processPartialResponse(event, inOrder, processor, { ...(context === undefined ? {} : { context }), processInParallel: false, throwOnFullBatchFailure: false });
+    return processPartialResponse(event, inOrder, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
   };
 }
