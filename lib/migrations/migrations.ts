@@ -212,38 +212,49 @@ export async function cancelMigration(deps: MigrationDeps, actor: Actor, tenantI
 
 const STREAM_ACTOR: Actor = { credentialId: 'stream-processor', role: 'operator', tenantId: null, providerId: null };
 
+/** Users requested at once when a wave starts. */
+const ACTIVATION_CONCURRENCY = 8;
+
 /** Requests the pending users of the migration's current wave (granting its policy if any). Idempotent. */
 export async function activateWave(deps: MigrationDeps, tenantId: string, migrationId: string): Promise<void> {
   const migration = await deps.migrations.getMigration(tenantId, migrationId);
   if (migration === undefined || migration.state !== 'running' || migration.currentWave === 0) return;
-  for (const item of await deps.migrations.usersOf(tenantId, migrationId, migration.currentWave)) {
-    if (item.state !== 'pending') continue;
+  const config = await loadConfig(deps, tenantId);
+  const grant = migration.grantPolicy;
+  const policy = grant === null ? undefined : config.policies.get(`tag:${grant}`);
+  const pending = (await deps.migrations.usersOf(tenantId, migrationId, migration.currentWave)).filter((item) => item.state === 'pending');
+
+  const request = async (listed: MigrationUser) => {
+    let item: MigrationUser | undefined = listed;
     await untilWritten(async () => {
-      const current = await deps.migrations.getMigrationUser(tenantId, migrationId, item.sipUri);
+      // The listed item first; after a lost race, the item as it is now.
+      item ??= await deps.migrations.getMigrationUser(tenantId, migrationId, listed.sipUri);
+      const current = item;
+      item = undefined;
       if (current?.state !== 'pending') return;
-      const at = deps.now();
+      const at = deps.now().toISOString();
       const user = await deps.store.getPrincipal(tenantId, current.sipUri);
       if (user?.type !== 'user') {
-        await deps.migrations.transition(tenantId, { item: current, to: 'failed', at: at.toISOString(), failureReason: 'the user no longer exists', releaseClaim: true });
+        await deps.migrations.transition(tenantId, { item: current, to: 'failed', at, failureReason: 'the user no longer exists', releaseClaim: true });
         return;
       }
-      const grant = migration.grantPolicy;
       if (grant === null || user.hostedVoicemailPolicy === grant) {
-        await deps.migrations.transition(tenantId, { item: current, to: 'requested', at: at.toISOString(), releaseClaim: false });
+        await deps.migrations.transition(tenantId, { item: current, to: 'requested', at, releaseClaim: false });
         return;
       }
-      const config = await loadConfig(deps, tenantId);
-      const policy = config.policies.get(`tag:${grant}`);
       if (policy === undefined) {
-        await deps.migrations.transition(tenantId, { item: current, to: 'failed', at: at.toISOString(), failureReason: `policy tag:${grant} no longer exists`, releaseClaim: true });
+        await deps.migrations.transition(tenantId, { item: current, to: 'failed', at, failureReason: `policy tag:${grant} no longer exists`, releaseClaim: true });
         return;
       }
-      const after = stamp({ ...withoutMeta(user)!, hostedVoicemailPolicy: grant }, user, STREAM_ACTOR, at) as User;
+      const after = stamp({ ...withoutMeta(user)!, hostedVoicemailPolicy: grant }, user, STREAM_ACTOR, deps.now()) as User;
       await deps.migrations.transition(tenantId, {
-        item: current, to: 'requested', at: at.toISOString(), releaseClaim: false,
+        item: current, to: 'requested', at, releaseClaim: false,
         principal: { before: user, after, guards: [{ id: policy.id, version: policy.version }] },
       });
     });
+  };
+  for (let start = 0; start < pending.length; start += ACTIVATION_CONCURRENCY) {
+    await Promise.all(pending.slice(start, start + ACTIVATION_CONCURRENCY).map(request));
   }
   await advanceIfSettled(deps, tenantId, migrationId);
 }

@@ -1,8 +1,10 @@
-// The stream processor: each DynamoDB stream record, in order, goes through the consumers:
+// The stream processor: each DynamoDB stream record goes through the consumers:
 //   1. migration progress: a wave started → request its users; a user settled → maybe advance;
 //   2. provider events: delivered (or dead-lettered) per lib/stream/deliver-events.ts.
-// Records are processed one after another; after a failure the rest of the batch is failed
-// too, so a user's events never overtake each other (the stream retries from the first failure).
+// Records about different users are processed in parallel; records about the same user one
+// after another, and after a failure the user's later records fail too, so a user's events never
+// overtake each other. The stream redelivers from the first failure; what was already delivered
+// is skipped by idempotency.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Migration, MigrationUser } from '../domain/migration.js';
@@ -33,6 +35,16 @@ async function progressMigrations(deps: StreamDeps, change: StreamChange): Promi
   }
 }
 
+/** Records with the same key keep their order: a user's (or contact's) records, a migration's. */
+export function orderingKey(record: DynamoDBRecord): string {
+  const pk = record.dynamodb?.Keys?.pk?.S ?? '';
+  const sk = record.dynamodb?.Keys?.sk?.S ?? '';
+  const tenant = /^T#[^#]+#/.exec(pk)?.[0] ?? '';
+  if (sk.startsWith('USER#')) return `${tenant}${sk.slice('USER#'.length)}`;
+  const address = /#ADDR#(.+)$/.exec(pk)?.[1];
+  return address === undefined ? pk : `${tenant}${address}`;
+}
+
 export function createStreamRecordHandler(deps: StreamDeps) {
   const delivery = idempotentDelivery(deps);
   const handleStreamRecord = async (record: DynamoDBRecord): Promise<void> => {
@@ -51,17 +63,20 @@ export function createStreamHandler(deps: StreamDeps) {
   const { handleStreamRecord: handleRecord, useInvocation } = createStreamRecordHandler(deps);
   return async function handleStreamBatch(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
     useInvocation(context);
-    let failed = false;
-    const inOrder = async (record: DynamoDBRecord) => {
-      if (failed) throw new Error('not processed: an earlier record of this batch failed (order is kept)');
-      try {
-        await handleRecord(record);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
+    const chains = new Map<string, Promise<void>>();
+    const inOrderPerSubject = (record: DynamoDBRecord): Promise<void> => {
+      const key = orderingKey(record);
+      const previous = chains.get(key) ?? Promise.resolve();
+      const current = previous.then(
+        () => handleRecord(record),
+        () => {
+          throw new Error('not processed: an earlier record about the same subject failed (order is kept)');
+        },
+      );
+      chains.set(key, current);
+      return current;
     };
     const processor = new BatchProcessor(EventType.DynamoDBStreams);
-    return processPartialResponse(event, inOrder, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+    return processPartialResponse(event, inOrderPerSubject, processor, { context, processInParallel: true, throwOnFullBatchFailure: false });
   };
 }

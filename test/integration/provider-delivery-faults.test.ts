@@ -106,10 +106,11 @@ describe('a stream processor that dies mid-batch', () => {
     for (const [index, name] of names.entries()) {
       await expectCreated(api.post(`${T}/contacts`, { sipUri: `sip:${name}@contoso.com`, displayNumber: `+1425557${1000 + index}`, hostedVoicemailPolicy: 'ExOnline' }));
     }
-    // Slow deliveries: the batch of twelve takes a while; kill the process in the middle of it.
-    provider.behave(() => ({ status: 204, delayMs: 100 }));
+    // Half the deliveries are slow: kill the process while they are in flight.
+    const slow = new Set(names.slice(6).map((name) => `sip:${name}@contoso.com`));
+    provider.behave((event) => ({ status: 204, ...(slow.has(String(event.data.sipUri)) ? { delayMs: 3_000 } : {}) }));
     const first = await spawnProcessor();
-    await provider.waitFor(() => names.filter((name) => provider.ofType('contact.created', `sip:${name}@contoso.com`).length > 0).length >= 3);
+    await provider.waitFor(() => names.filter((name) => provider.ofType('contact.created', `sip:${name}@contoso.com`).length > 0).length >= 6);
     first.kill('SIGKILL');
     await once(first, 'exit');
     const deliveredBeforeCrash = names.filter((name) => provider.ofType('contact.created', `sip:${name}@contoso.com`).length > 0).length;
