@@ -4,6 +4,8 @@ import * as z from 'zod';
 import { sipAddress, tenantId } from '../domain/fields.js';
 import { MigrationCreateSchema, MigrationSchema, ProviderAnswerSchema, RollbackSchema } from '../domain/migration.js';
 import * as migrations from '../migrations/migrations.js';
+import { createProvisioningApplier } from '../provisioning/apply-provisioning-events.js';
+import type { Context } from 'aws-lambda';
 import { dryRunQuery, pageQuery } from './http.js';
 import { PROVIDERS, READERS, USER_ADMINS, itemResult, route, writeResult, type Route } from './route.js';
 
@@ -50,6 +52,22 @@ export const migrationRoutes: Route[] = [
       const item = await migrations.answerMigration(deps, actor, params.tenant, params.migrationId, params.sipUri, body);
       const { migrationId: _m, providerId: _p, ...user } = item;
       return { status: 200, body: user };
+    },
+  }),
+  route({
+    method: 'POST', path: '/v1/tenants/{tenant}/provisioning-events',
+    summary: 'Apply a batch of provisioning events (as EventBridge delivers them in AWS); each is applied, unchanged or dead-lettered',
+    roles: USER_ADMINS, successStatus: 200,
+    params: z.strictObject({ tenant: tenantId() }), query: z.strictObject({}),
+    body: z.strictObject({ events: z.array(z.record(z.string(), z.unknown())).min(1).max(100) }),
+    handle: async ({ actor, params, body }, deps) => {
+      const applier = createProvisioningApplier(deps);
+      const deadline = Date.now() + 30_000;
+      applier.useInvocation({ getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context);
+      const results = [];
+      // The same handler as the SQS function, one event after another.
+      for (const event of body.events) results.push(await applier.applyMessage(JSON.stringify(event), actor, params.tenant));
+      return { status: 200, body: { results } };
     },
   }),
   route({

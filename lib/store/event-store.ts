@@ -11,10 +11,11 @@ import type { Page } from './table-client.js';
 
 export const DeadLetterSchema = z.object({
   id: z.string(),
+  kind: z.enum(['provider-event', 'provisioning-event']),
   eventId: z.string(),
   type: z.string(),
-  providerId: z.string(),
-  subject: z.string().meta({ description: 'The user or contact the event is about' }),
+  providerId: z.string().nullable(),
+  subject: z.string().meta({ description: 'The user or contact the event is about (provider events), or the field at fault (provisioning events)' }),
   reason: z.string(),
   attempts: z.number().int(),
   lastStatus: z.number().int().nullable(),
@@ -49,13 +50,14 @@ export class EventStore {
     return Number(unmarshall(result.Attributes ?? {}).attempts ?? 1);
   }
 
-  async putDeadLetter(tenantId: string, deadLetter: DeadLetter): Promise<void> {
+  /** A dead letter of a tenant, or (tenantId null) of no known tenant: the operators'. */
+  async putDeadLetter(tenantId: string | null, deadLetter: DeadLetter): Promise<void> {
     const expiresAt = Math.floor(Date.parse(deadLetter.deadLetteredAt) / 1000) + DEAD_LETTER_RETENTION_SECONDS;
     await this.table.call((client) =>
       client.send(
         new PutItemCommand({
           TableName: this.table.tableName,
-          Item: toItem(keys.deadLetter(tenantId, deadLetter.deadLetteredAt, deadLetter.eventId), 'dead-letter', { ...deadLetter, expiresAt }),
+          Item: toItem(keys.deadLetter(tenantId, deadLetter.deadLetteredAt, deadLetter.id), 'dead-letter', { ...deadLetter, expiresAt }),
         }),
       ),
     );
@@ -74,12 +76,12 @@ export class EventStore {
    * Powertools' idempotency records in our table, under one static partition; their expiry is
    * our TTL attribute, so DynamoDB removes them.
    */
-  idempotencyLayer(): DynamoDBPersistenceLayer {
+  idempotencyLayer(partition = 'IDEMPOTENCY#provider-events'): DynamoDBPersistenceLayer {
     return new DynamoDBPersistenceLayer({
       tableName: this.table.tableName,
       keyAttr: 'pk',
       sortKeyAttr: 'sk',
-      staticPkValue: 'IDEMPOTENCY#provider-events',
+      staticPkValue: partition,
       expiryAttr: 'expiresAt',
       awsSdkV3Client: this.table.client,
     });

@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function deadLetter(deps: DeliveryDeps, tenantId: string, outgoing: OutgoingEvent, reason: string, attempts: number, lastStatus: number | null): Promise<void> {
   const at = deps.now().toISOString();
   await deps.events.putDeadLetter(tenantId, {
-    id: outgoing.event.id, eventId: outgoing.event.id, type: outgoing.event.type, providerId: outgoing.providerId, subject: outgoing.subject,
+    id: outgoing.event.id, kind: 'provider-event', eventId: outgoing.event.id, type: outgoing.event.type, providerId: outgoing.providerId, subject: outgoing.subject,
     reason, attempts, lastStatus, deadLetteredAt: at, event: outgoing.event,
   });
 }
@@ -81,7 +81,7 @@ export async function deliverOutgoing(deps: DeliveryDeps, tenantId: string, outg
  * delivered or dead-lettered, a redelivered stream record does not send it again.
  */
 export function idempotentDelivery(deps: DeliveryDeps) {
-  const config = new IdempotencyConfig({ eventKeyJmesPath: '[tenantId, eventId]', expiresAfterSeconds: 7 * 24 * 3600 });
+  const config = new IdempotencyConfig({ eventKeyJmesPath: '[tenantId, eventId]', throwOnNoIdempotencyKey: true, expiresAfterSeconds: 7 * 24 * 3600 });
   const deliver = makeIdempotent(
     async (request: { tenantId: string; eventId: string; outgoing: OutgoingEvent }) => deliverOutgoing(deps, request.tenantId, request.outgoing),
     {

@@ -11,8 +11,8 @@ export const OPERATOR_TOKEN = 'exum_test_operator_token_000000000001';
 
 export interface TestService extends LocalService {
   tableName: string;
-  /** Every item of the table, sorted, for before/after comparisons. */
-  snapshot: () => Promise<string>;
+  /** Every item of the table (or those `keep` accepts), sorted, for before/after comparisons. */
+  snapshot: (keep?: (item: Record<string, unknown>) => boolean) => Promise<string>;
 }
 
 /** Caches off unless a test asks for them: most tests want every write visible at once. */
@@ -42,7 +42,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   return {
     ...service,
     tableName,
-    snapshot: async () => {
+    snapshot: async (keep = () => true) => {
       const items: Record<string, unknown>[] = [];
       let startKey: Record<string, AttributeValue> | undefined;
       do {
@@ -50,7 +50,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
         items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
         startKey = page.LastEvaluatedKey;
       } while (startKey !== undefined);
-      return JSON.stringify(items.map((item) => JSON.stringify(item, Object.keys(item).sort())).sort());
+      return JSON.stringify(items.filter(keep).map((item) => JSON.stringify(item, Object.keys(item).sort())).sort());
     },
     stop: async () => {
       client.destroy();

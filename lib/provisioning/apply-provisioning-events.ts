@@ -1,0 +1,154 @@
+// Applying provisioning events: validate, apply idempotently (an event id applied once is not
+// applied again; an upsert that changes nothing writes nothing), and dead-letter with the reason
+// what cannot be applied. Transient failures (the store unavailable) are retried by the queue.
+import { randomUUID } from 'node:crypto';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type * as z from 'zod';
+import { ContactCreateSchema, ContactPatchSchema } from '../domain/contact.js';
+import type { Actor } from '../domain/credential.js';
+import { MigrationCreateSchema } from '../domain/migration.js';
+import { UserCreateSchema, UserPatchSchema } from '../domain/user.js';
+import { ExumError } from '../errors.js';
+import { issuesFromZod, statusOf } from '../api/problem.js';
+import * as principals from '../management/principals.js';
+import type { WriteOutcome } from '../management/write-context.js';
+import { startMigration, type MigrationDeps } from '../migrations/migrations.js';
+import type { EventStore } from '../store/event-store.js';
+import { ProvisioningEventSchema, type ProvisioningEvent } from './provisioning-events.js';
+
+export type ProvisioningDeps = MigrationDeps & { events: EventStore };
+
+export type ProvisioningOutcome =
+  | { id: string; outcome: 'applied' | 'unchanged' }
+  | { id: string; outcome: 'dead-lettered'; reason: string; field?: string };
+
+const write = { dryRun: false, ifMatch: null } as const;
+const dryRun = { dryRun: true, ifMatch: null } as const;
+
+function parseField<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = issuesFromZod(parsed.error, prefix);
+    throw new ExumError('validation-failed', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), issues);
+  }
+  return parsed.data;
+}
+
+/** The write an upsert would make, or nothing when the record already says it all. */
+const changesSomething = (outcome: WriteOutcome<unknown>) =>
+  outcome.dryRun && outcome.changes.some((change) => JSON.stringify(change.before) !== JSON.stringify(change.after));
+
+async function apply(deps: ProvisioningDeps, actor: Actor, event: ProvisioningEvent): Promise<'applied' | 'unchanged'> {
+  const { tenantId } = event.detail;
+  switch (event['detail-type']) {
+    case 'user.upserted': {
+      const raw = event.detail.user;
+      const existing = await deps.store.getPrincipal(tenantId, raw.sipUri as string);
+      if (existing === undefined) {
+        await principals.createUser(deps, actor, tenantId, parseField(UserCreateSchema, raw, 'detail.user'), write);
+        return 'applied';
+      }
+      const { sipUri: _same, ...fields } = raw;
+      const patch = parseField(UserPatchSchema, fields, 'detail.user');
+      if (!changesSomething(await principals.patchUser(deps, actor, tenantId, existing.sipUri, patch, dryRun))) return 'unchanged';
+      await principals.patchUser(deps, actor, tenantId, existing.sipUri, patch, write);
+      return 'applied';
+    }
+    case 'contact.upserted': {
+      const raw = event.detail.contact;
+      const existing = await deps.store.getPrincipal(tenantId, raw.sipUri as string);
+      if (existing === undefined) {
+        await principals.createContact(deps, actor, tenantId, parseField(ContactCreateSchema, raw, 'detail.contact'), write);
+        return 'applied';
+      }
+      const { sipUri: _same, ...fields } = raw;
+      const patch = parseField(ContactPatchSchema, fields, 'detail.contact');
+      if (!changesSomething(await principals.patchContact(deps, actor, tenantId, existing.sipUri, patch, dryRun))) return 'unchanged';
+      await principals.patchContact(deps, actor, tenantId, existing.sipUri, patch, write);
+      return 'applied';
+    }
+    case 'user.removed':
+    case 'contact.removed': {
+      const type = event['detail-type'] === 'user.removed' ? 'user' : 'contact';
+      const existing = await deps.store.getPrincipal(tenantId, event.detail.sipUri);
+      if (existing?.type !== type) return 'unchanged';
+      await (type === 'user' ? principals.deleteUser : principals.deleteContact)(deps, actor, tenantId, existing.sipUri, write);
+      return 'applied';
+    }
+    case 'migration.requested':
+      await startMigration(deps, actor, tenantId, parseField(MigrationCreateSchema, event.detail.migration, 'detail.migration'), write);
+      return 'applied';
+  }
+}
+
+/** Client errors are permanent (dead-letter); anything else is transient (retry). */
+const isPermanent = (error: unknown) => error instanceof ExumError && statusOf(error.code) < 500 && error.code !== 'concurrent-modification';
+
+export function createProvisioningApplier(deps: ProvisioningDeps) {
+  const config = new IdempotencyConfig({ eventKeyJmesPath: '[event.detail.tenantId, event.id]', throwOnNoIdempotencyKey: true, expiresAfterSeconds: 7 * 24 * 3600 });
+  const applyOnce = makeIdempotent(
+    async (request: { event: ProvisioningEvent; actor: Actor }) => apply(deps, request.actor, request.event),
+    { persistenceStore: deps.events.idempotencyLayer('IDEMPOTENCY#provisioning'), config },
+  );
+
+  async function deadLetter(tenantId: string | null, eventId: string, type: string, body: unknown, error: ExumError): Promise<ProvisioningOutcome> {
+    const issue = error.issues[0];
+    const reason = error.message;
+    await deps.events.putDeadLetter(tenantId, {
+      id: randomUUID(), kind: 'provisioning-event', eventId, type, providerId: null, subject: issue?.field ?? '', reason,
+      attempts: 1, lastStatus: statusOf(error.code), deadLetteredAt: deps.now().toISOString(), event: body,
+    });
+    return { id: eventId, outcome: 'dead-lettered', reason, ...(issue === undefined ? {} : { field: issue.field }) };
+  }
+
+  /** Applies one event, given as JSON text (an SQS message body); throws only for transient failures. */
+  async function applyMessage(body: string, actor: Actor, expectedTenant?: string): Promise<ProvisioningOutcome> {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return deadLetter(expectedTenant ?? null, 'unknown', 'unknown', body, new ExumError('malformed-json', 'the event is not JSON', [{ field: 'body', rule: 'json', message: 'not JSON' }]));
+    }
+    const raw = json as { id?: unknown; 'detail-type'?: unknown; detail?: { tenantId?: unknown } };
+    const eventId = typeof raw.id === 'string' ? raw.id : 'unknown';
+    const type = typeof raw['detail-type'] === 'string' ? raw['detail-type'] : 'unknown';
+    const claimedTenant = typeof raw.detail?.tenantId === 'string' ? raw.detail.tenantId : null;
+    const tenantId = expectedTenant ?? claimedTenant;
+    try {
+      const event = parseField(ProvisioningEventSchema, json, '');
+      if (expectedTenant !== undefined && event.detail.tenantId !== expectedTenant) {
+        throw new ExumError('validation-failed', `the event is for tenant ${event.detail.tenantId}, not ${expectedTenant}`, [
+          { field: 'detail.tenantId', rule: 'same-tenant', message: `must be ${expectedTenant}` },
+        ]);
+      }
+      if ((await deps.store.getTenant(event.detail.tenantId)) === undefined) {
+        throw new ExumError('not-found', `tenant ${event.detail.tenantId} not found`, [{ field: 'detail.tenantId', rule: 'tenant-exists', message: 'no such tenant' }]);
+      }
+      const outcome = await applyOnce({ event, actor });
+      return { id: event.id, outcome };
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause;
+      const exum = error instanceof ExumError ? error : cause instanceof ExumError ? cause : undefined;
+      if (exum !== undefined && isPermanent(exum)) return deadLetter(tenantId === null || exum.issues[0]?.rule === 'tenant-exists' ? null : tenantId, eventId, type, json, exum);
+      throw error;
+    }
+  }
+
+  return { applyMessage, useInvocation: (context: Context) => config.registerLambdaContext(context) };
+}
+
+/** The SQS handler (batch item failures): transient failures come back; the rest are applied or dead-lettered. */
+export function createProvisioningHandler(deps: ProvisioningDeps) {
+  const applier = createProvisioningApplier(deps);
+  const actor: Actor = { credentialId: 'provisioning', role: 'user-admin', tenantId: null, providerId: null };
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    applier.useInvocation(context);
+    const processor = new BatchProcessor(EventType.SQS);
+    // One message after another: an upsert and a removal of one user keep their order.
+    return processPartialResponse(event, async (record: SQSRecord) => applier.applyMessage(record.body, actor), processor, {
+      context, processInParallel: false, throwOnFullBatchFailure: false,
+    });
+  };
+}
