@@ -82,7 +82,7 @@ function collectionRoutes(options: {
     route({
       method: 'DELETE', path: `${base}/{id}`, summary: `Delete a ${options.label}`, roles: SERVER_ADMINS, successStatus: 204,
       params: itemParams, query: dryRunQuery,
-      handle: async ({ params, write }, deps) => writeResult(await options.useCases.remove(deps, params.tenant, params.id, write), 204),
+      handle: async ({ actor, params, write }, deps) => writeResult(await options.useCases.remove(deps, actor, params.tenant, params.id, write), 204),
     }),
   ];
 }
@@ -196,7 +196,7 @@ export const managementRoutes: Route[] = [
     method: 'DELETE', path: `${TENANT}/credentials/{credentialId}`, summary: 'Revoke a credential', roles: OPERATORS, successStatus: 204,
     params: z.strictObject({ tenant: tenantId(), credentialId: z.string().regex(/^cred_[A-Za-z0-9_-]{1,64}$/, { error: 'not a credential id' }) }),
     query: dryRunQuery,
-    handle: async ({ params, write }, deps) => writeResult(await tenants.revokeCredential(deps, params.tenant, params.credentialId, write), 204),
+    handle: async ({ actor, params, write }, deps) => writeResult(await tenants.revokeCredential(deps, actor, params.tenant, params.credentialId, write), 204),
   }),
   route({
     method: 'GET', path: `${TENANT}/edge`, summary: 'Get the edge configuration', roles: READERS, successStatus: 200,

@@ -5,6 +5,7 @@ import { sipAddress, tenantId } from '../domain/fields.js';
 import { MigrationCreateSchema, MigrationSchema, ProviderAnswerSchema, RollbackSchema } from '../domain/migration.js';
 import * as migrations from '../migrations/migrations.js';
 import { createProvisioningApplier } from '../provisioning/apply-provisioning-events.js';
+import { AUDIT_RETENTION_SECONDS } from '../stream/audit-trail.js';
 import type { Context } from 'aws-lambda';
 import { dryRunQuery, pageQuery } from './http.js';
 import { PROVIDERS, READERS, USER_ADMINS, itemResult, route, writeResult, type Route } from './route.js';
@@ -68,6 +69,24 @@ export const migrationRoutes: Route[] = [
       // The same handler as the SQS function, one event after another.
       for (const event of body.events) results.push(await applier.applyMessage(JSON.stringify(event), actor, params.tenant));
       return { status: 200, body: { results } };
+    },
+  }),
+  route({
+    method: 'GET', path: '/v1/tenants/{tenant}/audit',
+    summary: `The audit trail, newest first: who changed which object when, fields before and after (kept ${AUDIT_RETENTION_SECONDS / 86_400} days)`,
+    roles: READERS, successStatus: 200,
+    params: z.strictObject({ tenant: tenantId() }),
+    query: z.strictObject({
+      ...pageQuery,
+      objectType: z.enum(['tenant', 'edge', 'provider', 'policy', 'dial-plan', 'rerouting', 'user', 'contact', 'credential-record']).optional(),
+      objectId: z.string().max(512).optional(),
+      credentialId: z.string().max(128).optional(),
+      from: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T00:00:00Z' }).optional(),
+      to: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T23:59:59Z' }).optional(),
+    }),
+    handle: async ({ params, query }, deps) => {
+      const { limit, cursor, ...filter } = query;
+      return { status: 200, body: await deps.events.queryAudit(params.tenant, filter, cursor ?? null, limit) };
     },
   }),
   route({

@@ -37,6 +37,7 @@ export type Credential = z.infer<typeof CredentialSchema>;
 export const CredentialRecordSchema = CredentialSchema.extend({
   tokenHash: z.string(),
   revokedAt: z.string().nullable(),
+  revokedBy: z.object({ credentialId: z.string(), role: z.string() }).nullable().optional(),
 });
 export type CredentialRecord = z.infer<typeof CredentialRecordSchema>;
 

@@ -111,7 +111,7 @@ async function writePrincipalChange<T extends Principal>(
       const id = (after ?? current)?.sipUri ?? '';
       return { dryRun: true, changes: [describeChange(type, id, withoutMeta(current), withoutMeta(after))], warnings: decision.warnings };
     }
-    await deps.store.writePrincipal(tenantId, current, after, dedupeGuards(guards));
+    await deps.store.writePrincipal(tenantId, current, after, dedupeGuards(guards), { credentialId: actor.credentialId, role: actor.role }, deps.now().toISOString());
     return { dryRun: false, record: after, warnings: decision.warnings };
   });
 }

@@ -56,6 +56,7 @@ function applyToSnapshot(config: TenantConfig, change: ConfigChange): TenantConf
 
 async function writeConfigChange<T>(
   deps: ManagementDeps,
+  actor: Actor,
   tenantId: string,
   options: WriteOptions,
   decide: (config: TenantConfig, now: Date) => ConfigChange,
@@ -74,7 +75,7 @@ async function writeConfigChange<T>(
       const id = change.entity === 'edge' ? 'edge' : ((change.after ?? change.before) as { id: string }).id;
       return { dryRun: true, changes: [describeChange(change.entity, id, show(change.before), show(change.after))], warnings: [] };
     }
-    await deps.store.writeConfig(config, change, now.toISOString());
+    await deps.store.writeConfig(config, change, now.toISOString(), { credentialId: actor.credentialId, role: actor.role });
     return { dryRun: false, record: change.after === null ? null : present(change.after), warnings: [] };
   });
 }
@@ -86,7 +87,7 @@ export async function getEdge(deps: ManagementDeps, tenantId: string): Promise<E
 }
 
 export function putEdge(deps: ManagementDeps, actor: Actor, tenantId: string, input: EdgeInput, options: WriteOptions) {
-  return writeConfigChange(deps, tenantId, options, (config, now) => {
+  return writeConfigChange(deps, actor, tenantId, options, (config, now) => {
     checkIfMatch(options.ifMatch, config.edge);
     return { entity: 'edge', before: config.edge, after: stamp(input, config.edge, actor, now) };
   }, (edge) => edge as Edge);
@@ -124,7 +125,7 @@ function collectionUseCases<R extends { id: string } & RecordMeta, C extends { i
       return { record: collection.present(record), version: record.version };
     },
     create(deps: ManagementDeps, actor: Actor, tenantId: string, input: C, options: WriteOptions) {
-      return writeConfigChange(deps, tenantId, options, (config, now) => {
+      return writeConfigChange(deps, actor, tenantId, options, (config, now) => {
         if (collection.records(config).has(input.id)) {
           throw new ExumError('duplicate', `${collection.label} ${input.id} already exists`, [
             { field: 'id', rule: `unique-${collection.entity}-id`, message: `${input.id} already exists` },
@@ -134,14 +135,14 @@ function collectionUseCases<R extends { id: string } & RecordMeta, C extends { i
       }, present);
     },
     patch(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, patch: P, options: WriteOptions) {
-      return writeConfigChange(deps, tenantId, options, (config, now) => {
+      return writeConfigChange(deps, actor, tenantId, options, (config, now) => {
         const current = find(config, id);
         checkIfMatch(options.ifMatch, current);
         return change(current, stamp(collection.fromPatch(current, patch), current, actor, now) as unknown as R);
       }, present);
     },
-    remove(deps: ManagementDeps, tenantId: string, id: string, options: WriteOptions) {
-      return writeConfigChange(deps, tenantId, options, (config) => {
+    remove(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, options: WriteOptions) {
+      return writeConfigChange(deps, actor, tenantId, options, (config) => {
         const current = find(config, id);
         checkIfMatch(options.ifMatch, current);
         collection.checkDelete?.(current);

@@ -34,7 +34,7 @@ export async function getTenant(deps: ManagementDeps, tenantId: string): Promise
 export const listTenants = (deps: ManagementDeps, cursor: string | null, limit: number): Promise<Page<Tenant>> =>
   deps.store.listTenants(cursor, limit);
 
-export const publicCredential = ({ tokenHash: _hash, ...credential }: CredentialRecord): Credential & { revokedAt: string | null } => credential;
+export const publicCredential = ({ tokenHash: _hash, revokedBy: _by, ...credential }: CredentialRecord): Credential & { revokedAt: string | null } => credential;
 
 /** A new credential; its token is in the answer and nowhere else, ever. */
 export async function createCredential(
@@ -70,11 +70,11 @@ export async function listCredentials(deps: ManagementDeps, tenantId: string, cu
   return { items: page.items.map(publicCredential), nextCursor: page.nextCursor };
 }
 
-export async function revokeCredential(deps: ManagementDeps, tenantId: string, id: string, options: WriteOptions): Promise<WriteOutcome<null>> {
+export async function revokeCredential(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, options: WriteOptions): Promise<WriteOutcome<null>> {
   const record = await deps.store.getCredentialRecord(tenantId, id);
   if (record === undefined || record.revokedAt !== null) throw notFound(`credential ${id}`);
   if (options.dryRun) return { dryRun: true, changes: [describeChange('credential', id, publicCredential(record), null)], warnings: [] };
-  await deps.store.revokeCredential(record, deps.now().toISOString());
+  await deps.store.revokeCredential(record, deps.now().toISOString(), { credentialId: actor.credentialId, role: actor.role });
   return { dryRun: false, record: null, warnings: [] };
 }
 

@@ -8,6 +8,16 @@ import type { ExumStore } from './exum-store.js';
 import { fromItem, toItem, toKey } from './items.js';
 import { keys } from './keys.js';
 import type { Page } from './table-client.js';
+import { AUDIT_RETENTION_SECONDS, AuditRecordSchema, type AuditRecord } from '../stream/audit-trail.js';
+
+export interface AuditQuery {
+  objectType?: string;
+  objectId?: string;
+  credentialId?: string;
+  /** ISO 8601 bounds, inclusive. */
+  from?: string;
+  to?: string;
+}
 
 export const DeadLetterSchema = z.object({
   id: z.string(),
@@ -69,6 +79,39 @@ export class EventStore {
       { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': partition }), ConsistentRead: true, ScanIndexForward: false },
       { cursor, limit, cursorPartition: { attribute: 'pk', value: partition } },
       (item) => fromItem(DeadLetterSchema.passthrough(), item) as DeadLetter,
+    );
+  }
+
+  /** Writes an audit record; the same stream record written twice is the same item. */
+  async putAudit(tenantId: string, record: AuditRecord): Promise<void> {
+    await this.table.call((client) =>
+      client.send(
+        new PutItemCommand({
+          TableName: this.table.tableName,
+          Item: toItem(keys.audit(tenantId, record.at, record.id), 'audit', { ...record, expiresAt: Math.floor(Date.parse(record.at) / 1000) + AUDIT_RETENTION_SECONDS }),
+        }),
+      ),
+    );
+  }
+
+  /** Audit records, newest first, by time range and optionally by object or by credential. */
+  async queryAudit(tenantId: string, query: AuditQuery, cursor: string | null, limit: number): Promise<Page<AuditRecord>> {
+    const partition = keys.audit(tenantId, '', '').pk;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':pk': partition, ':from': query.from ?? '0000', ':to': `${query.to ?? '9999'}~` };
+    const filters: string[] = [];
+    if (query.objectType !== undefined) { names['#objectType'] = 'objectType'; values[':objectType'] = query.objectType; filters.push('#objectType = :objectType'); }
+    if (query.objectId !== undefined) { names['#objectId'] = 'objectId'; values[':objectId'] = query.objectId; filters.push('#objectId = :objectId'); }
+    if (query.credentialId !== undefined) { names['#actor'] = 'actor'; names['#credentialId'] = 'credentialId'; values[':credentialId'] = query.credentialId; filters.push('#actor.#credentialId = :credentialId'); }
+    return this.table.queryPages(
+      {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: marshall(values),
+        ScanIndexForward: false,
+      },
+      { cursor, limit, cursorPartition: { attribute: 'pk', value: partition } },
+      (item) => fromItem(AuditRecordSchema, item),
     );
   }
 

@@ -2,6 +2,7 @@
 // and the translation of SDK errors. Callers speak in domain records; every write here is
 // conditional on the version the caller read, and uniqueness is enforced by claim items
 // written in the same transaction (never by read-then-write).
+import { randomUUID } from 'node:crypto';
 import { BatchGetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { duplicate, ExumError, refused } from '../errors.js';
@@ -29,6 +30,15 @@ export type ConfigChange =
   | { entity: 'policy'; before: VoicemailPolicy | null; after: VoicemailPolicy | null }
   | { entity: 'dial-plan'; before: DialPlan | null; after: DialPlan | null }
   | { entity: 'rerouting'; before: Rerouting | null; after: Rerouting | null };
+
+/** Who writes: recorded on deletions (tombstones) and revocations for the audit trail. */
+export interface Writer {
+  credentialId: string;
+  role: string;
+}
+
+/** Tombstones only need to outlive the stream's retention (24 h) for the audit trail to read them. */
+const TOMBSTONE_TTL_SECONDS = 2 * 24 * 3600;
 
 /** A policy a principal write relied on: absent, or present at the version read. */
 export interface PolicyGuard {
@@ -152,7 +162,7 @@ export class ExumStore {
    * configVersion as read: config writes are serialised per tenant, so the invariants checked
    * on the snapshot (lib/domain/tenant-config.ts) hold when the write lands.
    */
-  async writeConfig(config: TenantConfig, change: ConfigChange, updatedAt: string): Promise<void> {
+  async writeConfig(config: TenantConfig, change: ConfigChange, updatedAt: string, actor: Writer): Promise<void> {
     const tenantId = config.tenant.id;
     const writes: GuardedWrite[] = [
       {
@@ -182,6 +192,7 @@ export class ExumStore {
         write: { Delete: { TableName: this.tableName, Key: toKey(keyOf(before)), ...versionCondition(before.version) } },
         onConditionFailed: stale(change.entity),
       });
+      if (after === null) writes.push(this.tombstone(tenantId, change.entity, idOf(before), before, actor, updatedAt));
     }
     if (change.entity === 'provider') writes.push(...this.proxyClaimWrites(tenantId, change.before, change.after));
     if (change.entity === 'policy' && change.before !== null && change.after === null && change.before.id.startsWith('tag:')) {
@@ -242,8 +253,19 @@ export class ExumStore {
    * SIP address and line URI, the grant counters of the tags it moves between, and guards on
    * the policies the caller's checks relied on.
    */
-  async writePrincipal(tenantId: string, before: Principal | null, after: Principal | null, guards: readonly PolicyGuard[] = []): Promise<void> {
-    await this.table.transact(this.principalWrites(tenantId, before, after, guards));
+  async writePrincipal(tenantId: string, before: Principal | null, after: Principal | null, guards: readonly PolicyGuard[], actor: Writer, at: string): Promise<void> {
+    const writes = this.principalWrites(tenantId, before, after, guards);
+    if (before !== null && after === null) writes.push(this.tombstone(tenantId, before.type, before.sipUri, before, actor, at));
+    await this.table.transact(writes);
+  }
+
+  /**
+   * Deletes leave a short-lived tombstone in the same transaction: who deleted what. The audit
+   * trail, written from the stream, reads it (a REMOVE record does not say who removed the item).
+   */
+  private tombstone(tenantId: string, objectType: string, objectId: string, before: object, actor: Writer, at: string): GuardedWrite {
+    const tombstone = { objectType, objectId, before, deletedBy: actor, deletedAt: at, expiresAt: Math.floor(Date.parse(at) / 1000) + TOMBSTONE_TTL_SECONDS };
+    return { write: this.table.put(toItem(keys.tombstone(tenantId, randomUUID()), 'tombstone', tombstone), absentCondition), onConditionFailed: stale('tombstone') };
   }
 
   /** The writes of writePrincipal, for transactions that change a principal along with other items. */
@@ -447,7 +469,7 @@ export class ExumStore {
   }
 
   /** Revocation deletes the token's lookup item (authentication fails at once) and keeps the record. */
-  async revokeCredential(record: CredentialRecord, revokedAt: string): Promise<void> {
+  async revokeCredential(record: CredentialRecord, revokedAt: string, revokedBy: Writer): Promise<void> {
     await this.table.transact([
       { write: { Delete: { TableName: this.tableName, Key: toKey(keys.credential(record.tokenHash)) } }, onConditionFailed: stale('credential') },
       {
@@ -455,9 +477,9 @@ export class ExumStore {
           Update: {
             TableName: this.tableName,
             Key: toKey(keys.credentialRecord(record.tenantId, record.id)),
-            UpdateExpression: 'SET revokedAt = :now',
+            UpdateExpression: 'SET revokedAt = :now, revokedBy = :by',
             ConditionExpression: 'attribute_exists(pk) AND revokedAt = :null',
-            ExpressionAttributeValues: marshall({ ':now': revokedAt, ':null': null }),
+            ExpressionAttributeValues: marshall({ ':now': revokedAt, ':by': revokedBy, ':null': null }),
           },
         },
         onConditionFailed: stale('credential'),

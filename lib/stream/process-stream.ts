@@ -1,4 +1,5 @@
 // The stream processor: each DynamoDB stream record goes through the consumers:
+//   0. the audit trail (lib/stream/audit-trail.ts);
 //   1. migration progress: a wave started → request its users; a user settled → maybe advance;
 //   2. provider events: delivered (or dead-lettered) per lib/stream/deliver-events.ts.
 // Records about different users are processed in parallel; records about the same user one
@@ -11,6 +12,7 @@ import type { Migration, MigrationUser } from '../domain/migration.js';
 import { activateWave, advanceIfSettled, type MigrationDeps } from '../migrations/migrations.js';
 import type { TenantConfigCache } from '../routing/tenant-config-cache.js';
 import { idempotentDelivery, type DeliveryDeps } from './deliver-events.js';
+import { auditRecordFor } from './audit-trail.js';
 import { providerEventsForChange } from './provider-events-for-change.js';
 import { streamChangeOf, type StreamChange } from './stream-change.js';
 
@@ -48,6 +50,8 @@ export function orderingKey(record: DynamoDBRecord): string {
 export function createStreamRecordHandler(deps: StreamDeps) {
   const delivery = idempotentDelivery(deps);
   const handleStreamRecord = async (record: DynamoDBRecord): Promise<void> => {
+    const audit = auditRecordFor(record);
+    if (audit !== null) await deps.events.putAudit(audit.tenantId, audit.record);
     const change = streamChangeOf(record);
     if (change === null) return;
     await progressMigrations(deps, change);
