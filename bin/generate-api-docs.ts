@@ -1,6 +1,9 @@
 // Writes docs/openapi.json and the route table in docs/api.md from the route table
 // (`npm run docs:api`). A test fails when either is stale.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as z from 'zod';
+import { ProviderEventSchemas } from '../lib/events/provider-events.js';
+import { ProvisioningEventSchemas } from '../lib/provisioning/provisioning-events.js';
 import { apiRoutes, openApiDocument } from '../lib/api/api-routes.js';
 import { DIAGNOSTICS } from '../lib/routing/diagnostics.js';
 
@@ -33,7 +36,24 @@ export function diagnosticsMarkdown(): string {
 
 export const withDiagnostics = (markdown: string): string => between(markdown, 'diagnostics', diagnosticsMarkdown());
 
+/** JSON Schemas of the event contracts, by file name under docs/events/. */
+export function eventSchemaFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [type, schema] of Object.entries(ProviderEventSchemas)) {
+    files[`provider/${type}.schema.json`] = `${JSON.stringify({ title: type, ...z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) }, null, 2)}\n`;
+  }
+  for (const [type, schema] of Object.entries(ProvisioningEventSchemas)) {
+    files[`provisioning/${type}.schema.json`] = `${JSON.stringify({ title: type, ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) }, null, 2)}\n`;
+  }
+  return files;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const [name, content] of Object.entries(eventSchemaFiles())) {
+    const file = new URL(`../docs/events/${name}`, import.meta.url);
+    mkdirSync(new URL('.', file), { recursive: true });
+    writeFileSync(file, content);
+  }
   writeFileSync(new URL('../docs/openapi.json', import.meta.url), `${JSON.stringify(openApiDocument(), null, 2)}\n`);
   const apiMd = new URL('../docs/api.md', import.meta.url);
   writeFileSync(apiMd, withRouteTable(readFileSync(apiMd, 'utf8')));

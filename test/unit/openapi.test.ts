@@ -36,6 +36,17 @@ describe('docs/routing.md', () => {
   });
 });
 
+describe('docs/events', () => {
+  it('holds the current JSON Schema of every event (run `npm run docs:api`)', async () => {
+    const { eventSchemaFiles } = await import('../../bin/generate-api-docs.js');
+    const files = eventSchemaFiles();
+    expect(Object.keys(files)).toHaveLength(13);
+    for (const [name, content] of Object.entries(files)) {
+      expect(readFileSync(new URL(`../../docs/events/${name}`, import.meta.url), 'utf8'), name).toBe(content);
+    }
+  });
+});
+
 describe('diagnostic codes', () => {
   it('are unique and within 15000-15999', async () => {
     const { DIAGNOSTICS } = await import('../../lib/routing/diagnostics.js');
