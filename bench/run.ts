@@ -20,6 +20,7 @@ import type { Actor } from '../lib/domain/credential.js';
 import { bundle, coldImportMs, tempDir } from './cold-import.js';
 import { TENANT, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { median, quantile, round, throughput } from './stats.js';
+import { measureProviderEvents } from './events.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, users: { type: 'string', default: '100000' } } });
 const LARGE = Number(values.users);
@@ -155,7 +156,12 @@ try {
   const resolveImport = coldImportMs(resolveBundle.file, 15, env);
   const bareImport = coldImportMs(bareBundle.file, 15, env);
 
+  // 6. Provider events: deliveries per second, and ready → hosted.
+  log('measuring provider events');
+  const events = await measureProviderEvents(dynamo.endpoint);
+
   const figures = {
+    ...events,
     readsPerResolution: round((readsSip + readsNumber) / 2, 3),
     readsPerResolutionSip: round(readsSip, 3),
     readsPerResolutionNumber: round(readsNumber, 3),
@@ -191,6 +197,8 @@ try {
       [`  resolve/GetItem at ${LARGE} over resolve/GetItem at ${SMALL}`, `${figures.scale100kVs1kVsGetItem}x`, 'within 10%'],
       ['resolve bundle (esbuild, minified)', `${(figures.resolveBundleBytes / 1024).toFixed(0)} KiB (bare SDK ${(figures.bareSdkBundleBytes / 1024).toFixed(0)} KiB)`, ''],
       ['cold import, resolve / bare SDK handler', `${figures.coldImportVsBareSdk}x  (${figures.coldImportResolveMs} vs ${figures.coldImportBareSdkMs} ms)`, '≤ 1.5'],
+      ['provider events delivered per second (local provider)', `${figures.providerEventsPerSecond}/s`, '≥ 200/s'],
+      ['provider ready → hosted: the next call', `${figures.readyFlipsOnNextCall} on the next call, within ${figures.readyToHostedMs} ms`, 'the next call'],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     console.log(`${'measure'.padEnd(width)}  result  [target]`);

@@ -21,6 +21,7 @@ export interface StreamDriverOptions {
   tableName: string;
   checkpoints: CheckpointStore;
   handler: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
+  /** Records per batch (default 1000, the Streams API's most). */
   batchSize?: number;
   /** The invocation time a batch gets, as a Lambda timeout would give it (default 60 s). */
   batchTimeoutMs?: number;
@@ -145,7 +146,7 @@ export class StreamDriver {
     if (iterator === undefined) return false;
     let page;
     try {
-      page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize ?? 100 }));
+      page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize ?? 1000 }));
     } catch (error) {
       if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) {
         this.shardIterators.delete(shardId);

@@ -1,11 +1,12 @@
-// What the stream processor keeps in the table: delivery attempts per provider event, dead
-// letters (visible through the API), and the persistence layer Powertools' idempotency uses.
-import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+// What the event pipelines keep in the table: provider events' delivery attempts and settled
+// markers, dead letters (visible through the API), audit records, and the persistence layer
+// Powertools' idempotency uses for provisioning events.
+import { BatchGetItemCommand, BatchWriteItemCommand, PutItemCommand, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import * as z from 'zod';
 import type { ExumStore } from './exum-store.js';
-import { fromItem, toItem, toKey } from './items.js';
+import { fromItem, toItem, toKey, type Item } from './items.js';
 import { keys } from './keys.js';
 import type { Page } from './table-client.js';
 import { AUDIT_RETENTION_SECONDS, AuditRecordSchema, type AuditRecord } from '../stream/audit-trail.js';
@@ -44,7 +45,7 @@ export class EventStore {
     return this.store.table;
   }
 
-  /** Counts one more attempt at delivering an event; returns the attempts so far. */
+  /** Counts one more failed attempt at delivering an event; returns the failed attempts so far. */
   async countAttempt(tenantId: string, eventId: string, at: string): Promise<number> {
     const result = await this.table.call((client) =>
       client.send(
@@ -82,16 +83,50 @@ export class EventStore {
     );
   }
 
-  /** Writes an audit record; the same stream record written twice is the same item. */
-  async putAudit(tenantId: string, record: AuditRecord): Promise<void> {
-    await this.table.call((client) =>
-      client.send(
-        new PutItemCommand({
-          TableName: this.table.tableName,
-          Item: toItem(keys.audit(tenantId, record.at, record.id), 'audit', { ...record, expiresAt: Math.floor(Date.parse(record.at) / 1000) + AUDIT_RETENTION_SECONDS }),
-        }),
-      ),
-    );
+  /** Writes audit records in bulk; the same stream record written twice is the same item. */
+  async putAudits(records: readonly { tenantId: string; record: AuditRecord }[]): Promise<void> {
+    await this.writeAll(records.map(({ tenantId, record }) => ({
+      PutRequest: { Item: toItem(keys.audit(tenantId, record.at, record.id), 'audit', { ...record, expiresAt: Math.floor(Date.parse(record.at) / 1000) + AUDIT_RETENTION_SECONDS }) },
+    })));
+  }
+
+  /** Of these provider events, the ones already delivered or dead-lettered (their ids). */
+  async settledAmong(events: readonly { tenantId: string; eventId: string }[]): Promise<Set<string>> {
+    const settled = new Set<string>();
+    const unique = [...new Map(events.map((event) => [`${event.tenantId}|${event.eventId}`, event])).values()];
+    for (let start = 0; start < unique.length; start += 100) {
+      let requested: Item[] = unique.slice(start, start + 100).map(({ tenantId, eventId }) => toKey(keys.delivery(tenantId, eventId)));
+      while (requested.length > 0) {
+        const result = await this.table.call((client) =>
+          client.send(new BatchGetItemCommand({ RequestItems: { [this.table.tableName]: { Keys: requested, ConsistentRead: true, ProjectionExpression: 'eventId, settled' } } })),
+        );
+        for (const item of result.Responses?.[this.table.tableName] ?? []) {
+          const delivery = unmarshall(item) as { eventId?: string; settled?: string };
+          if (delivery.settled !== undefined && delivery.eventId !== undefined) settled.add(delivery.eventId);
+        }
+        requested = (result.UnprocessedKeys?.[this.table.tableName]?.Keys ?? []) as Item[];
+      }
+    }
+    return settled;
+  }
+
+  /** Marks provider events delivered or dead-lettered, in bulk: a redelivered record skips them. */
+  async markSettled(events: readonly { tenantId: string; eventId: string; settled: 'delivered' | 'dead-lettered'; at: string }[]): Promise<void> {
+    await this.writeAll(events.map(({ tenantId, eventId, settled, at }) => ({
+      PutRequest: { Item: toItem(keys.delivery(tenantId, eventId), 'delivery', { eventId, settled, settledAt: at, expiresAt: Math.floor(Date.parse(at) / 1000) + DEAD_LETTER_RETENTION_SECONDS }) },
+    })));
+  }
+
+  /** BatchWriteItem in chunks of 25, resending what DynamoDB left unprocessed. */
+  private async writeAll(requests: WriteRequest[]): Promise<void> {
+    for (let start = 0; start < requests.length; start += 25) {
+      let pending = requests.slice(start, start + 25);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const result = await this.table.call((client) => client.send(new BatchWriteItemCommand({ RequestItems: { [this.table.tableName]: pending } })));
+        pending = result.UnprocessedItems?.[this.table.tableName] ?? [];
+      }
+    }
   }
 
   /** Audit records, newest first, by time range and optionally by object or by credential. */
@@ -119,7 +154,7 @@ export class EventStore {
    * Powertools' idempotency records in our table, under one static partition; their expiry is
    * our TTL attribute, so DynamoDB removes them.
    */
-  idempotencyLayer(partition = 'IDEMPOTENCY#provider-events'): DynamoDBPersistenceLayer {
+  idempotencyLayer(partition: string): DynamoDBPersistenceLayer {
     return new DynamoDBPersistenceLayer({
       tableName: this.table.tableName,
       keyAttr: 'pk',

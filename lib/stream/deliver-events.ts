@@ -2,8 +2,6 @@
 // retried with bounded backoff (here, then by the stream's redelivery), permanent failures and
 // exhausted retries dead-lettered with the reason. Nothing is dropped: an event is delivered,
 // dead-lettered, or its stream record fails and comes back.
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import type { Context } from 'aws-lambda';
 import type { DeliveryAttempt } from '../domain/migration.js';
 import { deliverEvent, type DeliveryOutcome, type Endpoint } from '../events/deliver-event.js';
 import type { EventStore } from '../store/event-store.js';
@@ -58,12 +56,13 @@ export async function deliverOutgoing(deps: DeliveryDeps, tenantId: string, outg
   }
   const backoff = deps.backoffMs ?? RETRY_BACKOFF_MS;
   for (let tryHere = 0; ; tryHere++) {
-    const attempts = await deps.events.countAttempt(tenantId, outgoing.event.id, deps.now().toISOString());
     const result = await deliverEvent(endpoint, outgoing.event, { ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }), now: deps.now });
     if (result.outcome === 'delivered') {
       await recordOnMigration(deps, tenantId, outgoing, 'delivered', result, null);
       return 'delivered';
     }
+    // Only failed attempts are counted (a first success costs no write): attempts = failures.
+    const attempts = await deps.events.countAttempt(tenantId, outgoing.event.id, deps.now().toISOString());
     if (result.outcome === 'permanent' || attempts >= MAX_ATTEMPTS) {
       const reason = result.outcome === 'permanent' ? `the provider refused the event: ${result.error}` : `gave up after ${attempts} attempts: ${result.error}`;
       await deadLetter(deps, tenantId, outgoing, reason, attempts, result.status);
@@ -74,27 +73,4 @@ export async function deliverOutgoing(deps: DeliveryDeps, tenantId: string, outg
     if (tryHere >= backoff.length) throw new RetryableDeliveryError(`${outgoing.event.type} ${outgoing.event.id} to ${outgoing.providerId}: ${result.error} (attempt ${attempts})`);
     await sleep(backoff[tryHere]!);
   }
-}
-
-/**
- * deliverOutgoing made idempotent on the event id with Powertools: once an event has been
- * delivered or dead-lettered, a redelivered stream record does not send it again.
- */
-export function idempotentDelivery(deps: DeliveryDeps) {
-  const config = new IdempotencyConfig({ eventKeyJmesPath: '[tenantId, eventId]', throwOnNoIdempotencyKey: true, expiresAfterSeconds: 7 * 24 * 3600 });
-  const deliver = makeIdempotent(
-    async (request: { tenantId: string; eventId: string; outgoing: OutgoingEvent }) => deliverOutgoing(deps, request.tenantId, request.outgoing),
-    {
-      persistenceStore: deps.events.idempotencyLayer(),
-      config,
-    },
-  );
-  return {
-    deliver: (tenantId: string, outgoing: OutgoingEvent) => deliver({ tenantId, eventId: outgoing.event.id, outgoing }),
-    /**
-     * An event being delivered is "in progress" until the invocation's time runs out: after a
-     * crash it can be delivered again once that time has passed, not before (Powertools).
-     */
-    useInvocation: (context: Context) => config.registerLambdaContext(context),
-  };
 }

@@ -1,40 +1,51 @@
-// The stream processor: each DynamoDB stream record goes through the consumers:
-//   0. the audit trail (lib/stream/audit-trail.ts);
-//   1. migration progress: a wave started → request its users; a user settled → maybe advance;
-//   2. provider events: delivered (or dead-lettered) per lib/stream/deliver-events.ts.
+// The stream processor. For each batch of DynamoDB stream records:
+//   0. the audit trail of the whole batch, written in bulk (lib/stream/audit-trail.ts);
+//   1. per record, migration progress: a wave started → request its users;
+//   2. per record, provider events: delivered or dead-lettered (lib/stream/deliver-events.ts),
+//      skipping those a previous delivery of the batch already settled;
+//   3. the events settled in this batch, marked in bulk;
+//   4. once per migration that had users settle: advance to its next wave if this one is over.
 // Records about different users are processed in parallel; records about the same user one
 // after another, and after a failure the user's later records fail too, so a user's events never
-// overtake each other. The stream redelivers from the first failure; what was already delivered
-// is skipped by idempotency.
+// overtake each other. The stream redelivers from the first failure; events already settled are
+// not sent again, and events in flight at a crash are sent again under the same id.
+//
+// Why settled markers and not Powertools idempotency here: a shard has one consumer, so the
+// only duplicates are redeliveries after a failure or a crash, which one bulk read per batch
+// catches; Powertools' per-event in-progress lock would cost two writes per event.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import pLimit from 'p-limit';
 import type { Migration, MigrationUser } from '../domain/migration.js';
 import { activateWave, advanceIfSettled, type MigrationDeps } from '../migrations/migrations.js';
 import type { TenantConfigCache } from '../routing/tenant-config-cache.js';
-import { idempotentDelivery, type DeliveryDeps } from './deliver-events.js';
 import { auditRecordFor } from './audit-trail.js';
-import { providerEventsForChange } from './provider-events-for-change.js';
+import { deliverOutgoing, type DeliveryDeps } from './deliver-events.js';
+import { providerEventsForChange, type OutgoingEvent } from './provider-events-for-change.js';
 import { streamChangeOf, type StreamChange } from './stream-change.js';
 
 export type StreamDeps = MigrationDeps & DeliveryDeps & { tenantConfigs: TenantConfigCache };
 
 const SETTLED = new Set<MigrationUser['state']>(['completed', 'failed', 'rolled-back', 'cancelled']);
 
-async function progressMigrations(deps: StreamDeps, change: StreamChange): Promise<void> {
-  if (change.entity === 'migration') {
-    const before = change.before as Migration | null;
-    const after = change.after as Migration | null;
-    if (after !== null && after.state === 'running' && after.currentWave !== (before?.currentWave ?? 0)) {
-      await activateWave(deps, change.tenantId, after.id);
-    }
+/** Records handled at once: bounds the load a burst of records puts on the table and providers. */
+const RECORD_CONCURRENCY = 16;
+
+async function activateStartedWave(deps: StreamDeps, change: StreamChange): Promise<void> {
+  if (change.entity !== 'migration') return;
+  const before = change.before as Migration | null;
+  const after = change.after as Migration | null;
+  if (after !== null && after.state === 'running' && after.currentWave !== (before?.currentWave ?? 0)) {
+    await activateWave(deps, change.tenantId, after.id);
   }
-  if (change.entity === 'migration-user') {
-    const before = change.before as MigrationUser | null;
-    const after = change.after as MigrationUser | null;
-    if (after !== null && before?.state !== after.state && SETTLED.has(after.state)) {
-      await advanceIfSettled(deps, change.tenantId, after.migrationId);
-    }
-  }
+}
+
+/** The migration whose user this change settled, if it did: its wave may now be over. */
+function settledMigrationOf(change: StreamChange): string | null {
+  if (change.entity !== 'migration-user') return null;
+  const before = change.before as MigrationUser | null;
+  const after = change.after as MigrationUser | null;
+  return after !== null && before?.state !== after.state && SETTLED.has(after.state) ? `${change.tenantId}|${after.migrationId}` : null;
 }
 
 /** Records with the same key keep their order: a user's (or contact's) records, a migration's. */
@@ -47,32 +58,59 @@ export function orderingKey(record: DynamoDBRecord): string {
   return address === undefined ? pk : `${tenant}${address}`;
 }
 
-export function createStreamRecordHandler(deps: StreamDeps) {
-  const delivery = idempotentDelivery(deps);
-  const handleStreamRecord = async (record: DynamoDBRecord): Promise<void> => {
-    const audit = auditRecordFor(record);
-    if (audit !== null) await deps.events.putAudit(audit.tenantId, audit.record);
-    const change = streamChangeOf(record);
-    if (change === null) return;
-    await progressMigrations(deps, change);
-    const config = await deps.tenantConfigs.get(change.tenantId);
-    if (config === undefined) return; // the tenant is gone: nobody to tell
-    for (const outgoing of providerEventsForChange(change, config)) await delivery.deliver(change.tenantId, outgoing);
-  };
-  return { handleStreamRecord, useInvocation: delivery.useInvocation };
+interface Planned {
+  change: StreamChange;
+  events: OutgoingEvent[];
 }
 
-/** The Lambda handler for the table's stream (report batch item failures enabled). */
+/** What each record of the batch means: its change and the provider events it produces. */
+async function plan(deps: StreamDeps, records: readonly DynamoDBRecord[]): Promise<Map<DynamoDBRecord, Planned>> {
+  const planned = new Map<DynamoDBRecord, Planned>();
+  for (const record of records) {
+    const change = streamChangeOf(record);
+    if (change === null) continue;
+    const config = await deps.tenantConfigs.get(change.tenantId);
+    // A tenant that is gone has nobody to tell.
+    planned.set(record, { change, events: config === undefined ? [] : providerEventsForChange(change, config) });
+  }
+  return planned;
+}
+
 export function createStreamHandler(deps: StreamDeps) {
-  const { handleStreamRecord: handleRecord, useInvocation } = createStreamRecordHandler(deps);
   return async function handleStreamBatch(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
-    useInvocation(context);
+    const processor = new BatchProcessor(EventType.DynamoDBStreams);
+    let planned: Map<DynamoDBRecord, Planned>;
+    let alreadySettled: Set<string>;
+    try {
+      await deps.events.putAudits(event.Records.map(auditRecordFor).filter((audit) => audit !== null));
+      planned = await plan(deps, event.Records);
+      alreadySettled = await deps.events.settledAmong(
+        [...planned.values()].flatMap(({ change, events }) => events.map((outgoing) => ({ tenantId: change.tenantId, eventId: outgoing.event.id }))),
+      );
+    } catch {
+      // Nothing of the batch is done: all of it comes back.
+      return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })) };
+    }
+
+    const settledNow: { tenantId: string; eventId: string; settled: 'delivered' | 'dead-lettered'; at: string }[] = [];
+    const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
+      const entry = planned.get(record);
+      if (entry === undefined) return;
+      await activateStartedWave(deps, entry.change);
+      for (const outgoing of entry.events) {
+        if (alreadySettled.has(outgoing.event.id)) continue;
+        const settled = await deliverOutgoing(deps, entry.change.tenantId, outgoing);
+        settledNow.push({ tenantId: entry.change.tenantId, eventId: outgoing.event.id, settled, at: deps.now().toISOString() });
+      }
+    };
+
+    const limit = pLimit(RECORD_CONCURRENCY);
     const chains = new Map<string, Promise<void>>();
     const inOrderPerSubject = (record: DynamoDBRecord): Promise<void> => {
       const key = orderingKey(record);
       const previous = chains.get(key) ?? Promise.resolve();
       const current = previous.then(
-        () => handleRecord(record),
+        () => limit(() => handleRecord(record)),
         () => {
           throw new Error('not processed: an earlier record about the same subject failed (order is kept)');
         },
@@ -80,7 +118,30 @@ export function createStreamHandler(deps: StreamDeps) {
       chains.set(key, current);
       return current;
     };
-    const processor = new BatchProcessor(EventType.DynamoDBStreams);
-    return processPartialResponse(event, inOrderPerSubject, processor, { context, processInParallel: true, throwOnFullBatchFailure: false });
+    const response = await processPartialResponse(event, inOrderPerSubject, processor, { context, processInParallel: true, throwOnFullBatchFailure: false });
+    try {
+      await deps.events.markSettled(settledNow);
+    } catch {
+      // Unmarked events would be sent again under the same ids after a redelivery: allowed
+      // (at least once), so the batch's outcome stands.
+    }
+
+    // Once per migration and batch (not per settled user): is its current wave over? If the
+    // check fails, the records that settled users come back, so the check runs again.
+    const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+    const settledBy = new Map<string, DynamoDBRecord[]>();
+    for (const [record, { change }] of planned) {
+      const migration = settledMigrationOf(change);
+      if (migration !== null && !failed.has(record.dynamodb?.SequenceNumber ?? '')) settledBy.set(migration, [...(settledBy.get(migration) ?? []), record]);
+    }
+    for (const [migration, records] of settledBy) {
+      const [tenantId, migrationId] = migration.split('|') as [string, string];
+      try {
+        await advanceIfSettled(deps, tenantId, migrationId);
+      } catch {
+        response.batchItemFailures.push(...records.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })));
+      }
+    }
+    return response;
   };
 }

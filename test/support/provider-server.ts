@@ -29,6 +29,13 @@ export async function startProviderServer(secret = PROVIDER_SECRET) {
   };
 
   const server: Server = createServer(async (request, response) => {
+    // For a provider in another process: how many events of each type it has accepted.
+    if (request.method === 'GET' && request.url === '/counts') {
+      const counts: Record<string, number> = {};
+      for (const event of received) counts[event.type] = (counts[event.type] ?? 0) + 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(counts));
+      return;
+    }
     const body = await read(request);
     const headers = Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, String(value)]));
     let event: ReceivedEvent;
