@@ -112,7 +112,12 @@ try {
   const rawGetItemsPerSecond = Math.max(rawBefore, await rawGetItems());
   const httpPerSecond = http.requests.average;
 
-  // 4. The same latency with LARGE users loaded: a second table, measured interleaved with the
+  // 4. Provider events: deliveries per second, and ready → hosted (before the large table
+  //    loads DynamoDB Local's memory).
+  log('measuring provider events');
+  const events = await measureProviderEvents(dynamo.endpoint);
+
+  // 5. The same latency with LARGE users loaded: a second table, measured interleaved with the
   //    first so that drift (DynamoDB Local's JVM warming up) falls equally on both.
   const largeTable = 'bench-routing-large';
   await ensureTable(client, largeTable);
@@ -146,7 +151,7 @@ try {
   log('measuring latency at scale');
   const scale = await scaleSamples(3000);
 
-  // 5. Bundle size and cold import of the resolve function vs a handler importing only the SDK.
+  // 6. Bundle size and cold import of the resolve function vs a handler importing only the SDK.
   log('bundling');
   const outdir = tempDir();
   const resolveBundle = await bundle('functions/resolve.ts', outdir);
@@ -155,10 +160,6 @@ try {
   coldImportMs(resolveBundle.file, 2, env);
   const resolveImport = coldImportMs(resolveBundle.file, 15, env);
   const bareImport = coldImportMs(bareBundle.file, 15, env);
-
-  // 6. Provider events: deliveries per second, and ready → hosted.
-  log('measuring provider events');
-  const events = await measureProviderEvents(dynamo.endpoint);
 
   const figures = {
     ...events,

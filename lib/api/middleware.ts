@@ -11,7 +11,13 @@ const RETRY_AFTER_SECONDS = '1';
 
 export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const problemResponsesOnError = async (request: { event: APIGatewayProxyEvent; error: unknown; response: APIGatewayProxyResult | null }) => {
-    const error = request.error instanceof ExumError ? request.error : new ExumError('internal', 'unhandled error', [], { cause: request.error });
+    const error =
+      request.error instanceof ExumError
+        ? request.error
+        : (request.error as Error | undefined)?.name === 'TimeoutError'
+          ? // middy answers before the function's time runs out; the store is what we wait on.
+            new ExumError('store-unavailable', 'timed out waiting for the store', [], { cause: request.error })
+          : new ExumError('internal', 'unhandled error', [], { cause: request.error });
     const problem = problemOf(error);
     const where = { method: request.event.httpMethod, path: request.event.path, code: error.code };
     if (problem.status >= 500) logger.error('request failed', { ...where, error: error.cause ?? error });

@@ -1,20 +1,12 @@
 // POST /v1/resolve: the gateway-facing contract. The tenant comes from the credential.
 import * as z from 'zod';
+import { ruled } from '../domain/fields.js';
 import { MAX_TARGET_LENGTH, parseTarget } from '../routing/target.js';
 import { resolveCall } from '../routing/resolve-call.js';
 import { queryBoolean } from './http.js';
 import { route, type Route } from './route.js';
 
-const targetField = z
-  .string()
-  .max(MAX_TARGET_LENGTH, { error: `must be at most ${MAX_TARGET_LENGTH} characters` })
-  .transform((input, ctx) => {
-    const parsed = parseTarget(input);
-    if (parsed.ok) return parsed.value;
-    ctx.addIssue({ code: 'custom', message: parsed.message, params: { rule: parsed.rule } });
-    return z.NEVER;
-  })
-  .meta({ description: 'sip:user@host (parameters ignored; user=phone makes it a number), tel:+E164[;ext=N], or +E164' });
+const targetField = ruled(parseTarget, 'sip:user@host (parameters ignored; user=phone makes it a number), tel:+E164[;ext=N], or +E164', MAX_TARGET_LENGTH);
 
 export const ResolveRequestSchema = z.strictObject({
   target: targetField,

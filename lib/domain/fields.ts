@@ -12,7 +12,8 @@ import {
   type Parsed,
 } from './addresses.js';
 
-const ruled = <T>(parse: (input: string) => Parsed<T>, description: string, maxLength = 512) =>
+/** A string field parsed by one of our parsers, which names the rule it enforces. */
+export const ruled = <T>(parse: (input: string) => Parsed<T>, description: string, maxLength = 512) =>
   z
     .string()
     .max(maxLength, { error: `must be at most ${maxLength} characters` })

@@ -165,6 +165,12 @@ export async function answerMigration(deps: MigrationDeps, actor: Actor, tenantI
 /** Rolls users back: completed ones get their provider flag cleared; requested ones are withdrawn. */
 export async function rollbackMigration(deps: MigrationDeps, actor: Actor, tenantId: string, id: string, sipUris: readonly string[] | undefined) {
   const migration = await findMigration(deps, tenantId, id);
+  // Named users must all be in the migration: nothing is rolled back otherwise.
+  for (const [index, sipUri] of (sipUris ?? []).entries()) {
+    if ((await deps.migrations.getMigrationUser(tenantId, id, sipUri)) === undefined) {
+      throw new ExumError('not-found', `${sipUri} is not in migration ${id}`, [{ field: `users.${index}`, rule: 'in-migration', message: 'not a user of this migration' }]);
+    }
+  }
   const targets = sipUris ?? (await deps.migrations.usersOf(tenantId, id)).filter((user) => user.state === 'completed' || user.state === 'requested').map((user) => user.sipUri);
   const rolledBack: string[] = [];
   const skipped: { sipUri: string; state: string }[] = [];

@@ -40,35 +40,37 @@ function parseField<S extends z.ZodType>(schema: S, value: unknown, prefix: stri
 const changesSomething = (outcome: WriteOutcome<unknown>) =>
   outcome.dryRun && outcome.changes.some((change) => JSON.stringify(change.before) !== JSON.stringify(change.after));
 
+/** How each kind of principal is created and changed: the same use cases as the API's. */
+const UPSERTS = {
+  user: { field: 'detail.user', createSchema: UserCreateSchema, patchSchema: UserPatchSchema, create: principals.createUser, patch: principals.patchUser },
+  contact: { field: 'detail.contact', createSchema: ContactCreateSchema, patchSchema: ContactPatchSchema, create: principals.createContact, patch: principals.patchContact },
+} as const;
+
+type Upsert = (typeof UPSERTS)[keyof typeof UPSERTS];
+
+/** Creates the principal (defaults for what is not given), or changes the fields given; unchanged writes nothing. */
+async function upsert(deps: ProvisioningDeps, actor: Actor, tenantId: string, kind: Upsert, raw: { sipUri: string } & Record<string, unknown>): Promise<'applied' | 'unchanged'> {
+  const create = kind.create as typeof principals.createUser;
+  const patch = kind.patch as typeof principals.patchUser;
+  const existing = await deps.store.getPrincipal(tenantId, raw.sipUri);
+  if (existing === undefined) {
+    await create(deps, actor, tenantId, parseField(kind.createSchema, raw, kind.field) as never, write);
+    return 'applied';
+  }
+  const { sipUri: _same, ...fields } = raw;
+  const changes = parseField(kind.patchSchema, fields, kind.field) as never;
+  if (!changesSomething(await patch(deps, actor, tenantId, existing.sipUri, changes, dryRun))) return 'unchanged';
+  await patch(deps, actor, tenantId, existing.sipUri, changes, write);
+  return 'applied';
+}
+
 async function apply(deps: ProvisioningDeps, actor: Actor, event: ProvisioningEvent): Promise<'applied' | 'unchanged'> {
   const { tenantId } = event.detail;
   switch (event['detail-type']) {
-    case 'user.upserted': {
-      const raw = event.detail.user;
-      const existing = await deps.store.getPrincipal(tenantId, raw.sipUri as string);
-      if (existing === undefined) {
-        await principals.createUser(deps, actor, tenantId, parseField(UserCreateSchema, raw, 'detail.user'), write);
-        return 'applied';
-      }
-      const { sipUri: _same, ...fields } = raw;
-      const patch = parseField(UserPatchSchema, fields, 'detail.user');
-      if (!changesSomething(await principals.patchUser(deps, actor, tenantId, existing.sipUri, patch, dryRun))) return 'unchanged';
-      await principals.patchUser(deps, actor, tenantId, existing.sipUri, patch, write);
-      return 'applied';
-    }
-    case 'contact.upserted': {
-      const raw = event.detail.contact;
-      const existing = await deps.store.getPrincipal(tenantId, raw.sipUri as string);
-      if (existing === undefined) {
-        await principals.createContact(deps, actor, tenantId, parseField(ContactCreateSchema, raw, 'detail.contact'), write);
-        return 'applied';
-      }
-      const { sipUri: _same, ...fields } = raw;
-      const patch = parseField(ContactPatchSchema, fields, 'detail.contact');
-      if (!changesSomething(await principals.patchContact(deps, actor, tenantId, existing.sipUri, patch, dryRun))) return 'unchanged';
-      await principals.patchContact(deps, actor, tenantId, existing.sipUri, patch, write);
-      return 'applied';
-    }
+    case 'user.upserted':
+      return upsert(deps, actor, tenantId, UPSERTS.user, event.detail.user);
+    case 'contact.upserted':
+      return upsert(deps, actor, tenantId, UPSERTS.contact, event.detail.contact);
     case 'user.removed':
     case 'contact.removed': {
       const type = event['detail-type'] === 'user.removed' ? 'user' : 'contact';

@@ -1,27 +1,21 @@
 // A migration of 1,000 users under continuous resolve traffic: no call routes hosted before its
 // provider said ready, and none on premises after.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import { PROVIDER_SECRET, startProviderServer, type ProviderServer } from '../support/provider-server.js';
+import { describe, expect, it } from 'vitest';
+import { expectCreated, setUpHostedProviderWithEvents } from '../support/fixtures.js';
+import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.js';
 import { useTestService, type ApiClient } from '../support/service.js';
 
 const T = '/v1/tenants/contoso';
 const USERS = 1000;
 const sipUriOf = (index: number) => `sip:load${index}@contoso.com`;
-let provider: ProviderServer;
 let exo: ApiClient;
 let gateway: ApiClient;
 
-beforeAll(async () => {
-  provider = await startProviderServer();
-});
-afterAll(() => provider.stop());
+const provider = useProviderServer();
 
 const context = useTestService(
   async (api) => {
-    await createTenant(api, 'contoso');
-    await setUpHostedProvider(api, 'contoso');
-    await expectCreated(api.patch(`${T}/hosting-providers/exo`, { eventEndpoint: { url: provider.url, secret: PROVIDER_SECRET } }));
+    await setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET);
     await expectCreated(api.post(`${T}/dial-plans`, { id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'secured', servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }] }));
     for (let start = 0; start < USERS; start += 25) {
       await Promise.all(Array.from({ length: 25 }, (_, offset) => start + offset).map((index) =>

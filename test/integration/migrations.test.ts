@@ -1,28 +1,22 @@
 // A migration end to end: waves, signed provider events, provider answers flipping routing on
 // the next call, progress, overlap refusal, foreign answers refused, rollback and cancel.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import { PROVIDER_SECRET, startProviderServer, type ProviderServer } from '../support/provider-server.js';
+import { describe, expect, it } from 'vitest';
+import { createTenant, expectCreated, setUpHostedProvider, setUpHostedProviderWithEvents } from '../support/fixtures.js';
+import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.js';
 import { useTestService, type ApiClient } from '../support/service.js';
 
 const T = '/v1/tenants/contoso';
-let provider: ProviderServer;
 let exo: ApiClient;
 let otherProvider: ApiClient;
 let foreignProvider: ApiClient;
 let gateway: ApiClient;
 const users = Array.from({ length: 6 }, (_, index) => `sip:user${index}@contoso.com`);
 
-beforeAll(async () => {
-  provider = await startProviderServer();
-});
-afterAll(() => provider.stop());
+const provider = useProviderServer();
 
 const context = useTestService(
   async (api) => {
-    await createTenant(api, 'contoso');
-    await setUpHostedProvider(api, 'contoso');
-    await expectCreated(api.patch(`${T}/hosting-providers/exo`, { eventEndpoint: { url: provider.url, secret: PROVIDER_SECRET } }));
+    await setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET);
     await expectCreated(api.post(`${T}/hosting-providers`, { id: 'other', proxyFqdn: 'proxy.other-provider.com' }));
     await expectCreated(api.post(`${T}/dial-plans`, { id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'secured', servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }] }));
     for (const [index, sipUri] of users.entries()) {
@@ -118,6 +112,13 @@ describe('a migration in waves', () => {
     await provider.waitFor(() => true);
     const refreshed = (await api.get(`${T}/migrations/${migrationId}`)).body.users.find((user: { sipUri: string }) => user.sipUri === users[0]);
     expect(refreshed.lastDelivery).toMatchObject({ type: 'user.migration.completed', outcome: 'delivered', status: 204 });
+  });
+
+  it('refuses to roll back a user who is not in the migration, rolling back no one', async () => {
+    const answer = await api.post(`${T}/migrations/${migrationId}/rollback`, { users: [users[0], 'sip:stranger@contoso.com'] });
+    expect(answer.status).toBe(404);
+    expect(answer.body.errors[0]).toMatchObject({ field: 'users.1', rule: 'in-migration' });
+    expect((await api.get(`${T}/users/${users[0]}`)).body.hostedVoicemail.provider).toBe(true);
   });
 
   it('rolls a completed user back: the provider flag is cleared, routing returns on premises, the provider is told', async () => {

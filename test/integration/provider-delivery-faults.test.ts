@@ -1,28 +1,22 @@
 // Provider events under faults, against a real local provider: down, slow beyond the timeout,
 // failing for a while, refusing one event; and a stream processor that dies mid-batch. Every
 // event ends delivered or dead-lettered with its reason; none is lost, none gets a second id.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import { PROVIDER_SECRET, startProviderServer, type ProviderServer } from '../support/provider-server.js';
+import { expectCreated, setUpHostedProviderWithEvents } from '../support/fixtures.js';
+import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.js';
 import { useTestService } from '../support/service.js';
 import { inject } from 'vitest';
 
 const T = '/v1/tenants/contoso';
-let provider: ProviderServer;
 
-beforeAll(async () => {
-  provider = await startProviderServer();
-});
-afterAll(() => provider.stop());
+const provider = useProviderServer();
 
 const context = useTestService(
   async (api) => {
-    await createTenant(api, 'contoso');
-    await setUpHostedProvider(api, 'contoso');
-    await expectCreated(api.patch(`${T}/hosting-providers/exo`, { eventEndpoint: { url: provider.url, secret: PROVIDER_SECRET } }));
+    await setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET);
   },
   { streamProcessor: true, delivery: { timeoutMs: 300, backoffMs: [50, 100] } },
 );

@@ -22,3 +22,10 @@ export async function setUpHostedProvider(api: ApiClient, tenant: string): Promi
 
 export const createTenant = (api: ApiClient, id: string, domains = [`${id}.com`]) =>
   expectCreated(api.post('/v1/tenants', { id, name: id, domains }));
+
+/** A tenant set up for hosted voicemail whose provider delivers its events to `url`. */
+export async function setUpHostedProviderWithEvents(api: ApiClient, tenant: string, url: string, secret: string): Promise<void> {
+  await createTenant(api, tenant);
+  await setUpHostedProvider(api, tenant);
+  await expectCreated(api.patch(`/v1/tenants/${tenant}/hosting-providers/exo`, { eventEndpoint: { url, secret } }));
+}

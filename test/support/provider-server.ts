@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface ReceivedEvent {
   id: string;
@@ -80,3 +81,24 @@ export async function startProviderServer(secret = PROVIDER_SECRET) {
 }
 
 export type ProviderServer = Awaited<ReturnType<typeof startProviderServer>>;
+
+/** A provider server for the whole test file: started before its tests, stopped after. */
+export function useProviderServer(): Omit<ProviderServer, 'stop'> {
+  let server: ProviderServer | undefined;
+  beforeAll(async () => {
+    server = await startProviderServer();
+  });
+  afterAll(() => server?.stop());
+  const started = () => {
+    if (server === undefined) throw new Error('the provider server is not started yet');
+    return server;
+  };
+  return {
+    get url() { return started().url; },
+    get received() { return started().received; },
+    get refusedSignatures() { return started().refusedSignatures; },
+    behave: (behaviour) => started().behave(behaviour),
+    ofType: (type, sipUri) => started().ofType(type, sipUri),
+    waitFor: (predicate, timeoutMs) => started().waitFor(predicate, timeoutMs),
+  };
+}
