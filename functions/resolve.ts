@@ -1,7 +1,7 @@
 // Lambda entry point for POST /v1/resolve, the gateways' hot path.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createApiHandler } from '../lib/api/api-handler.js';
-import { createApiDeps } from '../lib/api/deps.js';
+import { createRoutingDeps } from '../lib/api/routing-deps.js';
 // Only the resolve routes: importing the route index would bundle the whole management API.
 import { resolveRoutes } from '../lib/api/resolve-routes.js';
 import { loadFunctionConfig } from '../lib/config.js';
@@ -12,4 +12,4 @@ const config = loadFunctionConfig(process.env);
 // A gateway waits on this answer: fail fast (one retry, short timeout) and let it retry.
 const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region, requestTimeoutMs: 500, maxAttempts: 2 }), config.tableName);
 
-export const handler = createApiHandler(resolveRoutes, createApiDeps(store, config), new Logger({ serviceName: 'exum-router-resolve' }));
+export const handler = createApiHandler(resolveRoutes, createRoutingDeps(store, config), new Logger({ serviceName: 'exum-router-resolve' }));

@@ -8,9 +8,9 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createDispatcher } from './dispatch.js';
 import { problemResponses } from './middleware.js';
-import type { ApiDeps, Route } from './route.js';
+import type { Route } from './route.js';
 
-export function createApiHandler(routes: readonly Route[], deps: ApiDeps, logger: Logger) {
+export function createApiHandler<D>(routes: readonly Route<unknown, unknown, unknown, D>[], deps: D, logger: Logger) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger))
     .use(httpHeaderNormalizer())

@@ -6,7 +6,7 @@ import { managementRoutes } from './management-routes.js';
 import { migrationRoutes } from './migration-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { resolveRoutes } from './resolve-routes.js';
-import { route, type Route } from './route.js';
+import { route, type AnyRoute } from './route.js';
 
 export const openApiDocument = () => buildOpenApiDocument(apiRoutes, { title: 'exum-router API', version: '1' });
 
@@ -20,6 +20,6 @@ const openApiRoute = route({
 export const functionRoutes = {
   resolve: resolveRoutes,
   management: [...managementRoutes, ...migrationRoutes, openApiRoute],
-} as const satisfies Record<string, readonly Route[]>;
+};
 
-export const apiRoutes: readonly Route[] = [...functionRoutes.resolve, ...functionRoutes.management];
+export const apiRoutes: readonly AnyRoute[] = [...functionRoutes.resolve, ...functionRoutes.management] as readonly AnyRoute[];

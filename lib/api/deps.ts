@@ -1,26 +1,19 @@
 // Builds what the handlers need from a store: the same composition in every Lambda and in the
-// local server.
+// local server (the resolve function uses the smaller lib/api/routing-deps.ts).
 import type { Endpoint } from '../events/deliver-event.js';
-import { TenantConfigCache } from '../routing/tenant-config-cache.js';
 import { EventStore } from '../store/event-store.js';
 import type { ExumStore } from '../store/exum-store.js';
 import { MigrationStore } from '../store/migration-store.js';
 import type { StreamDeps } from '../stream/process-stream.js';
 import type { ApiDeps } from './route.js';
-
-/** How stale a tenant's routing configuration may be on the hot path (docs/routing.md). */
-export const DEFAULT_CONFIG_CACHE_MS = 5_000;
+import { createRoutingDeps } from './routing-deps.js';
 
 export function createApiDeps(store: ExumStore, options: { configCacheMs?: number } = {}): ApiDeps {
   return {
-    store,
+    ...createRoutingDeps(store, options),
     migrations: new MigrationStore(store),
     events: new EventStore(store),
     now: () => new Date(),
-    tenantConfigs: new TenantConfigCache({
-      load: (tenantId) => store.loadTenantConfig(tenantId),
-      ttlMs: options.configCacheMs ?? DEFAULT_CONFIG_CACHE_MS,
-    }),
   };
 }
 

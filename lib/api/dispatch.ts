@@ -5,10 +5,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Actor } from '../domain/credential.js';
 import { ExumError, notFound } from '../errors.js';
 import { actorOf, parseIfMatch, parseJsonBody, parseWith, toProxyResult } from './http.js';
-import type { ApiDeps, Method, Route } from './route.js';
+import type { AnyRoute, Method, Route } from './route.js';
 
 export interface RouteMatch {
-  route: Route;
+  route: AnyRoute;
   /** Path parameters as they appear in the URL (still percent-encoded). */
   pathParameters: Record<string, string>;
 }
@@ -17,7 +17,7 @@ const templateRegex = (path: string) =>
   new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([A-Za-z]+)\}/g, '(?<$1>[^/]+)')}$`);
 
 /** Matches a request path against a route table, as API Gateway does with its resources. */
-export function createRouteMatcher(routes: readonly Route[]) {
+export function createRouteMatcher(routes: readonly AnyRoute[]) {
   const compiled = routes.map((route) => ({ route, regex: templateRegex(route.path) }));
   const byResource = new Map(routes.map((route) => [`${route.method} ${route.path}`, route]));
   return {
@@ -31,7 +31,7 @@ export function createRouteMatcher(routes: readonly Route[]) {
       }
       return pathMatched ? 'method-not-allowed' : undefined;
     },
-    byResource(method: string, resource: string): Route | undefined {
+    byResource(method: string, resource: string): AnyRoute | undefined {
       return byResource.get(`${method} ${resource}`);
     },
   };
@@ -41,7 +41,7 @@ export function createRouteMatcher(routes: readonly Route[]) {
  * Tenant isolation first, then the role: a credential of another tenant learns nothing, not
  * even whether the route exists for that tenant (404, never 403).
  */
-export function authorize(route: Route, actor: Actor, rawPathParameters: Record<string, string>): void {
+export function authorize(route: AnyRoute, actor: Actor, rawPathParameters: Record<string, string>): void {
   const tenant = rawPathParameters.tenant;
   if (tenant !== undefined && actor.tenantId !== null && decodeURIComponent(tenant) !== actor.tenantId) {
     throw notFound(`tenant ${decodeURIComponent(tenant)}`);
@@ -61,10 +61,10 @@ function decodePathParameters(raw: Record<string, string>): Record<string, strin
   }
 }
 
-export function createDispatcher(routes: readonly Route[], deps: ApiDeps) {
-  const matcher = createRouteMatcher(routes);
+export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unknown, D>[], deps: D) {
+  const matcher = createRouteMatcher(routes as readonly AnyRoute[]);
   return async function dispatch(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-    const route = matcher.byResource(event.httpMethod, event.resource);
+    const route = matcher.byResource(event.httpMethod, event.resource) as Route<unknown, unknown, unknown, D> | undefined;
     if (route === undefined) throw new ExumError('route-not-found', `no route ${event.httpMethod} ${event.resource}`);
     const rawParameters = (event.pathParameters ?? {}) as Record<string, string>;
     const actor = actorOf(event);

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas (zod's own
 // JSON Schema output; OpenAPI 3.1 schemas are JSON Schema 2020-12), so docs cannot drift.
 import * as z from 'zod';
-import type { Route } from './route.js';
+import type { AnyRoute as Route } from './route.js';
 
 const problemSchema = {
   type: 'object',

@@ -5,6 +5,7 @@ import { MAX_TARGET_LENGTH, parseTarget } from '../routing/target.js';
 import { resolveCall } from '../routing/resolve-call.js';
 import { queryBoolean } from './http.js';
 import { route, type Route } from './route.js';
+import type { RoutingDeps } from '../routing/resolve-call.js';
 
 const targetField = ruled(parseTarget, 'sip:user@host (parameters ignored; user=phone makes it a number), tel:+E164[;ext=N], or +E164', MAX_TARGET_LENGTH);
 
@@ -30,8 +31,8 @@ export const ResolveAnswerSchema = z.object({
   explain: z.object({ target: z.unknown(), checks: z.array(z.object({ step: z.string(), found: z.string(), ok: z.boolean() })) }).optional(),
 });
 
-export const resolveRoutes: Route[] = [
-  route({
+export const resolveRoutes: Route<unknown, unknown, unknown, RoutingDeps>[] = [
+  route<unknown, { explain: boolean }, z.infer<typeof ResolveRequestSchema>, RoutingDeps>({
     method: 'POST',
     path: '/v1/resolve',
     summary: 'Where does this voicemail-bound call go? A rejection is a 200 answer with decision "reject"',

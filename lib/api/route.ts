@@ -23,7 +23,7 @@ export interface RouteInput<P, Q, B> {
   write: WriteOptions;
 }
 
-export interface Route<P = unknown, Q = unknown, B = unknown> {
+export interface Route<P = unknown, Q = unknown, B = unknown, D = ApiDeps> {
   method: Method;
   /** API Gateway resource path, e.g. /v1/tenants/{tenant}/users/{sipUri}. */
   path: string;
@@ -35,10 +35,14 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   /** For documentation: the shape of a successful answer. */
   response?: z.ZodType;
   successStatus: number;
-  handle: (input: RouteInput<P, Q, B>, deps: ApiDeps) => Promise<ApiResult>;
+  handle: (input: RouteInput<P, Q, B>, deps: D) => Promise<ApiResult>;
 }
 
-export const route = <P, Q, B>(definition: Route<P, Q, B>): Route => definition as unknown as Route;
+export const route = <P, Q, B, D = ApiDeps>(definition: Route<P, Q, B, D>): Route<unknown, unknown, unknown, D> =>
+  definition as unknown as Route<unknown, unknown, unknown, D>;
+
+/** A route whatever its handler needs: what matching, documentation and tests see. */
+export type AnyRoute = Route<unknown, unknown, unknown, never>;
 
 /** Roles, as the domain reference splits them (section 6). Operators can act in every tenant. */
 export const READERS: readonly Role[] = ['operator', 'server-admin', 'user-admin', 'reader'];

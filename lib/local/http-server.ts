@@ -9,7 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { authorizerContextOf } from '../api/http.js';
 import { createRouteMatcher } from '../api/dispatch.js';
 import { PROBLEM_CONTENT_TYPE, problemOf } from '../api/problem.js';
-import type { Route } from '../api/route.js';
+import type { AnyRoute as Route } from '../api/route.js';
 import type { Authenticator } from '../auth/credential-cache.js';
 import { ExumError } from '../errors.js';
 
