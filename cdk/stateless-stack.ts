@@ -1,0 +1,207 @@
+// The stateless part: the functions, the REST API (every route of the route table, behind the
+// bearer-token authorizer), the stream's event source mapping, the provisioning path, and the
+// alarms and dashboard an operator needs at 3 a.m.
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  EndpointType,
+  IdentitySource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestAuthorizer,
+  RestApi,
+  SecurityPolicy,
+  type IResource,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { functionRoutes } from '../lib/api/api-routes.js';
+import type { AnyRoute } from '../lib/api/route.js';
+import { ExumFunction } from './exum-function.js';
+
+export interface StatelessStackProps extends StackProps {
+  table: TableV2;
+  /** Not used here (its rule lives with the queue), kept so the wiring reads as one. */
+  provisioningBus: IEventBus;
+  provisioningQueue: Queue;
+  provisioningDeadLetters: Queue;
+  streamFailures: Queue;
+  /** Optional custom domain with mutual TLS: the default endpoint is then disabled. */
+  mutualTls?: { domainName: string; certificateArn: string; truststoreUri: string; truststoreVersion?: string };
+  alarmEmail?: string;
+}
+
+export class StatelessStack extends Stack {
+  readonly functions: Record<'management' | 'resolve' | 'authorizer' | 'streamProcessor' | 'provisioning', ExumFunction>;
+  readonly api: RestApi;
+  readonly alarmTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { table } = props;
+
+    this.functions = {
+      management: new ExumFunction(this, 'Management', { entry: 'management-api', description: 'exum-router management API', table, tableAccess: 'manage' }),
+      resolve: new ExumFunction(this, 'Resolve', { entry: 'resolve', description: 'exum-router POST /v1/resolve (gateways)', table, tableAccess: 'resolve', timeout: Duration.seconds(3) }),
+      authorizer: new ExumFunction(this, 'Authorizer', { entry: 'authorizer', description: 'exum-router bearer-token authorizer', table, tableAccess: 'authorize', timeout: Duration.seconds(3) }),
+      streamProcessor: new ExumFunction(this, 'StreamProcessor', { entry: 'stream-processor', description: 'exum-router stream: audit, migrations, provider events', table, tableAccess: 'process', timeout: Duration.minutes(2) }),
+      provisioning: new ExumFunction(this, 'Provisioning', { entry: 'provisioning', description: 'exum-router provisioning events', table, tableAccess: 'process', timeout: Duration.seconds(30) }),
+    };
+
+    this.api = this.createApi(props);
+    this.wireStream(props);
+    this.wireProvisioning(props);
+    this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'exum-router alarms', enforceSSL: true });
+    if (props.alarmEmail !== undefined) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.createAlarms(props);
+    this.createDashboard();
+  }
+
+  private createApi(props: StatelessStackProps): RestApi {
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.THREE_MONTHS });
+    const api = new RestApi(this, 'Api', {
+      restApiName: 'exum-router',
+      description: 'exum-router: voicemail routing for split SIP domains',
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      disableExecuteApiEndpoint: props.mutualTls !== undefined,
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        throttlingRateLimit: 2000,
+        throttlingBurstLimit: 4000,
+        methodOptions: { '/v1/resolve/POST': { throttlingRateLimit: 5000, throttlingBurstLimit: 10000 } },
+      },
+    });
+    if (props.mutualTls !== undefined) {
+      api.addDomainName('MutualTlsDomain', {
+        domainName: props.mutualTls.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'DomainCertificate', props.mutualTls.certificateArn),
+        securityPolicy: SecurityPolicy.TLS_1_2,
+        mtls: {
+          bucket: Bucket.fromBucketName(this, 'Truststore', parseTruststore(props.mutualTls.truststoreUri).bucket),
+          key: parseTruststore(props.mutualTls.truststoreUri).key,
+          ...(props.mutualTls.truststoreVersion === undefined ? {} : { version: props.mutualTls.truststoreVersion }),
+        },
+      });
+    }
+
+    // The same credential check as the local server; results cached per token for 30 s.
+    const authorizer = new RequestAuthorizer(this, 'BearerAuthorizer', {
+      handler: this.functions.authorizer.fn,
+      identitySources: [IdentitySource.header('Authorization')],
+      resultsCacheTtl: Duration.seconds(30),
+    });
+    const integrations = {
+      resolve: new LambdaIntegration(this.functions.resolve.fn, { proxy: true }),
+      management: new LambdaIntegration(this.functions.management.fn, { proxy: true }),
+    };
+    // Parameters here; bodies are validated by the handlers' zod schemas, which name the field.
+    const validator = api.addRequestValidator('Requests', { validateRequestParameters: true, validateRequestBody: true });
+    for (const [name, routes] of Object.entries(functionRoutes) as ['resolve' | 'management', readonly AnyRoute[]][]) {
+      for (const route of routes) {
+        const resource = resourceFor(api.root, route.path);
+        const pathParameters = [...route.path.matchAll(/\{([A-Za-z]+)\}/g)].map((match) => match[1]!);
+        resource.addMethod(route.method, integrations[name], {
+          authorizer,
+          requestValidator: validator,
+          requestParameters: {
+            'method.request.header.Authorization': true,
+            ...Object.fromEntries(pathParameters.map((parameter) => [`method.request.path.${parameter}`, true])),
+          },
+        });
+      }
+    }
+    new CfnOutput(this, 'ApiUrl', { value: api.url });
+    Validations.of(api).acknowledge(
+      { id: 'AwsSolutions-COG4', reason: 'Callers are SIP gateways, providers and tools with bearer credentials: every method uses the Lambda REQUEST authorizer (and, with a custom domain, mutual TLS), not Cognito users' },
+      { id: 'AwsSolutions-APIG3', reason: 'The web ACL is the deploying organisation\'s own (associate it to the stage); the API throttles per stage and per method' },
+      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]', reason: 'API Gateway\'s account-level CloudWatch role, with the policy AWS provides for it' },
+    );
+    return api;
+  }
+
+  private wireStream(props: StatelessStackProps): void {
+    this.functions.streamProcessor.fn.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        // One batch per shard at a time: records of one user stay in order.
+        parallelizationFactor: 1,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.hours(24),
+        onFailure: new SqsDlq(props.streamFailures),
+      }),
+    );
+  }
+
+  private wireProvisioning(props: StatelessStackProps): void {
+    this.functions.provisioning.fn.addEventSource(new SqsEventSource(props.provisioningQueue, { batchSize: 10, reportBatchItemFailures: true }));
+  }
+
+  private createAlarms(props: StatelessStackProps): void {
+    const action = new SnsAction(this.alarmTopic);
+    const alarm = (id: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+      new Alarm(this, id, { metric, threshold, evaluationPeriods, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING, alarmDescription: description }).addAlarmAction(action);
+    };
+    for (const [name, { fn }] of Object.entries(this.functions)) {
+      alarm(`${name}Errors`, fn.metricErrors({ period: Duration.minutes(1) }), 1, `${name}: function errors`, 3);
+      alarm(`${name}Throttles`, fn.metricThrottles({ period: Duration.minutes(1) }), 1, `${name}: throttled invocations`);
+    }
+    alarm('StreamIteratorAge', this.functions.streamProcessor.fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }), 60_000, 'stream processor more than a minute behind', 5);
+    alarm('StreamFailuresDepth', props.streamFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }), 1, 'stream batches given up on (see docs/operations.md)');
+    alarm('ProvisioningDeadLettersDepth', props.provisioningDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }), 1, 'provisioning messages dead-lettered by the queue');
+    const requests = this.api.metricCount({ period: Duration.minutes(1) });
+    const errors = this.api.metricServerError({ period: Duration.minutes(1) });
+    alarm('Api5xxRate', new MathExpression({ expression: 'IF(requests > 0, 100 * errors / requests, 0)', usingMetrics: { requests, errors }, period: Duration.minutes(1), label: '5xx %' }), 1, 'API answers 5xx to more than 1% of requests', 3);
+    alarm('ApiLatencyP99', this.api.metricLatency({ statistic: 'p99', period: Duration.minutes(1) }), 1000, 'API p99 latency above 1 s', 5);
+    alarm('TableThrottles', props.table.metricThrottledRequestsForOperations({ operations: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem'] as never, period: Duration.minutes(1) }), 1, 'DynamoDB throttled requests', 3);
+  }
+
+  private createDashboard(): void {
+    const resolve = this.functions.resolve.fn;
+    new Dashboard(this, 'ResolveDashboard', {
+      dashboardName: 'exum-router-resolve',
+      widgets: [
+        [
+          new GraphWidget({ title: 'Resolutions and errors', left: [resolve.metricInvocations(), resolve.metricErrors(), resolve.metricThrottles()] }),
+          new GraphWidget({ title: 'Resolve duration (p50, p99)', left: [resolve.metricDuration({ statistic: 'p50' }), resolve.metricDuration({ statistic: 'p99' })] }),
+          new GraphWidget({ title: 'API 4xx / 5xx', left: [this.api.metricClientError(), this.api.metricServerError()] }),
+          new GraphWidget({ title: 'API latency (p99)', left: [this.api.metricLatency({ statistic: 'p99' }), this.api.metricIntegrationLatency({ statistic: 'p99' })] }),
+        ],
+      ],
+    });
+  }
+}
+
+/** API Gateway resources for a route path, created once and shared by the routes under them. */
+function resourceFor(root: IResource, path: string): IResource {
+  let resource = root;
+  for (const segment of path.split('/').filter((part) => part !== '')) resource = resource.getResource(segment) ?? resource.addResource(segment);
+  return resource;
+}
+
+/** s3://bucket/key of a truststore. */
+function parseTruststore(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (match === null) throw new Error(`truststoreUri must be s3://bucket/key, not ${uri}`);
+  return { bucket: match[1]!, key: match[2]! };
+}
