@@ -1,0 +1,90 @@
+// The deployment's template: the properties that matter, asserted on the synthesized stacks.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createExumStacks } from '../../cdk/stacks.js';
+import { apiRoutes } from '../../lib/api/api-routes.js';
+
+const outdir = mkdtempSync(join(tmpdir(), 'cdk-test-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const app = new App({ outdir, context: { alarmEmail: 'oncall@example.com' } });
+const { stateless } = createExumStacks(app);
+const template = Template.fromStack(stateless);
+const resources = (type: string) => Object.entries(template.findResources(type)) as [string, { Properties: any }][];
+
+describe('the stateless stack', () => {
+  it('creates a method for every route, each behind the bearer-token authorizer', () => {
+    const methods = resources('AWS::ApiGateway::Method').filter(([, method]) => method.Properties.HttpMethod !== 'OPTIONS');
+    expect(methods).toHaveLength(apiRoutes.length);
+    for (const [, method] of methods) {
+      expect(method.Properties.AuthorizationType).toBe('CUSTOM');
+      expect(method.Properties.AuthorizerId).toBeDefined();
+      expect(method.Properties.RequestValidatorId).toBeDefined();
+    }
+    const [, authorizer] = resources('AWS::ApiGateway::Authorizer')[0]!;
+    expect(authorizer.Properties).toMatchObject({ Type: 'REQUEST', IdentitySource: 'method.request.header.Authorization', AuthorizerResultTtlInSeconds: 30 });
+  });
+
+  it('logs access and throttles the stage', () => {
+    const [, stage] = resources('AWS::ApiGateway::Stage')[0]!;
+    expect(stage.Properties.AccessLogSetting.DestinationArn).toBeDefined();
+    expect(stage.Properties.TracingEnabled).toBe(true);
+    expect(stage.Properties.MethodSettings).toEqual(expect.arrayContaining([expect.objectContaining({ ThrottlingRateLimit: 2000 })]));
+  });
+
+  it('maps the stream with batch item failures, bisection, bounded retries and age, an on-failure queue, in order', () => {
+    const mapping = resources('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.StartingPosition === 'TRIM_HORIZON')![1].Properties;
+    expect(mapping).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 86400,
+      ParallelizationFactor: 1,
+    });
+    expect(mapping.DestinationConfig.OnFailure.Destination).toBeDefined();
+    const sqs = resources('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.StartingPosition === undefined)![1].Properties;
+    expect(sqs.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  it('runs every function on Node.js 24, arm64, traced, from a bundle', () => {
+    const functions = resources('AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Runtime?.startsWith('nodejs') && fn.Properties.Handler === 'index.handler');
+    expect(functions).toHaveLength(5);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      expect(fn.Properties.Environment.Variables.TABLE_NAME).toBeDefined();
+    }
+    // esbuild bundled each one into the assembly.
+    const bundles = readdirSync(outdir).filter((name) => name.startsWith('asset.') && existsSync(join(outdir, name, 'index.mjs')));
+    expect(bundles).toHaveLength(5);
+    for (const bundle of bundles) {
+      expect(statSync(join(outdir, bundle, 'index.mjs')).size).toBeGreaterThan(100_000);
+      expect(existsSync(join(outdir, bundle, 'index.mjs.map'))).toBe(true);
+    }
+  });
+
+  it('grants table access by action and by name: no wildcards on data', () => {
+    const statements = resources('AWS::IAM::Policy').flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const dynamo = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')));
+    expect(dynamo.length).toBeGreaterThanOrEqual(5);
+    for (const statement of dynamo) {
+      expect([statement.Action].flat().every((action) => !action.includes('*') || action === 'dynamodb:DescribeStream' || action.startsWith('dynamodb:GetShard') || action.startsWith('dynamodb:ListStreams')), JSON.stringify(statement.Action)).toBe(true);
+      expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
+    }
+    // The resolve function reads, and only reads.
+    const resolveRole = resources('AWS::IAM::Policy').find(([id]) => id.startsWith('ResolveFunctionServiceRoleDefaultPolicy'))![1];
+    const resolveActions = (resolveRole.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('dynamodb:'));
+    expect(resolveActions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  });
+
+  it('wires every alarm to the alarm topic, which mails the on-call address', () => {
+    const alarms = resources('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(16);
+    for (const [, alarm] of alarms) expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('Alarms');
+    expect(resources('AWS::SNS::Subscription')[0]![1].Properties).toMatchObject({ Protocol: 'email', Endpoint: 'oncall@example.com' });
+    expect(resources('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+});
