@@ -1,7 +1,8 @@
 // The stateless part: the functions, the REST API (every route of the route table, behind the
 // bearer-token authorizer), the stream's event source mapping, the provisioning path, and the
 // alarms and dashboard an operator needs at 3 a.m.
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   AccessLogFormat,
   EndpointType,
@@ -30,6 +31,8 @@ import type { Construct } from 'constructs';
 import { functionRoutes } from '../lib/api/api-routes.js';
 import type { AnyRoute } from '../lib/api/route.js';
 import { ExumFunction } from './exum-function.js';
+
+const PROVIDER_SECRETS_PREFIX = 'exum-router';
 
 export interface StatelessStackProps extends StackProps {
   table: TableV2;
@@ -60,6 +63,7 @@ export class StatelessStack extends Stack {
       provisioning: new ExumFunction(this, 'Provisioning', { entry: 'provisioning', description: 'exum-router provisioning events', table, tableAccess: 'process', timeout: Duration.seconds(30) }),
     };
 
+    this.grantProviderSecrets();
     this.api = this.createApi(props);
     this.wireStream(props);
     this.wireProvisioning(props);
@@ -67,6 +71,21 @@ export class StatelessStack extends Stack {
     if (props.alarmEmail !== undefined) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.createAlarms(props);
     this.createDashboard();
+  }
+
+  /**
+   * Providers' signing secrets live in Secrets Manager under exum-router/: the management API
+   * writes them, the stream processor reads them, nothing else touches them.
+   */
+  private grantProviderSecrets(): void {
+    const secrets = Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${PROVIDER_SECRETS_PREFIX}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this);
+    const grant = (fn: ExumFunction, actions: string[]) => {
+      fn.fn.addEnvironment('PROVIDER_SECRETS_PREFIX', PROVIDER_SECRETS_PREFIX);
+      fn.fn.addToRolePolicy(new PolicyStatement({ actions, resources: [secrets] }));
+      Validations.of(fn.fn.role!).acknowledge({ id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${PROVIDER_SECRETS_PREFIX}/*]`, reason: 'One secret per provider, named by tenant and provider under the service prefix' });
+    };
+    grant(this.functions.management, ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret']);
+    grant(this.functions.streamProcessor, ['secretsmanager:GetSecretValue']);
   }
 
   private createApi(props: StatelessStackProps): RestApi {

@@ -4,10 +4,11 @@ import { createApiHandler } from '../lib/api/api-handler.js';
 import { createApiDeps } from '../lib/api/deps.js';
 import { functionRoutes } from '../lib/api/api-routes.js';
 import { loadFunctionConfig } from '../lib/config.js';
+import { createSecretVault } from '../lib/secrets/secret-vault.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 
 const config = loadFunctionConfig(process.env);
 const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region }), config.tableName);
 
-export const handler = createApiHandler(functionRoutes.management, createApiDeps(store, config), new Logger({ serviceName: 'exum-router-management' }));
+export const handler = createApiHandler(functionRoutes.management, createApiDeps(store, { ...config, secrets: createSecretVault(config) }), new Logger({ serviceName: 'exum-router-management' }));

@@ -2,6 +2,7 @@
 // (batch item failures reported; the queue's redrive policy sends repeated failures to its DLQ).
 import { createApiDeps } from '../lib/api/deps.js';
 import { loadFunctionConfig } from '../lib/config.js';
+import { createSecretVault } from '../lib/secrets/secret-vault.js';
 import { createProvisioningHandler } from '../lib/provisioning/apply-provisioning-events.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ExumStore } from '../lib/store/exum-store.js';
@@ -9,4 +10,4 @@ import { ExumStore } from '../lib/store/exum-store.js';
 const config = loadFunctionConfig(process.env);
 const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region }), config.tableName);
 
-export const handler = createProvisioningHandler(createApiDeps(store, config));
+export const handler = createProvisioningHandler(createApiDeps(store, { ...config, secrets: createSecretVault(config) }));

@@ -2,6 +2,7 @@
 // reportBatchItemFailures): migration progress and provider events.
 import { createStreamDeps } from '../lib/api/deps.js';
 import { loadFunctionConfig } from '../lib/config.js';
+import { createSecretVault } from '../lib/secrets/secret-vault.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 import { createStreamHandler } from '../lib/stream/process-stream.js';
@@ -9,4 +10,4 @@ import { createStreamHandler } from '../lib/stream/process-stream.js';
 const config = loadFunctionConfig(process.env);
 const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region }), config.tableName);
 
-export const handler = createStreamHandler(createStreamDeps(store, config));
+export const handler = createStreamHandler(createStreamDeps(store, { ...config, secrets: createSecretVault(config) }));

@@ -9,6 +9,8 @@ const FunctionEnvironmentSchema = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   /** Staleness bound of the hot path's configuration cache, in milliseconds. */
   CONFIG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  /** Providers' signing secrets go to Secrets Manager under this name prefix; unset: kept inline (local). */
+  PROVIDER_SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/).optional(),
 });
 
 export interface FunctionConfig {
@@ -16,6 +18,7 @@ export interface FunctionConfig {
   dynamoEndpoint?: string;
   region: string;
   configCacheMs?: number;
+  providerSecretsPrefix?: string;
 }
 
 export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
@@ -23,11 +26,12 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   if (!parsed.success) {
     throw new Error(`invalid environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
-  const { TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION, CONFIG_CACHE_MS } = parsed.data;
+  const { TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION, CONFIG_CACHE_MS, PROVIDER_SECRETS_PREFIX } = parsed.data;
   return {
     tableName: TABLE_NAME,
     region: AWS_REGION,
     ...(DYNAMODB_ENDPOINT === undefined ? {} : { dynamoEndpoint: DYNAMODB_ENDPOINT }),
     ...(CONFIG_CACHE_MS === undefined ? {} : { configCacheMs: CONFIG_CACHE_MS }),
+    ...(PROVIDER_SECRETS_PREFIX === undefined ? {} : { providerSecretsPrefix: PROVIDER_SECRETS_PREFIX }),
   };
 }

@@ -6,24 +6,34 @@ import type { ExumStore } from '../store/exum-store.js';
 import { MigrationStore } from '../store/migration-store.js';
 import type { StreamDeps } from '../stream/process-stream.js';
 import type { ApiDeps } from './route.js';
+import { inlineVault, type SecretVault } from '../secrets/secret-vault.js';
 import { createRoutingDeps } from './routing-deps.js';
 
-export function createApiDeps(store: ExumStore, options: { configCacheMs?: number } = {}): ApiDeps {
+export interface DepsOptions {
+  configCacheMs?: number;
+  /** Where providers' secrets live; the inline vault (locally) when not given. */
+  secrets?: SecretVault;
+}
+
+export function createApiDeps(store: ExumStore, options: DepsOptions = {}): ApiDeps {
   return {
     ...createRoutingDeps(store, options),
     migrations: new MigrationStore(store),
     events: new EventStore(store),
+    secrets: options.secrets ?? inlineVault,
     now: () => new Date(),
   };
 }
 
-export function createStreamDeps(store: ExumStore, options: { configCacheMs?: number; deliveryTimeoutMs?: number; backoffMs?: number[] } = {}): StreamDeps {
+export function createStreamDeps(store: ExumStore, options: DepsOptions & { deliveryTimeoutMs?: number; backoffMs?: number[] } = {}): StreamDeps {
   const deps = createApiDeps(store, options);
   return {
     ...deps,
     endpointOf: async (tenantId: string, providerId: string): Promise<Endpoint | undefined> => {
-      const provider = (await deps.tenantConfigs.get(tenantId))?.providers.get(providerId);
-      return provider?.eventEndpoint ?? undefined;
+      const endpoint = (await deps.tenantConfigs.get(tenantId))?.providers.get(providerId)?.eventEndpoint;
+      if (endpoint === null || endpoint === undefined) return undefined;
+      const secret = await deps.secrets.get(endpoint.secretRef);
+      return secret === undefined ? undefined : { url: endpoint.url, secret };
     },
     ...(options.deliveryTimeoutMs === undefined ? {} : { timeoutMs: options.deliveryTimeoutMs }),
     ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),

@@ -51,7 +51,8 @@ export const HostingProviderSchema = z.object({
   hostsUsers: z.boolean(),
   isLocal: z.boolean(),
   verificationLevel,
-  eventEndpoint: z.object({ url: z.string(), secret: z.string() }).nullable(),
+  /** The secret itself is in the vault (lib/secrets): the record keeps a reference to it. */
+  eventEndpoint: z.object({ url: z.string(), secretRef: z.string() }).nullable(),
   ...recordMeta,
 });
 export type HostingProvider = z.infer<typeof HostingProviderSchema>;

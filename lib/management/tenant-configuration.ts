@@ -103,6 +103,10 @@ interface Collection<R extends { id: string } & RecordMeta, C extends { id: stri
   fromCreate: (input: C) => Omit<R, 'version' | 'createdAt' | 'updatedAt' | 'modifiedBy'>;
   /** Refuses deleting what must not be deleted, before the invariant checks. */
   checkDelete?: (record: R) => void;
+  /** Clean-up once a record is gone (its secret). */
+  afterRemove?: (deps: ManagementDeps, record: R) => Promise<void>;
+  /** Work before deciding (a provider's secret goes to the vault); dry runs write nothing there. */
+  prepare?: <I extends object>(deps: ManagementDeps, tenantId: string, id: string, input: I, dryRun: boolean) => Promise<I>;
   present: (record: R) => unknown;
 }
 
@@ -124,7 +128,8 @@ function collectionUseCases<R extends { id: string } & RecordMeta, C extends { i
       const record = find(await loadConfig(deps, tenantId), id);
       return { record: collection.present(record), version: record.version };
     },
-    create(deps: ManagementDeps, actor: Actor, tenantId: string, input: C, options: WriteOptions) {
+    async create(deps: ManagementDeps, actor: Actor, tenantId: string, given: C, options: WriteOptions) {
+      const input = collection.prepare === undefined ? given : await collection.prepare(deps, tenantId, given.id, given, options.dryRun);
       return writeConfigChange(deps, actor, tenantId, options, (config, now) => {
         if (collection.records(config).has(input.id)) {
           throw new ExumError('duplicate', `${collection.label} ${input.id} already exists`, [
@@ -134,20 +139,25 @@ function collectionUseCases<R extends { id: string } & RecordMeta, C extends { i
         return change(null, stamp(collection.fromCreate(input), null, actor, now) as unknown as R);
       }, present);
     },
-    patch(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, patch: P, options: WriteOptions) {
+    async patch(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, given: P, options: WriteOptions) {
+      const patch = collection.prepare === undefined ? given : await collection.prepare(deps, tenantId, id, given as P & object, options.dryRun);
       return writeConfigChange(deps, actor, tenantId, options, (config, now) => {
         const current = find(config, id);
         checkIfMatch(options.ifMatch, current);
         return change(current, stamp(collection.fromPatch(current, patch), current, actor, now) as unknown as R);
       }, present);
     },
-    remove(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, options: WriteOptions) {
-      return writeConfigChange(deps, actor, tenantId, options, (config) => {
+    async remove(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, options: WriteOptions) {
+      let removed: R | undefined;
+      const outcome = await writeConfigChange(deps, actor, tenantId, options, (config) => {
         const current = find(config, id);
         checkIfMatch(options.ifMatch, current);
         collection.checkDelete?.(current);
+        removed = current;
         return change(current, null);
       }, present);
+      if (!options.dryRun && removed !== undefined) await collection.afterRemove?.(deps, removed);
+      return outcome;
     },
   };
 }
@@ -156,11 +166,26 @@ function collectionUseCases<R extends { id: string } & RecordMeta, C extends { i
 const merge = <R extends RecordMeta, P extends object>(current: R, patch: P) =>
   ({ ...withoutMeta(current), ...Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) }) as never;
 
+/**
+ * A provider's event endpoint as written (url and secret) becomes url and a reference to the
+ * secret in the vault. A dry run writes nothing: its reference is a placeholder.
+ */
+async function storeSecret<I extends object>(deps: ManagementDeps, tenantId: string, id: string, input: I, dryRun: boolean): Promise<I> {
+  const endpoint = (input as { eventEndpoint?: { url: string; secret: string } | null }).eventEndpoint;
+  if (endpoint === undefined || endpoint === null) return input;
+  const secretRef = dryRun ? '(stored on write)' : await deps.secrets.put(`${tenantId}/${id}`, endpoint.secret);
+  return { ...input, eventEndpoint: { url: endpoint.url, secretRef } };
+}
+
 export const hostingProviders = collectionUseCases<HostingProvider, HostingProviderCreate, HostingProviderPatch>({
   entity: 'provider',
   label: 'hosting provider',
   records: (config) => config.providers,
-  fromCreate: (input) => input,
+  fromCreate: (input) => input as unknown as Omit<HostingProvider, 'version' | 'createdAt' | 'updatedAt' | 'modifiedBy'>,
+  prepare: (deps, tenantId, id, input, dryRun) => storeSecret(deps, tenantId, id, input, dryRun),
+  afterRemove: async (deps, provider) => {
+    if (provider.eventEndpoint !== null) await deps.secrets.remove(provider.eventEndpoint.secretRef);
+  },
   fromPatch: (current, patch) => {
     if (patch.proxyFqdn !== undefined && patch.proxyFqdn !== current.proxyFqdn) {
       // Lync: ProxyFqdn cannot be changed; remove the provider and create it again.

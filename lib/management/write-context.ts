@@ -3,11 +3,14 @@
 import type { Actor } from '../domain/credential.js';
 import type { RecordMeta } from '../domain/fields.js';
 import { ExumError, preconditionFailed } from '../errors.js';
+import type { SecretVault } from '../secrets/secret-vault.js';
 import { StaleReadError, type ExumStore } from '../store/exum-store.js';
 
 export interface ManagementDeps {
   store: ExumStore;
   now: () => Date;
+  /** Where providers' signing secrets go (Secrets Manager in AWS). */
+  secrets: SecretVault;
 }
 
 export interface WriteOptions {

@@ -33,7 +33,8 @@ function sanitise(image: Record<string, unknown> | null): Record<string, unknown
   const copy: Record<string, unknown> = { ...image };
   for (const attribute of STORAGE) delete copy[attribute];
   delete copy.tokenHash;
-  const endpoint = copy.eventEndpoint as { url: string; secret?: string } | null | undefined;
+  // The reference may carry the secret itself (the local vault): mask it whatever it is.
+  const endpoint = copy.eventEndpoint as { url: string } | null | undefined;
   if (endpoint !== null && endpoint !== undefined) copy.eventEndpoint = { url: endpoint.url, secret: '[secret]' };
   return copy;
 }

@@ -80,6 +80,16 @@ describe('the stateless stack', () => {
     expect(resolveActions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
   });
 
+  it('lets only the management API write providers’ secrets and only the stream processor read them', () => {
+    const policies = resources('AWS::IAM::Policy');
+    const actionsOf = (prefix: string) =>
+      policies.filter(([id]) => id.startsWith(prefix)).flatMap(([, policy]) => (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((statement) => [statement.Action].flat())).filter((action) => action.startsWith('secretsmanager:')).sort();
+    expect(actionsOf('ManagementFunction')).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue']);
+    expect(actionsOf('StreamProcessorFunction')).toEqual(['secretsmanager:GetSecretValue']);
+    expect(actionsOf('ResolveFunction')).toEqual([]);
+    expect(actionsOf('AuthorizerFunction')).toEqual([]);
+  });
+
   it('wires every alarm to the alarm topic, which mails the on-call address', () => {
     const alarms = resources('AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThanOrEqual(16);
