@@ -11,6 +11,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestAuthorizer,
+  ResponseType,
   RestApi,
   SecurityPolicy,
   type IResource,
@@ -146,6 +147,22 @@ export class StatelessStack extends Stack {
         });
       }
     }
+    // API Gateway's own refusals speak problem+json too, like everything else the API answers.
+    const problem = (type: ResponseType, status: number, code: string, title: string, extraHeaders: Record<string, string> = {}) =>
+      api.addGatewayResponse(`Problem${type.responseType}`, {
+        type,
+        statusCode: String(status),
+        responseHeaders: { 'Content-Type': "'application/problem+json'", ...extraHeaders },
+        templates: {
+          'application/json': JSON.stringify({ type: `https://exum-router.dev/problems/${code}`, title, status, detail: title, code, errors: [], instance: '$context.path' }),
+        },
+      });
+    problem(ResponseType.UNAUTHORIZED, 401, 'unauthenticated', 'A valid bearer credential is required', { 'WWW-Authenticate': "'Bearer realm=\"exum-router\"'" });
+    problem(ResponseType.ACCESS_DENIED, 401, 'unauthenticated', 'A valid bearer credential is required');
+    problem(ResponseType.BAD_REQUEST_PARAMETERS, 400, 'validation-failed', 'A required header or path parameter is missing');
+    problem(ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, 'route-not-found', 'No such route');
+    problem(ResponseType.THROTTLED, 429, 'throttled', 'Too many requests: retry with backoff', { 'Retry-After': "'1'" });
+    problem(ResponseType.DEFAULT_5XX, 503, 'store-unavailable', 'Temporarily unavailable', { 'Retry-After': "'1'" });
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     Validations.of(api).acknowledge(
       { id: 'AwsSolutions-COG4', reason: 'Callers are SIP gateways, providers and tools with bearer credentials: every method uses the Lambda REQUEST authorizer (and, with a custom domain, mutual TLS), not Cognito users' },

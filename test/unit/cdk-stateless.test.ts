@@ -98,3 +98,50 @@ describe('the stateless stack', () => {
     expect(resources('AWS::CloudWatch::Dashboard')).toHaveLength(1);
   });
 });
+
+describe('the API’s own refusals', () => {
+  it('answer problem+json, 401 with WWW-Authenticate for bad credentials', () => {
+    const responses = resources('AWS::ApiGateway::GatewayResponse').map(([, response]) => response.Properties);
+    const unauthorized = responses.find((response) => response.ResponseType === 'UNAUTHORIZED');
+    expect(unauthorized).toMatchObject({ StatusCode: '401', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" } });
+    expect(JSON.parse(unauthorized.ResponseTemplates['application/json'])).toMatchObject({ status: 401, code: 'unauthenticated' });
+    expect(responses.map((response) => response.ResponseType)).toEqual(expect.arrayContaining(['ACCESS_DENIED', 'BAD_REQUEST_PARAMETERS', 'THROTTLED', 'DEFAULT_5XX']));
+  });
+});
+
+describe('mutual TLS', () => {
+  it('serves the API on the custom domain with the truststore, and turns the default endpoint off', () => {
+    const mtlsOut = mkdtempSync(join(tmpdir(), 'cdk-test-'));
+    try {
+      const mtlsApp = new App({
+        outdir: mtlsOut,
+        context: { 'aws:cdk:bundling-stacks': [], mtlsDomainName: 'exum.contoso.com', mtlsCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', mtlsTruststoreUri: 's3://contoso-truststores/exum/ca.pem' },
+      });
+      const mtls = Template.fromStack(createExumStacks(mtlsApp).stateless);
+      mtls.hasResourceProperties('AWS::ApiGateway::DomainName', {
+        DomainName: 'exum.contoso.com',
+        MutualTlsAuthentication: { TruststoreUri: 's3://contoso-truststores/exum/ca.pem' },
+        SecurityPolicy: 'TLS_1_2',
+      });
+      mtls.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true });
+    } finally {
+      rmSync(mtlsOut, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cdk-nag', () => {
+  it('passes the AwsSolutions checks: every finding fixed or acknowledged with a reason', async () => {
+    const { Validations } = await import('aws-cdk-lib');
+    const { AwsSolutionsChecks } = await import('cdk-nag');
+    const nagOut = mkdtempSync(join(tmpdir(), 'cdk-test-'));
+    try {
+      const nagApp = new App({ outdir: nagOut, context: { 'aws:cdk:bundling-stacks': [] } });
+      createExumStacks(nagApp);
+      Validations.of(nagApp).addPlugins(new AwsSolutionsChecks(nagApp));
+      expect(() => nagApp.synth()).not.toThrow();
+    } finally {
+      rmSync(nagOut, { recursive: true, force: true });
+    }
+  });
+});
