@@ -25,11 +25,15 @@ export interface StreamDriverOptions {
   batchSize?: number;
   /** The invocation time a batch gets, as a Lambda timeout would give it (default 60 s). */
   batchTimeoutMs?: number;
+  /** Pauses before retrying a failed record, growing (default 0.1 s to 5 s). */
+  retryBackoffMs?: readonly number[];
   pollMs?: number;
   onError?: (error: unknown) => void;
 }
 
 const RETRY_BACKOFF_MS = [100, 400, 1_000, 2_000, 5_000];
+/** Like the AWS mapping's maximumRetryAttempts: a record failing this often is given up on. */
+const MAX_RETRIES = 10;
 
 /** A Streams API record in the shape Lambda hands to the function. */
 function lambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
@@ -175,11 +179,21 @@ export class StreamDriver {
       if (page.NextShardIterator === undefined) this.finished.add(shardId);
       return true;
     }
-    // Lambda's semantics: retry from the first failed record, after a pause that grows.
+    // Lambda's semantics: retry from the first failed record, after a pause that grows; after
+    // MAX_RETRIES, report it (the AWS mapping's on-failure destination) and go past it.
     const failures = (this.failures.get(shardId) ?? 0) + 1;
+    const failedSequence = records[firstFailed]!.dynamodb!.SequenceNumber!;
+    if (failures > MAX_RETRIES) {
+      this.options.onError?.(new Error(`gave up on stream record ${failedSequence} of shard ${shardId} after ${MAX_RETRIES} retries`));
+      this.failures.delete(shardId);
+      await this.options.checkpoints.putCheckpoint(`${streamArn}|${shardId}`, failedSequence);
+      this.shardIterators.set(shardId, (await this.iteratorFor(streamArn, shardId)) ?? null);
+      return true;
+    }
     this.failures.set(shardId, failures);
-    await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS[Math.min(failures, RETRY_BACKOFF_MS.length) - 1]));
-    this.shardIterators.set(shardId, (await this.iteratorFor(streamArn, shardId, records[firstFailed]!.dynamodb!.SequenceNumber)) ?? null);
+    const backoff = this.options.retryBackoffMs ?? RETRY_BACKOFF_MS;
+    await new Promise((resolve) => setTimeout(resolve, backoff[Math.min(failures, backoff.length) - 1]));
+    this.shardIterators.set(shardId, (await this.iteratorFor(streamArn, shardId, failedSequence)) ?? null);
     return true;
   }
 }

@@ -39,6 +39,14 @@ function sanitise(image: Record<string, unknown> | null): Record<string, unknown
   return copy;
 }
 
+/** Who, as recorded on the item; an item that does not say is recorded as unknown, not dropped. */
+function actorOf(value: unknown): AuditRecord['actor'] {
+  const actor = value as { credentialId?: unknown; role?: unknown } | null | undefined;
+  return typeof actor?.credentialId === 'string' && typeof actor.role === 'string'
+    ? { credentialId: actor.credentialId, role: actor.role }
+    : { credentialId: 'unknown', role: 'unknown' };
+}
+
 const objectIdOf = (entity: string, image: Record<string, unknown>): string =>
   entity === 'edge' ? 'edge' : String(image.sipUri ?? image.id ?? '');
 
@@ -57,6 +65,9 @@ export function auditRecordFor(record: DynamoDBRecord): { tenantId: string; reco
   const oldImage = images?.OldImage === undefined ? null : (unmarshall(images.OldImage as never) as Record<string, unknown>);
   const entity = String((newImage ?? oldImage)?.entity ?? '');
   const id = record.eventID ?? `${pk}|${images?.SequenceNumber}`;
+  // The item's own time when it has a valid one, else when the stream saw the change.
+  const seenAt = new Date((images?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000).toISOString();
+  const timeOf = (value: unknown) => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : seenAt);
 
   if (entity === 'tombstone') {
     if (record.eventName !== 'INSERT' || newImage === null) return null;
@@ -64,7 +75,7 @@ export function auditRecordFor(record: DynamoDBRecord): { tenantId: string; reco
     return {
       tenantId,
       record: {
-        id, at: String(newImage.deletedAt), actor: newImage.deletedBy as AuditRecord['actor'], objectType: String(newImage.objectType),
+        id, at: timeOf(newImage.deletedAt), actor: actorOf(newImage.deletedBy), objectType: String(newImage.objectType),
         objectId: String(newImage.objectId), action: 'delete', changedFields: changedFields(before, null), before, after: null,
       },
     };
@@ -75,10 +86,8 @@ export function auditRecordFor(record: DynamoDBRecord): { tenantId: string; reco
   const after = sanitise(newImage);
   const changed = changedFields(before, after);
   if (before !== null && changed.length === 0) return null; // a config version bump, nothing else
-  const actor = entity === 'credential-record'
-    ? ((newImage.revokedBy as AuditRecord['actor'] | undefined) ?? { credentialId: String(newImage.createdBy), role: 'operator' })
-    : (newImage.modifiedBy as AuditRecord['actor']);
-  const at = String(entity === 'credential-record' ? (newImage.revokedAt ?? newImage.createdAt) : newImage.updatedAt);
+  const actor = actorOf(entity === 'credential-record' ? (newImage.revokedBy ?? { credentialId: newImage.createdBy, role: 'operator' }) : newImage.modifiedBy);
+  const at = timeOf(entity === 'credential-record' ? (newImage.revokedAt ?? newImage.createdAt) : newImage.updatedAt);
   return {
     tenantId,
     record: { id, at, actor, objectType: entity, objectId: objectIdOf(entity, newImage), action: before === null ? 'create' : 'update', changedFields: changed, before, after },

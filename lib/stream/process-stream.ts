@@ -58,16 +58,22 @@ export function orderingKey(record: DynamoDBRecord): string {
   return address === undefined ? pk : `${tenant}${address}`;
 }
 
-interface Planned {
-  change: StreamChange;
-  events: OutgoingEvent[];
-}
+type Planned = { change: StreamChange; events: OutgoingEvent[] } | { unreadable: Error };
 
-/** What each record of the batch means: its change and the provider events it produces. */
+/**
+ * What each record of the batch means: its change and the provider events it produces. A record
+ * whose image does not parse fails alone (and the records after it about the same subject).
+ */
 async function plan(deps: StreamDeps, records: readonly DynamoDBRecord[]): Promise<Map<DynamoDBRecord, Planned>> {
   const planned = new Map<DynamoDBRecord, Planned>();
   for (const record of records) {
-    const change = streamChangeOf(record);
+    let change: StreamChange | null;
+    try {
+      change = streamChangeOf(record);
+    } catch (error) {
+      planned.set(record, { unreadable: new Error(`unreadable stream record ${record.eventID}: ${(error as Error).message}`) });
+      continue;
+    }
     if (change === null) continue;
     const config = await deps.tenantConfigs.get(change.tenantId);
     // A tenant that is gone has nobody to tell.
@@ -85,7 +91,7 @@ export function createStreamHandler(deps: StreamDeps) {
       await deps.events.putAudits(event.Records.map(auditRecordFor).filter((audit) => audit !== null));
       planned = await plan(deps, event.Records);
       alreadySettled = await deps.events.settledAmong(
-        [...planned.values()].flatMap(({ change, events }) => events.map((outgoing) => ({ tenantId: change.tenantId, eventId: outgoing.event.id }))),
+        [...planned.values()].flatMap((entry) => ('unreadable' in entry ? [] : entry.events.map((outgoing) => ({ tenantId: entry.change.tenantId, eventId: outgoing.event.id })))),
       );
     } catch {
       // Nothing of the batch is done: all of it comes back.
@@ -96,6 +102,7 @@ export function createStreamHandler(deps: StreamDeps) {
     const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
       const entry = planned.get(record);
       if (entry === undefined) return;
+      if ('unreadable' in entry) throw entry.unreadable;
       await activateStartedWave(deps, entry.change);
       for (const outgoing of entry.events) {
         if (alreadySettled.has(outgoing.event.id)) continue;
@@ -130,8 +137,9 @@ export function createStreamHandler(deps: StreamDeps) {
     // check fails, the records that settled users come back, so the check runs again.
     const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     const settledBy = new Map<string, DynamoDBRecord[]>();
-    for (const [record, { change }] of planned) {
-      const migration = settledMigrationOf(change);
+    for (const [record, entry] of planned) {
+      if ('unreadable' in entry) continue;
+      const migration = settledMigrationOf(entry.change);
       if (migration !== null && !failed.has(record.dynamodb?.SequenceNumber ?? '')) settledBy.set(migration, [...(settledBy.get(migration) ?? []), record]);
     }
     for (const [migration, records] of settledBy) {
