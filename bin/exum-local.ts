@@ -1,32 +1,40 @@
 #!/usr/bin/env node
-// `npm start`: the whole service on this machine. Configuration from flags and environment:
-//   PORT (3000), EXUM_OPERATOR_TOKEN (generated and printed when unset), EXUM_DATA_DIR
-//   (.exum-data), --in-memory (throwaway data).
-import { mkdirSync } from 'node:fs';
+// `npm start`: the whole service on this machine — DynamoDB Local, the API (the same handlers
+// as the Lambdas), and the stream processor. Configuration from flags and environment.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateToken } from '../lib/auth/tokens.js';
+import { loadDemoTenant } from '../lib/local/demo.js';
 import { JavaMissingError } from '../lib/local/dynamodb-local.js';
 import { startLocalService } from '../lib/local/local-service.js';
 
 const { values } = parseArgs({
   options: {
     'in-memory': { type: 'boolean', default: false },
+    demo: { type: 'boolean', default: false },
     port: { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-client-ca': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
-  console.log(`Usage: npm start -- [--in-memory] [--port 3000] [--host 127.0.0.1]
+  console.log(`Usage: npm start -- [--demo] [--in-memory] [--port 3000] [--host 127.0.0.1]
+                    [--tls-cert cert.pem --tls-key key.pem [--tls-client-ca ca.pem]]
 
-Runs DynamoDB Local and the exum-router API on this machine.
-  --in-memory   keep no data (default: data in $EXUM_DATA_DIR or ./.exum-data)
-  --port        HTTP port (default: $PORT or 3000)
+Runs DynamoDB Local, the exum-router API and its stream processor on this machine.
+  --demo           load a demo tenant (contoso.com, mixed mode) and print its credentials
+  --in-memory      keep no data (default: data in $EXUM_DATA_DIR or ./.exum-data)
+  --port           port (default: $PORT or 3000; 0 picks a free one)
+  --tls-cert/-key  serve HTTPS with this certificate and key
+  --tls-client-ca  require client certificates signed by this CA (mutual TLS)
 Environment: EXUM_OPERATOR_TOKEN sets the operator credential; when unset one is generated.
 
-Example: EXUM_OPERATOR_TOKEN=exum_local_operator_token_0001 npm start -- --in-memory`);
+Example: npm start -- --demo --in-memory`);
   process.exit(0);
 }
 
@@ -35,22 +43,44 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`exum-router: invalid port ${values.port ?? process.env.PORT}`);
   process.exit(2);
 }
+if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined) || (values['tls-client-ca'] !== undefined && values['tls-cert'] === undefined)) {
+  console.error('exum-router: --tls-cert and --tls-key go together; --tls-client-ca needs them');
+  process.exit(2);
+}
 const generated = process.env.EXUM_OPERATOR_TOKEN === undefined;
 const operatorToken = process.env.EXUM_OPERATOR_TOKEN ?? generateToken();
 const dataDirectory = values['in-memory'] ? undefined : resolve(process.env.EXUM_DATA_DIR ?? '.exum-data');
 if (dataDirectory !== undefined) mkdirSync(dataDirectory, { recursive: true });
 
 try {
+  const tls = values['tls-cert'] === undefined || values['tls-key'] === undefined
+    ? undefined
+    : {
+        cert: readFileSync(values['tls-cert']),
+        key: readFileSync(values['tls-key']),
+        ...(values['tls-client-ca'] === undefined ? {} : { clientCa: readFileSync(values['tls-client-ca']) }),
+      };
   const service = await startLocalService({
     port,
     host: values.host,
     tableName: process.env.TABLE_NAME ?? 'exum-router',
     operatorToken,
     ...(dataDirectory === undefined ? {} : { dataDirectory }),
+    ...(tls === undefined ? {} : { tls }),
   });
-  console.log(`exum-router listening on ${service.url}  (data: ${dataDirectory ?? 'in memory'})`);
+  console.log(`exum-router listening on ${service.url}${tls?.clientCa === undefined ? '' : ' (client certificates required)'}  (data: ${dataDirectory ?? 'in memory'})`);
+  console.log(`DynamoDB Local: ${service.dynamoDbLocal?.endpoint} (pid ${service.dynamoDbLocal?.pid})`);
   console.log(generated ? `operator token (shown once): ${operatorToken}` : 'operator token: from EXUM_OPERATOR_TOKEN');
-  console.log(`try: curl -H "Authorization: Bearer <operator token>" ${service.url}/v1/tenants`);
+  if (values.demo) {
+    const demo = await loadDemoTenant({ store: service.store, now: () => new Date(), secrets: (await import('../lib/secrets/secret-vault.js')).inlineVault });
+    console.log(`demo tenant: ${demo.tenantId} (contoso.com, mixed mode)`);
+    console.log(`gateway token: ${demo.tokens.gateway}`);
+    console.log(`user-admin token: ${demo.tokens.userAdmin}`);
+    console.log(`server-admin token: ${demo.tokens.serverAdmin}`);
+    console.log(`try: curl -s -H "Authorization: Bearer ${demo.tokens.gateway}" -H 'content-type: application/json' -d '{"target":"sip:alice@contoso.com"}' ${service.url}/v1/resolve`);
+  } else {
+    console.log(`try: curl -H "Authorization: Bearer <operator token>" ${service.url}/v1/tenants`);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -65,6 +95,7 @@ try {
 } catch (error) {
   if (error instanceof JavaMissingError) console.error(`exum-router: ${error.message}`);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`exum-router: port ${port} is already in use; set PORT or --port`);
+  else if ((error as NodeJS.ErrnoException).code === 'ENOENT') console.error(`exum-router: ${(error as Error).message}`);
   else console.error('exum-router: failed to start:', error);
   process.exit(1);
 }

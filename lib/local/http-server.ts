@@ -4,6 +4,7 @@
 // handlers. Nothing here decides anything the Lambdas would not.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorizerContextOf } from '../api/http.js';
@@ -78,14 +79,16 @@ function singleValues(entries: Iterable<[string, string]>): Record<string, strin
 export interface LocalHttpServerOptions {
   /** The same credential check as the API Gateway authorizer. */
   authenticate: Authenticator;
+  /** Serve HTTPS with this certificate and key; with clientCa, require client certificates it signed (mutual TLS). */
+  tls?: { cert: string | Buffer; key: string | Buffer; clientCa?: string | Buffer };
   mounts: readonly Mount[];
   onError?: (error: unknown) => void;
 }
 
-export function createLocalHttpServer({ authenticate, mounts, onError }: LocalHttpServerOptions): Server {
+export function createLocalHttpServer({ authenticate, mounts, onError, tls }: LocalHttpServerOptions): Server {
   const matchers = mounts.map((mount) => ({ mount, matcher: createRouteMatcher(mount.routes) }));
 
-  return createServer(async (request, response) => {
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
     try {
@@ -145,7 +148,18 @@ export function createLocalHttpServer({ authenticate, mounts, onError }: LocalHt
       if (!(error instanceof ExumError)) onError?.(error);
       sendProblem(response, url.pathname, error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error }));
     }
-  });
+  };
+  if (tls === undefined) return createServer(handle);
+  return createHttpsServer(
+    {
+      cert: tls.cert,
+      key: tls.key,
+      minVersion: 'TLSv1.2',
+      // Mutual TLS, as the AWS deployment's custom domain can require: no valid client certificate, no connection.
+      ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+    },
+    handle,
+  );
 }
 
 export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<AddressInfo> {

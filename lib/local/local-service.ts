@@ -40,10 +40,14 @@ export interface LocalServiceOptions {
   delivery?: { timeoutMs?: number; backoffMs?: number[] };
   /** The time a stream batch gets, like a Lambda timeout (default 60 s). */
   streamBatchTimeoutMs?: number;
+  /** HTTPS (and, with clientCa, mutual TLS) instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer; clientCa?: string | Buffer };
 }
 
 export interface LocalService {
   url: string;
+  /** The DynamoDB Local this service started (undefined when given an endpoint). */
+  dynamoDbLocal: { endpoint: string; pid: number | undefined } | undefined;
   port: number;
   store: ExumStore;
   /** The local stream driver, when running. */
@@ -66,6 +70,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
 
     const logger = new Logger({ serviceName: 'exum-router-local', logLevel: options.logLevel ?? 'WARN' });
     const server = createLocalHttpServer({
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
       authenticate: createCachedAuthenticator(store, { ttlMs: options.credentialCacheMs ?? DEFAULT_CREDENTIAL_CACHE_MS }),
       // Two Lambdas in AWS (management and resolve), two mounts here.
       mounts: [
@@ -98,7 +103,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     streamDriver?.start();
     const address = await listen(server, options.port, options.host);
     return {
-      url: `http://${address.address}:${address.port}`,
+      url: `${options.tls === undefined ? 'http' : 'https'}://${address.address}:${address.port}`,
+      dynamoDbLocal: dynamo === undefined ? undefined : { endpoint: dynamo.endpoint, pid: dynamo.pid },
       port: address.port,
       store,
       streamDriver,
