@@ -15,7 +15,6 @@ export function createExumStacks(app: App) {
   const stateless = new StatelessStack(app, 'ExumRouter', {
     description: 'exum-router: functions, API, stream processing, alarms',
     table: stateful.table,
-    provisioningBus: stateful.provisioningBus,
     provisioningQueue: stateful.provisioningQueue,
     provisioningDeadLetters: stateful.provisioningDeadLetters,
     streamFailures: stateful.streamFailures,

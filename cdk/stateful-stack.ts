@@ -1,7 +1,7 @@
 // The stateful part of the deployment: the table (deployed from the same definition the local
 // server and the tests create, lib/store/table.ts), the provisioning event bus, and the queues
 // that hold messages. Protected against deletion; kept when the stack goes.
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -54,6 +54,9 @@ export class StatefulStack extends Stack {
     });
     this.streamFailures = queue('StreamFailures', Duration.days(14));
     Validations.of(this.streamFailures).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'It is itself a dead-letter queue: the stream mapping\'s on-failure destination' });
+
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The table (for bootstrapping the first operator credential, and restores)' });
+    new CfnOutput(this, 'ProvisioningBusName', { value: this.provisioningBus.eventBusName, description: 'Where provisioning events are put' });
 
     // The bus's rule and its queue stay together: what arrives is kept until applied.
     new Rule(this, 'ProvisioningRule', {

@@ -21,7 +21,6 @@ import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Trea
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -37,8 +36,6 @@ const PROVIDER_SECRETS_PREFIX = 'exum-router';
 
 export interface StatelessStackProps extends StackProps {
   table: TableV2;
-  /** Not used here (its rule lives with the queue), kept so the wiring reads as one. */
-  provisioningBus: IEventBus;
   provisioningQueue: Queue;
   provisioningDeadLetters: Queue;
   streamFailures: Queue;
