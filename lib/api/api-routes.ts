@@ -1,5 +1,5 @@
 // Every route of the API, and how they are split over the Lambda functions. The local server
-// mounts the same split; CDK (later) creates an API Gateway resource for each.
+// mounts the same split; the CDK stack creates an API Gateway method for each (cdk/stateless-stack.ts).
 import * as z from 'zod';
 import { ROLES } from '../domain/credential.js';
 import { managementRoutes } from './management-routes.js';
