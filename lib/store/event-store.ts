@@ -1,12 +1,12 @@
 // What the event pipelines keep in the table: provider events' delivery attempts and settled
 // markers, dead letters (visible through the API), audit records, and the persistence layer
 // Powertools' idempotency uses for provisioning events.
-import { BatchGetItemCommand, BatchWriteItemCommand, PutItemCommand, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, PutItemCommand, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import * as z from 'zod';
 import type { ExumStore } from './exum-store.js';
-import { fromItem, toItem, toKey, type Item } from './items.js';
+import { fromItem, toItem, toKey } from './items.js';
 import { keys } from './keys.js';
 import type { Page } from './table-client.js';
 import { AUDIT_RETENTION_SECONDS, AuditRecordSchema, type AuditRecord } from '../stream/audit-trail.js';
@@ -92,20 +92,12 @@ export class EventStore {
 
   /** Of these provider events, the ones already delivered or dead-lettered (their ids). */
   async settledAmong(events: readonly { tenantId: string; eventId: string }[]): Promise<Set<string>> {
-    const settled = new Set<string>();
     const unique = [...new Map(events.map((event) => [`${event.tenantId}|${event.eventId}`, event])).values()];
-    for (let start = 0; start < unique.length; start += 100) {
-      let requested: Item[] = unique.slice(start, start + 100).map(({ tenantId, eventId }) => toKey(keys.delivery(tenantId, eventId)));
-      while (requested.length > 0) {
-        const result = await this.table.call((client) =>
-          client.send(new BatchGetItemCommand({ RequestItems: { [this.table.tableName]: { Keys: requested, ConsistentRead: true, ProjectionExpression: 'eventId, settled' } } })),
-        );
-        for (const item of result.Responses?.[this.table.tableName] ?? []) {
-          const delivery = unmarshall(item) as { eventId?: string; settled?: string };
-          if (delivery.settled !== undefined && delivery.eventId !== undefined) settled.add(delivery.eventId);
-        }
-        requested = (result.UnprocessedKeys?.[this.table.tableName]?.Keys ?? []) as Item[];
-      }
+    const items = await this.table.batchGet(unique.map(({ tenantId, eventId }) => keys.delivery(tenantId, eventId)), 'eventId, settled');
+    const settled = new Set<string>();
+    for (const item of items) {
+      const delivery = unmarshall(item) as { eventId?: string; settled?: string };
+      if (delivery.settled !== undefined && delivery.eventId !== undefined) settled.add(delivery.eventId);
     }
     return settled;
   }

@@ -3,7 +3,7 @@
 // conditional on the version the caller read, and uniqueness is enforced by claim items
 // written in the same transaction (never by read-then-write).
 import { randomUUID } from 'node:crypto';
-import { BatchGetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { duplicate, ExumError, refused } from '../errors.js';
 import { ContactSchema } from '../domain/contact.js';
@@ -364,17 +364,8 @@ export class ExumStore {
   }
 
   private async firstTaken(wanted: { key: Key; error: () => ExumError }[]): Promise<ExumError | undefined> {
-    if (wanted.length === 0) return undefined;
-    const result = await this.table.call((client) =>
-      client.send(
-        new BatchGetItemCommand({
-          RequestItems: {
-            [this.tableName]: { Keys: wanted.map(({ key }) => toKey(key)), ConsistentRead: true, ProjectionExpression: 'pk, sk' },
-          },
-        }),
-      ),
-    );
-    const found = new Set((result.Responses?.[this.tableName] ?? []).map((item) => `${item.pk?.S}|${item.sk?.S}`));
+    const items = await this.table.batchGet(wanted.map(({ key }) => key), 'pk, sk');
+    const found = new Set(items.map((item) => `${item.pk?.S}|${item.sk?.S}`));
     return wanted.find(({ key }) => found.has(`${key.pk}|${key.sk}`))?.error();
   }
 

@@ -2,7 +2,7 @@
 // user in at most one open migration. Every transition of a user is a conditional write on its
 // state (so answers are idempotent and races harmless), in one transaction with the user's own
 // record when its flags change.
-import { BatchGetItemCommand, ConditionalCheckFailedException, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ExumError } from '../errors.js';
 import { MigrationSchema, MigrationUserSchema, type DeliveryAttempt, type Migration, type MigrationUser, type MigrationUserState } from '../domain/migration.js';
@@ -44,22 +44,11 @@ export class MigrationStore {
 
   /** Which of these users are already in an open migration (SIP address → migration id). */
   async findOpenClaims(tenantId: string, sipUris: readonly string[]): Promise<Map<string, string>> {
-    const claims = new Map<string, string>();
-    for (let start = 0; start < sipUris.length; start += 100) {
-      const chunk = sipUris.slice(start, start + 100);
-      let requested: Item[] = chunk.map((sipUri) => toKey(keys.migrationClaim(tenantId, sipUri)));
-      while (requested.length > 0) {
-        const result = await this.table.call((client) =>
-          client.send(new BatchGetItemCommand({ RequestItems: { [this.table.tableName]: { Keys: requested, ConsistentRead: true } } })),
-        );
-        for (const item of result.Responses?.[this.table.tableName] ?? []) {
-          const claim = unmarshall(item) as { sipUri: string; migrationId: string };
-          claims.set(claim.sipUri, claim.migrationId);
-        }
-        requested = (result.UnprocessedKeys?.[this.table.tableName]?.Keys ?? []) as Item[];
-      }
-    }
-    return claims;
+    const items = await this.table.batchGet(sipUris.map((sipUri) => keys.migrationClaim(tenantId, sipUri)));
+    return new Map(items.map((item) => {
+      const claim = unmarshall(item) as { sipUri: string; migrationId: string };
+      return [claim.sipUri, claim.migrationId];
+    }));
   }
 
   /**
@@ -70,7 +59,7 @@ export class MigrationStore {
   async createMigration(tenantId: string, migration: Migration, users: readonly MigrationUser[]): Promise<void> {
     await this.table.transact([
       {
-        write: this.table.put(toItem(keys.migration(tenantId, migration.id), 'migration', migration, { gsi1pk: listPartitions.migrations(tenantId), gsi1sk: `${migration.createdAt}#${migration.id}` }), absentCondition),
+        write: this.table.put(migrationItem(tenantId, migration), absentCondition),
         onConditionFailed: () => new ExumError('internal', `migration id ${migration.id} collided`),
       },
     ]);
@@ -242,36 +231,29 @@ export class MigrationStore {
       version: migration.version + 1,
       updatedAt: at,
     };
-    await this.table.transact([
-      {
-        write: this.table.put(
-          toItem(keys.migration(tenantId, migration.id), 'migration', next, { gsi1pk: listPartitions.migrations(tenantId), gsi1sk: `${migration.createdAt}#${migration.id}` }),
-          {
-            ConditionExpression: '#version = :version AND #state = :running',
-            ExpressionAttributeNames: { '#version': 'version', '#state': 'state' },
-            ExpressionAttributeValues: marshall({ ':version': migration.version, ':running': 'running' }),
-          },
-        ),
-        onConditionFailed: () => new StaleReadError('migration changed'),
-      },
-    ]);
+    await this.replaceMigration(tenantId, migration, next, { onlyWhileRunning: true });
     return next;
   }
 
   /** Replaces the migration record (state changes such as cancel), conditional on its version. */
   async updateMigration(tenantId: string, before: Migration, after: Migration): Promise<void> {
+    await this.replaceMigration(tenantId, before, after, { onlyWhileRunning: false });
+  }
+
+  private async replaceMigration(tenantId: string, before: Migration, after: Migration, options: { onlyWhileRunning: boolean }): Promise<void> {
     await this.table.transact([
       {
-        write: this.table.put(
-          toItem(keys.migration(tenantId, after.id), 'migration', after, { gsi1pk: listPartitions.migrations(tenantId), gsi1sk: `${after.createdAt}#${after.id}` }),
-          {
-            ConditionExpression: '#version = :version',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: marshall({ ':version': before.version }),
-          },
-        ),
+        write: this.table.put(migrationItem(tenantId, after), {
+          ConditionExpression: options.onlyWhileRunning ? '#version = :version AND #state = :running' : '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version', ...(options.onlyWhileRunning ? { '#state': 'state' } : {}) },
+          ExpressionAttributeValues: marshall({ ':version': before.version, ...(options.onlyWhileRunning ? { ':running': 'running' } : {}) }),
+        }),
         onConditionFailed: () => new StaleReadError('migration changed'),
       },
     ]);
   }
 }
+
+/** A migration record, listed newest first by its creation time. */
+const migrationItem = (tenantId: string, migration: Migration): Item =>
+  toItem(keys.migration(tenantId, migration.id), 'migration', migration, { gsi1pk: listPartitions.migrations(tenantId), gsi1sk: `${migration.createdAt}#${migration.id}` });

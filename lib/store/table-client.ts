@@ -1,6 +1,7 @@
 // The store's plumbing, shared by its modules: guarded transactions whose cancellation
 // reasons become our errors, SDK error translation, and cursor pagination.
 import {
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   QueryCommand,
@@ -50,6 +51,29 @@ export class TableClient {
 
   put(Item: Item, condition: { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item }): TransactWriteItem {
     return { Put: { TableName: this.tableName, Item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+  }
+
+  /**
+   * Strongly consistent BatchGetItem of any number of keys: 100 a request, resending what
+   * DynamoDB left unprocessed. Absent keys are simply not in the answer.
+   */
+  async batchGet(keysToRead: readonly Key[], projection?: string): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let start = 0; start < keysToRead.length; start += 100) {
+      let requested: Item[] = keysToRead.slice(start, start + 100).map(toKey);
+      while (requested.length > 0) {
+        const result = await this.call((client) =>
+          client.send(
+            new BatchGetItemCommand({
+              RequestItems: { [this.tableName]: { Keys: requested, ConsistentRead: true, ...(projection === undefined ? {} : { ProjectionExpression: projection }) } },
+            }),
+          ),
+        );
+        found.push(...(result.Responses?.[this.tableName] ?? []));
+        requested = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+      }
+    }
+    return found;
   }
 
   async getItem(key: Key, consistent: boolean): Promise<Item | undefined> {
