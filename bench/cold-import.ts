@@ -5,10 +5,9 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { ESM_BANNER } from '../cdk/bundling.js';
 import { median } from './stats.js';
 
-// CommonJS dependencies bundled into ESM need a require (the CDK stack sets the same banner).
-export const ESM_BANNER = "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);";
 
 export async function bundle(entry: string, outdir: string): Promise<{ file: string; bytes: number }> {
   const file = join(outdir, `${entry.replace(/[^a-z0-9]+/gi, '-')}.mjs`);

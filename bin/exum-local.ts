@@ -8,6 +8,7 @@ import { generateToken } from '../lib/auth/tokens.js';
 import { loadDemoTenant } from '../lib/local/demo.js';
 import { JavaMissingError } from '../lib/local/dynamodb-local.js';
 import { startLocalService } from '../lib/local/local-service.js';
+import { inlineVault } from '../lib/secrets/secret-vault.js';
 
 const { values } = parseArgs({
   options: {
@@ -72,7 +73,7 @@ try {
   console.log(`DynamoDB Local: ${service.dynamoDbLocal?.endpoint} (pid ${service.dynamoDbLocal?.pid})`);
   console.log(generated ? `operator token (shown once): ${operatorToken}` : 'operator token: from EXUM_OPERATOR_TOKEN');
   if (values.demo) {
-    const demo = await loadDemoTenant({ store: service.store, now: () => new Date(), secrets: (await import('../lib/secrets/secret-vault.js')).inlineVault });
+    const demo = await loadDemoTenant({ store: service.store, now: () => new Date(), secrets: inlineVault });
     console.log(`demo tenant: ${demo.tenantId} (contoso.com, mixed mode)`);
     console.log(`gateway token: ${demo.tokens.gateway}`);
     console.log(`user-admin token: ${demo.tokens.userAdmin}`);

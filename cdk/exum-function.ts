@@ -9,11 +9,10 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { tableDefinition } from '../lib/store/table.js';
+import { ESM_BANNER } from './bundling.js';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 
-/** CommonJS dependencies bundled into ESM need a require (the bench bundles the same way). */
-const ESM_BANNER = "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);";
 
 /** The DynamoDB actions each kind of function needs, and no more (transactions need the actions they contain). */
 export const TABLE_ACCESS = {

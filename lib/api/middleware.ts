@@ -4,10 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ExumError } from '../errors.js';
-import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.js';
-
-/** Seconds a client should wait before retrying when the store is unavailable. */
-const RETRY_AFTER_SECONDS = '1';
+import { problemResponse, statusOf } from './problem.js';
 
 export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const problemResponsesOnError = async (request: { event: APIGatewayProxyEvent; error: unknown; response: APIGatewayProxyResult | null }) => {
@@ -18,19 +15,10 @@ export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyE
           ? // middy answers before the function's time runs out; the store is what we wait on.
             new ExumError('store-unavailable', 'timed out waiting for the store', [], { cause: request.error })
           : new ExumError('internal', 'unhandled error', [], { cause: request.error });
-    const problem = problemOf(error);
     const where = { method: request.event.httpMethod, path: request.event.path, code: error.code };
-    if (problem.status >= 500) logger.error('request failed', { ...where, error: error.cause ?? error });
+    if (statusOf(error.code) >= 500) logger.error('request failed', { ...where, error: error.cause ?? error });
     else logger.debug('request refused', { ...where, detail: error.message });
-    request.response = {
-      statusCode: problem.status,
-      headers: {
-        'Content-Type': PROBLEM_CONTENT_TYPE,
-        ...(problem.status === 503 ? { 'Retry-After': RETRY_AFTER_SECONDS } : {}),
-        ...(problem.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="exum-router"' } : {}),
-      },
-      body: JSON.stringify({ ...problem, instance: request.event.path }),
-    };
+    request.response = problemResponse(error, request.event.path);
   };
   return { onError: problemResponsesOnError };
 }

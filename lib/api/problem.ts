@@ -53,6 +53,23 @@ export interface Problem {
 
 export const statusOf = (code: ErrorCode): number => STATUS[code];
 
+/** Seconds a client should wait before retrying when the store is unavailable. */
+const RETRY_AFTER_SECONDS = '1';
+
+/** The whole answer for an error: status, problem+json body, and the headers its status calls for. */
+export function problemResponse(error: ExumError, instance: string): { statusCode: number; headers: Record<string, string>; body: string } {
+  const problem = problemOf(error);
+  return {
+    statusCode: problem.status,
+    headers: {
+      'Content-Type': PROBLEM_CONTENT_TYPE,
+      ...(problem.status === 503 ? { 'Retry-After': RETRY_AFTER_SECONDS } : {}),
+      ...(problem.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="exum-router"' } : {}),
+    },
+    body: JSON.stringify({ ...problem, instance }),
+  };
+}
+
 export function problemOf(error: ExumError): Problem {
   const status = STATUS[error.code];
   const exposed = status < 500;

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorizerContextOf } from '../api/http.js';
 import { createRouteMatcher } from '../api/dispatch.js';
-import { PROBLEM_CONTENT_TYPE, problemOf } from '../api/problem.js';
+import { problemResponse } from '../api/problem.js';
 import type { AnyRoute as Route } from '../api/route.js';
 import type { Authenticator } from '../auth/credential-cache.js';
 import { ExumError } from '../errors.js';
@@ -42,16 +42,10 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
-function sendProblem(response: ServerResponse, path: string, error: ExumError): void {
-  const problem = problemOf(error);
-  const body = JSON.stringify({ ...problem, instance: path });
-  response.writeHead(problem.status, {
-    'Content-Type': PROBLEM_CONTENT_TYPE,
-    'Content-Length': Buffer.byteLength(body),
-    ...(problem.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="exum-router"' } : {}),
-    ...(problem.status === 503 ? { 'Retry-After': '1' } : {}),
-  });
-  response.end(body);
+/** Writes a Lambda-shaped answer; a known length saves chunked encoding, as API Gateway does. */
+function send(response: ServerResponse, result: { statusCode: number; headers?: Record<string, unknown>; body: string }): void {
+  response.writeHead(result.statusCode, { ...(result.headers as Record<string, string> | undefined), 'Content-Length': Buffer.byteLength(result.body) });
+  response.end(result.body);
 }
 
 async function readBody(request: IncomingMessage): Promise<string | null> {
@@ -140,13 +134,10 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
           resourcePath: found.route.path,
         },
       };
-      const result = await found.mount.handler(event, lambdaContext('exum-router-local'));
-      // A known length saves chunked encoding (and a write) per answer, as API Gateway does.
-      response.writeHead(result.statusCode, { ...(result.headers as Record<string, string> | undefined), 'Content-Length': Buffer.byteLength(result.body) });
-      response.end(result.body);
+      send(response, await found.mount.handler(event, lambdaContext('exum-router-local')));
     } catch (error) {
       if (!(error instanceof ExumError)) onError?.(error);
-      sendProblem(response, url.pathname, error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error }));
+      send(response, problemResponse(error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error }), url.pathname));
     }
   };
   if (tls === undefined) return createServer(handle);

@@ -8,7 +8,8 @@ import type { Entity, Key } from './keys.js';
 
 export type Item = Record<string, AttributeValue>;
 
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity'] as const;
+/** Attributes of the storage, not of the record: keys, index keys and the item's kind. */
+export const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity'] as const;
 
 export function toItem(
   key: Key,

@@ -4,6 +4,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
+import { STORAGE_ATTRIBUTES } from '../store/items.js';
 import { tenantOfKey } from '../store/keys.js';
 
 /** Audit records are kept for 400 days (a year and a quarter, for yearly reviews), then expire. */
@@ -23,7 +24,8 @@ export const AuditRecordSchema = z.object({
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 
 const AUDITED = new Set(['tenant', 'edge', 'provider', 'policy', 'dial-plan', 'rerouting', 'user', 'contact', 'credential-record']);
-const STORAGE = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'expiresAt'];
+/** What the trail leaves out of before/after: the storage's attributes and the expiry. */
+const STORAGE = [...STORAGE_ATTRIBUTES, 'expiresAt'];
 /** Fields every write changes: they say nothing about what the write did. */
 const BOOKKEEPING = new Set(['version', 'updatedAt', 'modifiedBy', 'configVersion']);
 

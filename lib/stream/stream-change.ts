@@ -1,11 +1,11 @@
 // A DynamoDB stream record as a change of one of our records: which tenant, which kind of
 // record, and the record before and after, parsed with its schema (stream images are input too).
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type * as z from 'zod';
 import { ContactSchema } from '../domain/contact.js';
 import { MigrationSchema, MigrationUserSchema } from '../domain/migration.js';
 import { UserSchema } from '../domain/user.js';
+import { fromItem, type Item } from '../store/items.js';
 import { tenantOfKey } from '../store/keys.js';
 
 /** The kinds of record the stream consumers act on; everything else passes by. */
@@ -29,14 +29,9 @@ export interface StreamChange {
   at: string;
 }
 
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'expiresAt'];
-
-function parseImage(schema: z.ZodType, image: Record<string, AttributeValue> | undefined): unknown {
-  if (image === undefined) return null;
-  const raw = unmarshall(image as never) as Record<string, unknown>;
-  for (const attribute of STORAGE_ATTRIBUTES) delete raw[attribute];
-  return schema.parse(raw);
-}
+/** An image is an item like any read: parsed the same way (lib/store/items.ts). */
+const parseImage = (schema: z.ZodType, image: Record<string, AttributeValue> | undefined): unknown =>
+  image === undefined ? null : fromItem(schema, image as Item);
 
 /** The change a record carries, or null when no consumer cares about its kind of item. */
 export function streamChangeOf(record: DynamoDBRecord): StreamChange | null {
