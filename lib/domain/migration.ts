@@ -45,8 +45,6 @@ export const MigrationSchema = z.object({
   currentWave: z.number().int(),
   waveCount: z.number().int(),
   userCount: z.number().int(),
-  /** Users of the current wave that have not settled (completed or failed) yet. */
-  openInWave: z.number().int(),
   ...recordMeta,
 });
 export type Migration = z.infer<typeof MigrationSchema>;

@@ -83,7 +83,7 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
   const now = deps.now();
   const migration: Migration = stamp({
     id: newMigrationId(), providerId: provider.id, grantPolicy: input.grantPolicy ?? null, waveSize: input.waveSize,
-    state: 'running' as const, currentWave: 0, waveCount: waves.length, userCount: users.length, openInWave: 0,
+    state: 'running' as const, currentWave: 0, waveCount: waves.length, userCount: users.length,
   }, null, actor, now);
   const items: MigrationUser[] = waves.flatMap((wave, index) => wave.map((user): MigrationUser => ({
     migrationId: migration.id, providerId: provider.id, sipUri: user.sipUri, lineUri: user.lineUri, displayName: user.displayName,
