@@ -58,4 +58,3 @@ export const ProviderEventSchemas = {
 
 export type ProviderEventType = keyof typeof ProviderEventSchemas;
 export type ProviderEvent = { [K in ProviderEventType]: z.infer<(typeof ProviderEventSchemas)[K]> }[ProviderEventType];
-export const PROVIDER_EVENT_TYPES = Object.keys(ProviderEventSchemas) as ProviderEventType[];

@@ -22,8 +22,7 @@ export type Entity =
   | 'delivery'
   | 'dead-letter'
   | 'audit'
-  | 'tombstone'
-  | 'provisioning-receipt';
+  | 'tombstone';
 
 export interface Key {
   pk: string;
@@ -67,8 +66,6 @@ export const keys = {
   audit: (tenantId: string, at: string, id: string): Key => ({ pk: `${tenantPrefix(tenantId)}AUDIT`, sk: `${at}#${id}` }),
   /** Who deleted what: written with every delete, read by the audit trail from the stream. */
   tombstone: (tenantId: string, id: string): Key => ({ pk: `${tenantPrefix(tenantId)}TOMBSTONE#${id}`, sk: 'TOMBSTONE' }),
-  /** A provisioning event already applied (idempotency of provisioning). */
-  provisioningReceipt: (tenantId: string, eventId: string): Key => ({ pk: `${tenantPrefix(tenantId)}PROVISIONING#${eventId}`, sk: 'RECEIPT' }),
 };
 
 export const migrationPartition = (tenantId: string, id: string) => `${tenantPrefix(tenantId)}MIGRATION#${id}`;
@@ -82,10 +79,3 @@ export const listPartitions = {
   tenants: () => 'TENANTS',
   migrations: (tenantId: string) => `${tenantPrefix(tenantId)}MIGRATIONS`,
 };
-
-export const configSortKeyPrefix = {
-  provider: 'PROVIDER#',
-  policy: 'POLICY#',
-  'dial-plan': 'DIALPLAN#',
-  rerouting: 'REROUTING#',
-} as const;
