@@ -72,7 +72,7 @@ export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unk
 
     const params = parseWith(route.params, decodePathParameters(rawParameters), 'path');
     const query = parseWith(route.query, event.queryStringParameters ?? {}, 'query');
-    const body = route.body === undefined ? undefined : parseWith(route.body, parseJsonBody(event), 'body');
+    const body = route.body === undefined ? undefined : parseWith(route.body, parseJsonBody(event, route.maxBodyBytes), 'body');
     const method = event.httpMethod as Method;
     const isWrite = method !== 'GET';
     const result = await route.handle(

@@ -63,12 +63,12 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
 };
 
 /** JSON body: content type checked, size bounded, parse errors named. (middy's JSON parser answers 415 to malformed JSON.) */
-export function parseJsonBody(event: APIGatewayProxyEvent): unknown {
+export function parseJsonBody(event: APIGatewayProxyEvent, maxBytes = MAX_BODY_BYTES): unknown {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-    throw new ExumError('payload-too-large', `the body must be at most ${MAX_BODY_BYTES} bytes`, [
-      { field: 'body', rule: 'max-size', message: `at most ${MAX_BODY_BYTES} bytes` },
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new ExumError('payload-too-large', `the body must be at most ${maxBytes} bytes`, [
+      { field: 'body', rule: 'max-size', message: `at most ${maxBytes} bytes` },
     ]);
   }
   const contentType = header(event, 'content-type') ?? '';

@@ -10,12 +10,14 @@ import { name, sipAddress, tenantId, fqdn } from '../domain/fields.js';
 import { HostingProviderCreateSchema, HostingProviderPatchSchema } from '../domain/hosting-provider.js';
 import { ReroutingCreateSchema, ReroutingPatchSchema, ReroutingSchema, reroutingId } from '../domain/rerouting.js';
 import { TenantCreateSchema, TenantSchema } from '../domain/tenant.js';
-import { UserCreateSchema, UserPatchSchema, UserSchema } from '../domain/user.js';
+import { UserCreateSchema, UserPatchSchema, UserSchema, UserUpsertSchema } from '../domain/user.js';
 import { VoicemailPolicyCreateSchema, VoicemailPolicyPatchSchema, VoicemailPolicySchema, grantedTag, policyId } from '../domain/voicemail-policy.js';
 import * as principals from '../management/principals.js';
 import * as config from '../management/tenant-configuration.js';
 import * as tenants from '../management/tenants.js';
+import { MAX_BATCH_ROWS, upsertUsers, type BatchRow } from '../management/user-batch.js';
 import { dryRunQuery, pageQuery, queryBoolean } from './http.js';
+import { issuesFromZod } from './problem.js';
 import { READERS, OPERATORS, PROVIDERS, SERVER_ADMINS, USER_ADMINS, itemResult, route, writeResult, type Route } from './route.js';
 
 const TENANT = '/v1/tenants/{tenant}';
@@ -154,6 +156,24 @@ function principalRoutes(type: 'user' | 'contact'): Route[] {
   ];
 }
 
+/** A batch's rows are about 300 bytes each; API Gateway and Lambda take far more. */
+const BATCH_MAX_BODY_BYTES = 1024 * 1024;
+
+const FieldIssueSchema = z.object({ field: z.string(), rule: z.string(), message: z.string() });
+
+const UserBatchAnswerSchema = z.object({
+  dryRun: z.boolean(),
+  counts: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), failed: z.number().int() }),
+  results: z.array(z.object({
+    index: z.number().int().meta({ description: 'Position of the row in users' }),
+    sipUri: z.string().nullable(),
+    outcome: z.enum(['created', 'updated', 'unchanged', 'failed']),
+    version: z.number().int().optional(),
+    errors: z.array(FieldIssueSchema).optional(),
+    warnings: z.array(z.string()).optional(),
+  })),
+});
+
 const CredentialResponseSchema = z.object({
   id: z.string(), tenantId: z.string().nullable(), role: z.string(), name: z.string(), providerId: z.string().nullable(),
   createdAt: z.string(), createdBy: z.string(), revokedAt: z.string().nullable(),
@@ -232,6 +252,26 @@ export const managementRoutes: Route[] = [
     filters: { enabled: queryBoolean().optional() }, useCases: config.reroutingConfigurations as unknown as Collection,
   }),
   ...principalRoutes('user'),
+  route({
+    method: 'POST', path: `${TENANT}/users/batch`,
+    summary: `Create or update up to ${MAX_BATCH_ROWS} users (absent fields kept, or defaulted for new users); each row is answered on its own`,
+    roles: USER_ADMINS, successStatus: 200, maxBodyBytes: BATCH_MAX_BODY_BYTES,
+    params: tenantParams, query: dryRunQuery,
+    body: z.strictObject({ users: z.array(z.unknown()).min(1).max(MAX_BATCH_ROWS, { error: `at most ${MAX_BATCH_ROWS} rows a request` }).meta({ description: 'Rows shaped like UserUpsert: sipUri, then any fields of a user patch' }) }),
+    response: UserBatchAnswerSchema,
+    handle: async ({ actor, params, body, write }, deps) => {
+      const rows = body.users.map((row, index): BatchRow => {
+        const parsed = UserUpsertSchema.safeParse(row);
+        if (parsed.success) return { index, user: parsed.data };
+        const sipUri = (row as { sipUri?: unknown } | null)?.sipUri;
+        return { index, sipUri: typeof sipUri === 'string' ? sipUri : null, issues: issuesFromZod(parsed.error) };
+      });
+      const results = await upsertUsers(deps, actor, params.tenant, rows, { dryRun: write.dryRun });
+      const counts = { created: 0, updated: 0, unchanged: 0, failed: 0 };
+      for (const result of results) counts[result.outcome]++;
+      return { status: 200, body: { dryRun: write.dryRun, counts, results } };
+    },
+  }),
   route({
     method: 'PUT', path: `${TENANT}/users/{sipUri}/hosted-voicemail/provider`,
     summary: "Set the provider's hosted-voicemail flag (ExchangeHostedVoiceMail) of a user whose voicemail this provider serves",

@@ -35,6 +35,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown, D = ApiDeps> {
   /** For documentation: the shape of a successful answer. */
   response?: z.ZodType;
   successStatus: number;
+  /** Bodies above this are refused before parsing (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
   handle: (input: RouteInput<P, Q, B>, deps: D) => Promise<ApiResult>;
 }
 

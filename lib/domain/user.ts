@@ -39,6 +39,13 @@ export const UserPatchSchema = z.strictObject({
 });
 export type UserPatch = z.infer<typeof UserPatchSchema>;
 
+/**
+ * A row of a batch or an import: the SIP address says which user; the other fields are set when
+ * present and kept when absent (a new user gets the creation defaults).
+ */
+export const UserUpsertSchema = UserPatchSchema.omit({ sipUri: true }).extend({ sipUri: sipAddress() });
+export type UserUpsert = z.infer<typeof UserUpsertSchema>;
+
 export const UserSchema = z.object({
   type: z.literal('user'),
   sipUri: z.string(),

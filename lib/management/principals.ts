@@ -27,7 +27,7 @@ import {
 } from './write-context.js';
 
 type PrincipalType = Principal['type'];
-type Fields<T> = T extends unknown ? Omit<T, 'version' | 'createdAt' | 'updatedAt' | 'modifiedBy'> : never;
+export type Fields<T> = T extends unknown ? Omit<T, 'version' | 'createdAt' | 'updatedAt' | 'modifiedBy'> : never;
 
 interface Decision {
   after: Fields<Principal> | null;
@@ -47,7 +47,7 @@ function guardsFor(holder: Fields<Principal>, config: TenantConfig): PolicyGuard
 }
 
 /** The rules every stored user or contact obeys, checked on the record about to be written. */
-function checkPrincipal(before: Principal | null, after: Fields<Principal>, config: TenantConfig): PolicyGuard[] {
+export function checkPrincipal(before: Principal | null, after: Fields<Principal>, config: TenantConfig): PolicyGuard[] {
   const host = after.sipUri.slice(after.sipUri.lastIndexOf('@') + 1);
   if (!ownsDomain(config.tenant, host)) {
     throw refused('sipUri', 'tenant-sip-domain', `${host} is not one of this tenant's SIP domains (${config.tenant.domains.join(', ')})`);
@@ -116,12 +116,12 @@ async function writePrincipalChange<T extends Principal>(
   });
 }
 
-const dedupeGuards = (guards: PolicyGuard[]): PolicyGuard[] => [...new Map(guards.map((guard) => [guard.id, guard])).values()];
+export const dedupeGuards = (guards: PolicyGuard[]): PolicyGuard[] => [...new Map(guards.map((guard) => [guard.id, guard])).values()];
 
 const definedOnly = <T extends object>(patch: T): Partial<T> =>
   Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
 
-function forbidProviderFlag(hostedVoicemail: { provider?: boolean | null } | undefined): void {
+export function forbidProviderFlag(hostedVoicemail: { provider?: boolean | null } | undefined): void {
   if (hostedVoicemail?.provider !== undefined) {
     throw new ExumError('forbidden', 'hostedVoicemail.provider is written only by the hosting provider', [
       { field: 'hostedVoicemail.provider', rule: 'provider-writes-provider-flag', message: 'only a provider credential writes this flag' },
@@ -130,7 +130,7 @@ function forbidProviderFlag(hostedVoicemail: { provider?: boolean | null } | und
 }
 
 /** Set-CsUser warns the same when Exchange already manages the user's hosted voicemail. */
-function adminFlagWarnings(before: User | null, adminWritten: boolean): string[] {
+export function adminFlagWarnings(before: User | null, adminWritten: boolean): string[] {
   if (!adminWritten || before === null || before.hostedVoicemail.provider === null) return [];
   return [
     `hostedVoicemail.provider is already set (${before.hostedVoicemail.provider}) by the hosting provider: another party manages this user's voicemail; the admin value now takes precedence`,
@@ -148,20 +148,25 @@ export function createUser(deps: ManagementDeps, actor: Actor, tenantId: string,
   }));
 }
 
+/** A user with a patch applied: absent fields are kept, null clears, nested objects merge. */
+export function mergeUserPatch(user: Fields<User>, patch: UserPatch): Fields<User> {
+  const { onPremisesUm, hostedVoicemail, ...fields } = patch;
+  return {
+    ...user,
+    ...definedOnly(fields),
+    onPremisesUm: { ...user.onPremisesUm, ...definedOnly(onPremisesUm ?? {}) },
+    hostedVoicemail: { ...user.hostedVoicemail, ...definedOnly(hostedVoicemail ?? {}) },
+  };
+}
+
 export function patchUser(deps: ManagementDeps, actor: Actor, tenantId: string, sipUri: string, patch: UserPatch, options: WriteOptions) {
   forbidProviderFlag(patch.hostedVoicemail);
   return writePrincipalChange<User>(deps, actor, tenantId, 'user', options, sipUri, (current) => {
     const user = current as User;
-    const { onPremisesUm, hostedVoicemail, ...fields } = patch;
     return {
-      after: {
-        ...withoutMeta(user)!,
-        ...definedOnly(fields),
-        onPremisesUm: { ...user.onPremisesUm, ...definedOnly(onPremisesUm ?? {}) },
-        hostedVoicemail: { ...user.hostedVoicemail, ...definedOnly(hostedVoicemail ?? {}) },
-      },
+      after: mergeUserPatch(withoutMeta(user)!, patch),
       guards: [],
-      warnings: adminFlagWarnings(user, hostedVoicemail?.admin !== undefined),
+      warnings: adminFlagWarnings(user, patch.hostedVoicemail?.admin !== undefined),
     };
   });
 }

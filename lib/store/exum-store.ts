@@ -21,7 +21,9 @@ import { configPartition, keys, listPartitions, type Entity, type Key } from './
 import { entityOf, fromItem, toItem, toKey, type Item } from './items.js';
 import { absentCondition, stale, TableClient, versionCondition, type GuardedWrite, type Page } from './table-client.js';
 
-export { StaleReadError } from './sdk-errors.js';
+import { StaleReadError } from './sdk-errors.js';
+
+export { StaleReadError };
 
 /** One object of the tenant configuration before and after a write (null: absent). */
 export type ConfigChange =
@@ -47,6 +49,19 @@ export interface PolicyGuard {
 }
 
 export type { Page } from './table-client.js';
+
+/** A principal created or replaced, with the policies its decision relied on. */
+export interface PrincipalChange {
+  before: Principal | null;
+  after: Principal;
+  guards: readonly PolicyGuard[];
+}
+
+/** What became of one change written together with others. */
+export type TogetherOutcome = { written: true } | { written: false; error: Error };
+
+/** DynamoDB's limit on the items of one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
 
 export interface PrincipalFilter {
   enabled?: boolean;
@@ -243,6 +258,12 @@ export class ExumStore {
     return item === undefined ? undefined : fromItem(PrincipalSchema, item);
   }
 
+  /** Many principals by SIP address in strongly consistent batch reads; absent ones are not in the map. */
+  async getPrincipals(tenantId: string, sipUris: readonly string[]): Promise<Map<string, Principal>> {
+    const items = await this.table.batchGet(sipUris.map((sipUri) => keys.address(tenantId, sipUri)));
+    return new Map(items.map((item) => fromItem(PrincipalSchema, item)).map((principal) => [principal.sipUri, principal]));
+  }
+
   async getPrincipalByNumber(tenantId: string, lineUri: string, consistent = true): Promise<Principal | undefined> {
     const item = await this.table.getItem(keys.number(tenantId, lineUri), consistent);
     return item === undefined ? undefined : fromItem(PrincipalSchema, item);
@@ -270,6 +291,99 @@ export class ExumStore {
 
   /** The writes of writePrincipal, for transactions that change a principal along with other items. */
   principalWrites(tenantId: string, before: Principal | null, after: Principal | null, guards: readonly PolicyGuard[] = []): GuardedWrite[] {
+    const grantWrites = [...grantDeltas([{ before, after }])].map(([tag, delta]) => this.grantCountDelta(tenantId, tag, delta));
+    return [...this.principalItemWrites(tenantId, before, after), ...grantWrites, ...guards.map((guard) => this.policyGuard(tenantId, guard))];
+  }
+
+  /**
+   * Writes many principal changes (creations and replacements, decided on one configuration
+   * snapshot) in as few transactions as possible: up to 100 items each, grant counters summed per
+   * tag, policy guards checked once. Each change is answered on its own: written, refused (a
+   * claim taken: the duplicate error) or stale (it lost a race; decide it again). A transaction
+   * cancelled for some changes is sent again without them, so one bad change costs the others
+   * nothing.
+   */
+  async writePrincipalsTogether(tenantId: string, changes: readonly PrincipalChange[]): Promise<TogetherOutcome[]> {
+    const outcomes: TogetherOutcome[] = changes.map(() => ({ written: false, error: new StaleReadError('not written') }));
+    for (const group of this.packTransactions(tenantId, changes)) {
+      let members = group;
+      while (members.length > 0) {
+        const { writes, owners } = this.togetherWrites(tenantId, members.map((index) => ({ index, change: changes[index]! })));
+        const failures = await this.table.transactOrFailures(writes);
+        if (failures === undefined) {
+          for (const index of members) outcomes[index] = { written: true };
+          break;
+        }
+        const failedMembers = new Set<number>();
+        for (const failure of failures) {
+          const owner = owners[failure.position];
+          if (owner === undefined) {
+            // A shared counter or guard: the snapshot the whole group was decided on moved.
+            for (const index of members) failedMembers.add(index);
+            break;
+          }
+          failedMembers.add(owner);
+          outcomes[owner] = {
+            written: false,
+            error: failure.code === 'ConditionalCheckFailed' ? writes[failure.position]!.onConditionFailed(failure.item) : new StaleReadError(`${failure.code} on ${changes[owner]?.after.sipUri}`),
+          };
+        }
+        if (failedMembers.size === 0) throw new StaleReadError('transaction cancelled without a reason');
+        members = members.filter((index) => !failedMembers.has(index));
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * Groups changes, in order, into transactions of at most 100 items. A change touching an item
+   * already in the group (one row takes the number another gives up) starts the next group, so
+   * the two land in the order given.
+   */
+  private packTransactions(tenantId: string, changes: readonly PrincipalChange[]): number[][] {
+    const groups: number[][] = [];
+    let group: number[] = [];
+    let touched = new Set<string>();
+    let shared = new Set<string>();
+    changes.forEach((change, index) => {
+      const own = this.principalItemWrites(tenantId, change.before, change.after).map(({ write }) => itemKeyOf(write));
+      const sharedKeys = [...grantDeltas([change]).keys()].map((tag) => `grant:${tag}`).concat(change.guards.map((guard) => `guard:${guard.id}`));
+      const sharedAfter = new Set([...shared, ...sharedKeys]);
+      const collides = own.some((key) => touched.has(key));
+      if (group.length > 0 && (collides || touched.size + own.length + sharedAfter.size > MAX_TRANSACTION_ITEMS)) {
+        groups.push(group);
+        group = [];
+        touched = new Set();
+        shared = new Set();
+      }
+      group.push(index);
+      for (const key of own) touched.add(key);
+      for (const key of sharedKeys) shared.add(key);
+    });
+    if (group.length > 0) groups.push(group);
+    return groups;
+  }
+
+  /** One transaction's writes, and for each write the change it belongs to (none for shared ones). */
+  private togetherWrites(tenantId: string, members: { index: number; change: PrincipalChange }[]) {
+    const writes: GuardedWrite[] = [];
+    const owners: (number | undefined)[] = [];
+    for (const { index, change } of members) {
+      for (const write of this.principalItemWrites(tenantId, change.before, change.after)) {
+        writes.push(write);
+        owners.push(index);
+      }
+    }
+    for (const [tag, delta] of grantDeltas(members.map(({ change }) => change))) {
+      if (delta !== 0) writes.push(this.grantCountDelta(tenantId, tag, delta));
+    }
+    const guards = new Map(members.flatMap(({ change }) => change.guards.map((guard) => [guard.id, guard] as const)));
+    for (const guard of guards.values()) writes.push(this.policyGuard(tenantId, guard));
+    return { writes, owners };
+  }
+
+  /** The principal's own items: its record by SIP address and its number copy. */
+  private principalItemWrites(tenantId: string, before: Principal | null, after: Principal | null): GuardedWrite[] {
     const writes: GuardedWrite[] = [];
     const numberField = (principal: Principal) => (principal.type === 'contact' ? 'displayNumber' : 'lineUri');
 
@@ -312,28 +426,24 @@ export class ExumStore {
         });
       }
     }
-    const beforeTag = before?.hostedVoicemailPolicy ?? null;
-    const afterTag = after?.hostedVoicemailPolicy ?? null;
-    if (beforeTag !== afterTag) {
-      if (beforeTag !== null) writes.push(this.grantCountDelta(tenantId, beforeTag, -1));
-      if (afterTag !== null) writes.push(this.grantCountDelta(tenantId, afterTag, 1));
-    }
-    for (const guard of guards) {
-      writes.push({
-        write: {
-          ConditionCheck: {
-            TableName: this.tableName,
-            Key: toKey(keys.policy(tenantId, guard.id)),
-            ...(guard.version === null ? absentCondition : versionCondition(guard.version)),
-          },
-        },
-        onConditionFailed: stale(`policy ${guard.id}`),
-      });
-    }
     return writes;
   }
 
-  private grantCountDelta(tenantId: string, tag: string, delta: 1 | -1): GuardedWrite {
+  /** A policy a decision relied on is still as it was read (absent, or at that version). */
+  private policyGuard(tenantId: string, guard: PolicyGuard): GuardedWrite {
+    return {
+      write: {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: toKey(keys.policy(tenantId, guard.id)),
+          ...(guard.version === null ? absentCondition : versionCondition(guard.version)),
+        },
+      },
+      onConditionFailed: stale(`policy ${guard.id}`),
+    };
+  }
+
+  private grantCountDelta(tenantId: string, tag: string, delta: number): GuardedWrite {
     return {
       write: {
         Update: {
@@ -352,6 +462,18 @@ export class ExumStore {
    * The real write enforces the same claims atomically.
    */
   async findTakenClaims(tenantId: string, before: Principal | null, after: Principal): Promise<ExumError | undefined> {
+    return this.firstTaken(this.claimsWanted(tenantId, before, after));
+  }
+
+  /** findTakenClaims for many changes at once, in batch reads: the claim each would find taken. */
+  async findTakenClaimsTogether(tenantId: string, changes: readonly { before: Principal | null; after: Principal }[]): Promise<(ExumError | undefined)[]> {
+    const wanted = changes.map(({ before, after }) => this.claimsWanted(tenantId, before, after));
+    const items = await this.table.batchGet(wanted.flat().map(({ key }) => key), 'pk, sk');
+    const found = new Set(items.map((item) => `${item.pk?.S}|${item.sk?.S}`));
+    return wanted.map((claims) => claims.find(({ key }) => found.has(`${key.pk}|${key.sk}`))?.error());
+  }
+
+  private claimsWanted(tenantId: string, before: Principal | null, after: Principal): { key: Key; error: () => ExumError }[] {
     const wanted: { key: Key; error: () => ExumError }[] = [];
     if (before?.sipUri !== after.sipUri) {
       wanted.push({ key: keys.address(tenantId, after.sipUri), error: () => duplicate('sipUri', after.sipUri, 'unique-sip-address-across-users-and-contacts') });
@@ -360,7 +482,7 @@ export class ExumStore {
       const field = after.type === 'contact' ? 'displayNumber' : 'lineUri';
       wanted.push({ key: keys.number(tenantId, after.lineUri), error: () => duplicate(field, after.lineUri ?? '', 'unique-line-uri-across-users-and-contacts') });
     }
-    return this.firstTaken(wanted);
+    return wanted;
   }
 
   private async firstTaken(wanted: { key: Key; error: () => ExumError }[]): Promise<ExumError | undefined> {
@@ -481,6 +603,26 @@ export class ExumStore {
 }
 
 type ConfigRecord = NonNullable<ConfigChange['after']>;
+
+/** How the grant counters move when principals change their granted tag, summed per tag. */
+function grantDeltas(changes: readonly { before: Principal | null; after: Principal | null }[]): Map<string, number> {
+  const deltas = new Map<string, number>();
+  const add = (tag: string, delta: number) => deltas.set(tag, (deltas.get(tag) ?? 0) + delta);
+  for (const { before, after } of changes) {
+    const beforeTag = before?.hostedVoicemailPolicy ?? null;
+    const afterTag = after?.hostedVoicemailPolicy ?? null;
+    if (beforeTag === afterTag) continue;
+    if (beforeTag !== null) add(beforeTag, -1);
+    if (afterTag !== null) add(afterTag, 1);
+  }
+  return deltas;
+}
+
+/** The table key a transaction write touches, to keep two writes of one item apart. */
+function itemKeyOf(write: GuardedWrite['write']): string {
+  const key = write.Put?.Item ?? write.Delete?.Key ?? write.Update?.Key ?? write.ConditionCheck?.Key;
+  return `${String(key?.pk?.S)}|${String(key?.sk?.S)}`;
+}
 
 /** The edge is a singleton; every other configuration record has an id. */
 const idOf = (record: ConfigRecord): string => ('id' in record ? record.id : 'edge');

@@ -23,6 +23,13 @@ export interface GuardedWrite {
   onConditionFailed: (current: Item | undefined) => Error;
 }
 
+/** One write of a cancelled transaction that caused the cancellation. */
+export interface TransactionFailure {
+  position: number;
+  code: string;
+  item: Item | undefined;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -93,6 +100,26 @@ export class TableClient {
       }
       if (error instanceof ConditionalCheckFailedException) throw new StaleReadError('condition failed');
       throw translateSdkError(error);
+    }
+  }
+
+  /**
+   * A transaction whose cancellation is reported rather than thrown: which writes failed and
+   * why (ConditionalCheckFailed with the current item, TransactionConflict, ...), so a caller
+   * writing many independent changes together can drop the failed ones and try again.
+   * Anything else (throttling, outages) is thrown as our error.
+   */
+  async transactOrFailures(writes: GuardedWrite[]): Promise<TransactionFailure[] | undefined> {
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: writes.map(({ write }) => withOldValues(write)) }));
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw translateSdkError(error);
+      const failures = (error.CancellationReasons ?? []).flatMap((reason, position) =>
+        reason.Code === undefined || reason.Code === 'None' ? [] : [{ position, code: reason.Code, item: reason.Item }],
+      );
+      if (failures.length === 0) throw translateSdkError(error);
+      return failures;
     }
   }
 
