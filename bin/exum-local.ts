@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole service on this machine — DynamoDB Local, the API (the same handlers
 // as the Lambdas), and the stream processor. Configuration from flags and environment.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateToken } from '../lib/auth/tokens.js';
@@ -50,6 +50,7 @@ if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined) || 
 }
 const generated = process.env.EXUM_OPERATOR_TOKEN === undefined;
 const operatorToken = process.env.EXUM_OPERATOR_TOKEN ?? generateToken();
+const exumctlConfig = resolve('.exumctl.yaml');
 const dataDirectory = values['in-memory'] ? undefined : resolve(process.env.EXUM_DATA_DIR ?? '.exum-data');
 if (dataDirectory !== undefined) mkdirSync(dataDirectory, { recursive: true });
 
@@ -78,7 +79,11 @@ try {
     console.log(`gateway token: ${demo.tokens.gateway}`);
     console.log(`user-admin token: ${demo.tokens.userAdmin}`);
     console.log(`server-admin token: ${demo.tokens.serverAdmin}`);
+    // exumctl reads ./.exumctl.yaml: from this directory it works with no further setup.
+    writeFileSync(exumctlConfig, `# written by npm start -- --demo; removed when it stops\nserver: ${service.url}\ntenant: ${demo.tenantId}\ntoken: ${demo.tokens.userAdmin}\n`, { mode: 0o600 });
+    console.log(`exumctl: ${exumctlConfig} points it at this service as the demo's user admin`);
     console.log(`try: curl -s -H "Authorization: Bearer ${demo.tokens.gateway}" -H 'content-type: application/json' -d '{"target":"sip:alice@contoso.com"}' ${service.url}/v1/resolve`);
+    console.log('try: npx exumctl test-voicemail sip:alice@contoso.com');
   } else {
     console.log(`try: curl -H "Authorization: Bearer <operator token>" ${service.url}/v1/tenants`);
   }
@@ -88,6 +93,7 @@ try {
     if (stopping) return;
     stopping = true;
     console.log(`exum-router: ${signal}, stopping`);
+    if (values.demo) rmSync(exumctlConfig, { force: true });
     await service.stop();
     process.exit(0);
   };

@@ -27,6 +27,9 @@ export async function loadDemoTenant(deps: ManagementDeps): Promise<DemoTenant> 
     await createTenant(deps, operator, { id: T, name: 'Contoso (demo)', domains: ['contoso.com'] }, write);
     await putEdge(deps, operator, T, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: null }, write);
     await hostingProviders.create(deps, operator, T, { id: 'exo', proxyFqdn: 'exap.um.outlook.com', enabled: true, sharedAddressSpace: true, hostsUsers: false, isLocal: false, verificationLevel: 'always-verifiable', eventEndpoint: null }, write);
+    // As in most Lync deployments with Exchange Online: the global policy names its UM proxy, so
+    // setting a user's hosted voicemail flag is all it takes to move that user's voicemail.
+    await voicemailPolicies.patch(deps, operator, T, 'global', { destination: 'exap.um.outlook.com', organizations: ['contoso.onmicrosoft.com'] }, write);
     await voicemailPolicies.create(deps, operator, T, { id: 'site:Redmond', destination: 'exap.um.outlook.com', organizations: ['contoso.onmicrosoft.com'], description: 'Redmond is moving to Exchange Online' }, write);
     await voicemailPolicies.create(deps, operator, T, { id: 'tag:ExOnline', destination: 'exap.um.outlook.com', organizations: ['contoso.onmicrosoft.com'], description: 'Exchange Online UM' }, write);
     await dialPlans.create(deps, operator, T, {

@@ -1,0 +1,131 @@
+// exumctl's HTTP client for the exum-router API: bearer credential, HTTPS with a private CA and
+// client certificates (mutual TLS), keep-alive, timeouts. Error answers become CliErrors that
+// carry the problem (RFC 9457) and the exit code a script can rely on.
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Problem } from '../api/problem.js';
+import { CliError, EXIT, exitCodeOfStatus, usageError } from './exit-codes.js';
+import type { Settings } from './settings.js';
+
+export interface ApiAnswer<T = unknown> {
+  status: number;
+  body: T;
+  /** From the ETag: the version of the item answered. */
+  version: number | undefined;
+  headers: IncomingMessage['headers'];
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** The version read, sent as If-Match so a concurrent change is not overwritten. */
+  ifMatch?: number;
+}
+
+const readPem = (path: string, what: string) => {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw usageError(`cannot read the ${what} ${path}: ${(error as Error).message}`);
+  }
+};
+
+export class ApiClient {
+  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly base: URL;
+
+  constructor(private readonly settings: Pick<Settings, 'server' | 'token' | 'ca' | 'cert' | 'key' | 'timeoutMs'>) {
+    this.base = new URL(settings.server);
+    const https = this.base.protocol === 'https:';
+    if ((settings.cert === undefined) !== (settings.key === undefined)) throw usageError('a client certificate needs its key: give both --cert and --key');
+    this.agent = https
+      ? new HttpsAgent({
+          keepAlive: true,
+          ...(settings.ca === undefined ? {} : { ca: readPem(settings.ca, 'CA file') }),
+          ...(settings.cert === undefined ? {} : { cert: readPem(settings.cert, 'client certificate'), key: readPem(settings.key!, 'client key') }),
+        })
+      : new HttpAgent({ keepAlive: true });
+  }
+
+  get server(): string {
+    return this.settings.server;
+  }
+
+  get = <T = any>(path: string, options: RequestOptions = {}) => this.request<T>('GET', path, options);
+  post = <T = any>(path: string, body?: unknown, options: RequestOptions = {}) => this.request<T>('POST', path, { ...options, body });
+  put = <T = any>(path: string, body: unknown, options: RequestOptions = {}) => this.request<T>('PUT', path, { ...options, body });
+  patch = <T = any>(path: string, body: unknown, options: RequestOptions = {}) => this.request<T>('PATCH', path, { ...options, body });
+  delete = <T = any>(path: string, options: RequestOptions = {}) => this.request<T>('DELETE', path, options);
+
+  /** Every item of a paged listing, following nextCursor. */
+  async list<T = any>(path: string, query: RequestOptions['query'] = {}): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.get<{ items: T[]; nextCursor: string | null }>(path, { query: { limit: 500, ...query, cursor } });
+      items.push(...page.body.items);
+      cursor = page.body.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return items;
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiAnswer<T>> {
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (this.settings.token !== undefined) headers.authorization = `Bearer ${this.settings.token}`;
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+
+    const { status, text, responseHeaders } = await this.send(method, url, headers, payload);
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new CliError(`${method} ${url.pathname}: the service answered ${status} with a body that is not JSON`, status >= 400 ? exitCodeOfStatus(status) : EXIT.failed);
+    }
+    if (status >= 400) throw problemError(method, url, status, body);
+    const etag = /"(\d+)"/.exec(String(responseHeaders.etag ?? ''));
+    return { status, body: body as T, version: etag === null ? undefined : Number(etag[1]), headers: responseHeaders };
+  }
+
+  private send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined) {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<{ status: number; text: string; responseHeaders: IncomingMessage['headers'] }>((resolve, reject) => {
+      const req = request(url, { method, headers, agent: this.agent, timeout: this.settings.timeoutMs }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), responseHeaders: response.headers }));
+        response.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', (error) => reject(unreachable(error as NodeJS.ErrnoException, this.settings.server, this.settings.timeoutMs)));
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function unreachable(error: NodeJS.ErrnoException, server: string, timeoutMs: number): CliError {
+  const code = error.code ?? '';
+  const hint =
+    code === 'ECONNREFUSED' ? 'connection refused: is the service running? (npm start)'
+    : code === 'ETIMEDOUT' ? `no answer within ${timeoutMs / 1000} s`
+    : code === 'ENOTFOUND' ? 'the host name does not resolve'
+    : /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) ? `the server certificate is not trusted (${code}): give its CA with --ca`
+    : /EPROTO|ECONNRESET/.test(code) ? `${error.message} (if the server requires a client certificate, give --cert and --key)`
+    : error.message;
+  return new CliError(`cannot reach ${server}: ${hint}`, EXIT.unavailable);
+}
+
+function problemError(method: string, url: URL, status: number, body: unknown): CliError {
+  const problem = body as Partial<Problem> | undefined;
+  const detail = problem?.detail ?? problem?.title ?? `HTTP ${status}`;
+  const retry = status === 503 ? ' (the service asks to retry later)' : '';
+  return new CliError(`${method} ${decodeURIComponent(url.pathname)}: ${detail}${retry}`, exitCodeOfStatus(status), problem?.errors === undefined ? undefined : (problem as Problem));
+}

@@ -1,0 +1,54 @@
+// Changes as a person reviews them (dry runs, `apply --dry-run`): one line per object, then its
+// fields before → after. The same shape as the API's dry-run answer.
+import { isDeepStrictEqual } from 'node:util';
+import { cell } from './output.js';
+
+export interface Change {
+  action: 'create' | 'update' | 'delete';
+  type: string;
+  id: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+const SIGN = { create: '+', update: '~', delete: '-' } as const;
+
+/** Leaves of an object as dotted paths; arrays are values, compared whole. */
+function leaves(value: unknown, prefix = ''): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    if (prefix !== '') out.set(prefix, value);
+    return out;
+  }
+  for (const [key, field] of Object.entries(value)) {
+    for (const [path, leaf] of leaves(field, prefix === '' ? key : `${prefix}.${key}`)) out.set(path, leaf);
+  }
+  return out;
+}
+
+/** The fields that differ between two versions of an object (absent counts as undefined). */
+export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
+  const was = leaves(before ?? {});
+  const will = leaves(after ?? {});
+  const fields = [...new Set([...was.keys(), ...will.keys()])].sort();
+  return fields.filter((field) => !isDeepStrictEqual(was.get(field), will.get(field))).map((field) => ({ field, before: was.get(field), after: will.get(field) }));
+}
+
+export function formatChange(change: Change): string {
+  const lines = [`${SIGN[change.action]} ${change.action} ${change.type} ${change.id}`];
+  if (change.action !== 'delete') {
+    for (const { field, before, after } of fieldChanges(change.before, change.after)) {
+      lines.push(change.action === 'create' ? `    ${field}: ${cell(after)}` : `    ${field}: ${cell(before)} → ${cell(after)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export const formatChanges = (changes: readonly Change[]): string =>
+  changes.length === 0 ? 'no changes' : changes.map(formatChange).join('\n');
