@@ -1,8 +1,11 @@
 // The local server in its own process, for the HTTP throughput measurement: the load generator
-// must not share the server's event loop. Prints its URL once listening.
+// must not share the server's event loop. Prints its URL once listening. A fourth argument
+// `no-stream` leaves the stream processor out.
 import { startLocalService } from '../lib/local/local-service.js';
 
-const [endpoint, tableName, operatorToken] = process.argv.slice(2) as [string, string, string];
-const service = await startLocalService({ port: 0, tableName, operatorToken, dynamoEndpoint: endpoint, logLevel: 'ERROR', configCacheMs: 60_000, credentialCacheMs: 60_000 });
+const [endpoint, tableName, operatorToken, stream] = process.argv.slice(2) as [string, string, string, string | undefined];
+const service = await startLocalService({
+  port: 0, tableName, operatorToken, dynamoEndpoint: endpoint, logLevel: 'ERROR', configCacheMs: 60_000, credentialCacheMs: 60_000, streamProcessor: stream !== 'no-stream',
+});
 process.stdout.write(`${service.url}\n`);
 process.on('SIGTERM', () => void service.stop().then(() => process.exit(0)));

@@ -36,7 +36,7 @@ function leaves(value: unknown, prefix = ''): Map<string, unknown> {
 export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
   const was = leaves(before ?? {});
   const will = leaves(after ?? {});
-  const fields = [...new Set([...was.keys(), ...will.keys()])].sort();
+  const fields = [...new Set([...will.keys(), ...was.keys()])];
   return fields.filter((field) => !isDeepStrictEqual(was.get(field), will.get(field))).map((field) => ({ field, before: was.get(field), after: will.get(field) }));
 }
 

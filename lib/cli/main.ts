@@ -3,6 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { addConfigCommands } from './commands/config.js';
 import { addConfigurationCommands } from './commands/configuration.js';
+import { addDeclarativeCommands } from './commands/declarative.js';
+import { addImportCommand } from './commands/import.js';
 import { addMigrationCommands } from './commands/migrations.js';
 import { addPrincipalCommandGroups } from './commands/principals.js';
 import { addTenantCommands } from './commands/tenants.js';
@@ -39,6 +41,8 @@ Example:
   addPrincipalCommandGroups(program);
   addConfigurationCommands(program);
   addMigrationCommands(program);
+  addDeclarativeCommands(program);
+  addImportCommand(program);
   addTenantCommands(program);
   addConfigCommands(program);
   return program;

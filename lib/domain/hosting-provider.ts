@@ -6,7 +6,7 @@ import { parentDomain } from './addresses.js';
 
 const verificationLevel = z.enum(['always-verifiable', 'always-unverifiable', 'use-source-verification']);
 
-const eventEndpointUrl = z
+export const eventEndpointUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(2048)
   .refine((url) => url.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(url), {

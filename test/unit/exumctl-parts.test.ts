@@ -1,0 +1,91 @@
+// exumctl's pure parts: option values as a Lync admin types them, settings precedence, and the
+// review format of changes.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fieldChanges, formatChanges } from '../../lib/cli/changes.js';
+import { CliError, EXIT, exitCodeOfStatus } from '../../lib/cli/exit-codes.js';
+import { resolveSettings } from '../../lib/cli/settings.js';
+import { parseBool, parseTristate, parseUmServer } from '../../lib/cli/values.js';
+
+describe('option values', () => {
+  it.each([['true', true], ['$true', true], ['Yes', true], ['1', true], ['false', false], ['$FALSE', false], ['no', false], ['0', false]])('%s is %s', (word, value) => {
+    expect(parseBool(word)).toBe(value);
+  });
+
+  it('refuses other words, and takes $null for a tri-state', () => {
+    expect(() => parseBool('maybe')).toThrow(/true or false/);
+    expect(parseTristate('$null')).toBeNull();
+    expect(parseTristate('null')).toBeNull();
+    expect(parseTristate('$true')).toBe(true);
+  });
+
+  it('reads a UM server as FQDN[:PORT][/TRANSPORT]@VERSION', () => {
+    expect(parseUmServer('um01.contoso.com@15')).toEqual({ fqdn: 'um01.contoso.com', exchangeVersion: 15 });
+    expect(parseUmServer('um01.contoso.com:5063/TCP@14')).toEqual({ fqdn: 'um01.contoso.com', port: 5063, transport: 'tcp', exchangeVersion: 14 });
+    expect(() => parseUmServer('um01.contoso.com:5061')).toThrow(/@VERSION/);
+  });
+});
+
+describe('settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'exumctl-settings-'));
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, 'server: https://exum.example.com/\ntenant: from-file\ntoken: file-token\nca: certs/ca.pem\n');
+
+  it('take flags over the environment over the config file, and say where each came from', () => {
+    const settings = resolveSettings({ config: file, tenant: 'from-flag' }, { EXUM_TOKEN: 'env-token' }, dir);
+    expect(settings).toMatchObject({ server: 'https://exum.example.com', tenant: 'from-flag', token: 'env-token', ca: join(dir, 'certs/ca.pem'), output: 'table' });
+    expect(settings.sources).toMatchObject({ server: 'config file', tenant: 'flag', token: 'environment' });
+  });
+
+  it('find ./.exumctl.yaml when no file is named', () => {
+    const local = mkdtempSync(join(tmpdir(), 'exumctl-cwd-'));
+    writeFileSync(join(local, '.exumctl.yaml'), 'tenant: from-cwd\n');
+    expect(resolveSettings({}, { XDG_CONFIG_HOME: local }, local).tenant).toBe('from-cwd');
+    expect(resolveSettings({}, { XDG_CONFIG_HOME: local }, dir).tenant).toBeUndefined();
+  });
+
+  it('refuse a config file with unknown keys or a bad server, as a usage error', () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'sever: http://typo\n');
+    expect(() => resolveSettings({ config: bad }, {}, dir)).toThrow(CliError);
+    const refusal = (() => {
+      try {
+        resolveSettings({ server: 'exum.example.com' }, {}, dir);
+        return undefined;
+      } catch (error) {
+        return error as CliError;
+      }
+    })();
+    expect(refusal?.exitCode).toBe(EXIT.usage);
+  });
+});
+
+describe('exit codes', () => {
+  it.each([[400, EXIT.refused], [409, EXIT.refused], [412, EXIT.refused], [404, EXIT.notFound], [401, EXIT.denied], [403, EXIT.denied], [503, EXIT.unavailable], [500, EXIT.failed]])('HTTP %i → %i', (status, code) => {
+    expect(exitCodeOfStatus(status)).toBe(code);
+  });
+});
+
+describe('changes for review', () => {
+  it('list the fields that differ, nested ones dotted, arrays compared whole', () => {
+    expect(fieldChanges({ a: 1, n: { x: true, y: 2 }, list: [1, 2] }, { a: 1, n: { x: false, y: 2 }, list: [1, 2, 3] })).toEqual([
+      { field: 'n.x', before: true, after: false },
+      { field: 'list', before: [1, 2], after: [1, 2, 3] },
+    ]);
+  });
+
+  it('read as a plan', () => {
+    expect(formatChanges([
+      { action: 'create', type: 'user', id: 'sip:a@contoso.com', before: null, after: { sipUri: 'sip:a@contoso.com', site: null } },
+      { action: 'update', type: 'user', id: 'sip:b@contoso.com', before: { hostedVoicemail: { admin: null } }, after: { hostedVoicemail: { admin: true } } },
+      { action: 'delete', type: 'contact', id: 'sip:sa@contoso.com', before: { sipUri: 'sip:sa@contoso.com' }, after: null },
+    ])).toBe([
+      '+ create user sip:a@contoso.com', '    sipUri: sip:a@contoso.com', '    site: -',
+      '~ update user sip:b@contoso.com', '    hostedVoicemail.admin: - → true',
+      '- delete contact sip:sa@contoso.com',
+    ].join('\n'));
+    expect(formatChanges([])).toBe('no changes');
+  });
+});
