@@ -1,6 +1,7 @@
 // Options that set fields of an API object: declared once per object type, they give both the
 // `new` and the `set` command their flags, and turn the flags given into the request body.
 import { Option, type Command } from 'commander';
+import { CLEAR } from './values.js';
 
 export interface FieldOption {
   /** Commander flags, e.g. "--proxy-fqdn <fqdn>". */
@@ -29,7 +30,7 @@ export function bodyFromOptions(options: Record<string, unknown>, fields: readon
     const path = field.field.split('.');
     let target = body;
     for (const part of path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
-    target[path.at(-1)!] = value;
+    target[path.at(-1)!] = value === CLEAR ? null : value;
   }
   return body;
 }

@@ -13,13 +13,19 @@ export function parseBool(value: string): boolean {
   throw new InvalidArgumentError('must be true or false ($true/$false, yes/no, 1/0)');
 }
 
+/**
+ * "Clear this field": what null/$null/none/"" parse to. Commander turns a parser's null into "",
+ * so the parsers answer this marker and bodyFromOptions (lib/cli/fields.ts) sends it as null.
+ */
+export const CLEAR = Symbol('null');
+
 /** true, false, or null to clear (Set-CsUser -HostedVoiceMail $null). */
-export function parseTristate(value: string): boolean | null {
-  return NULL.has(value.trim().toLowerCase()) ? null : parseBool(value);
+export function parseTristate(value: string): boolean | typeof CLEAR {
+  return NULL.has(value.trim().toLowerCase()) ? CLEAR : parseBool(value);
 }
 
 /** A value, or null (clears the field) for null/$null/none/"". */
-export const nullable = (value: string): string | null => (NULL.has(value.trim().toLowerCase()) ? null : value);
+export const nullable = (value: string): string | typeof CLEAR => (NULL.has(value.trim().toLowerCase()) ? CLEAR : value);
 
 /** Repeatable, and each occurrence may hold a comma-separated list. */
 export const collect = (value: string, previous: string[] | undefined): string[] => [

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fieldChanges, formatChanges } from '../../lib/cli/changes.js';
 import { CliError, EXIT, exitCodeOfStatus } from '../../lib/cli/exit-codes.js';
+import { bodyFromOptions } from '../../lib/cli/fields.js';
 import { resolveSettings } from '../../lib/cli/settings.js';
-import { parseBool, parseTristate, parseUmServer } from '../../lib/cli/values.js';
+import { CLEAR, parseBool, parseTristate, parseUmServer } from '../../lib/cli/values.js';
 
 describe('option values', () => {
   it.each([['true', true], ['$true', true], ['Yes', true], ['1', true], ['false', false], ['$FALSE', false], ['no', false], ['0', false]])('%s is %s', (word, value) => {
@@ -16,9 +17,15 @@ describe('option values', () => {
 
   it('refuses other words, and takes $null for a tri-state', () => {
     expect(() => parseBool('maybe')).toThrow(/true or false/);
-    expect(parseTristate('$null')).toBeNull();
-    expect(parseTristate('null')).toBeNull();
+    expect(parseTristate('$null')).toBe(CLEAR);
+    expect(parseTristate('null')).toBe(CLEAR);
     expect(parseTristate('$true')).toBe(true);
+  });
+
+  it('sends a cleared field as null', () => {
+    const fields = [{ flags: '--hosted-voicemail <value>', field: 'hostedVoicemail.admin', description: '' }, { flags: '--site <site>', field: 'site', description: '' }];
+    expect(bodyFromOptions({ hostedVoicemail: CLEAR, site: 'Dublin' }, fields)).toEqual({ hostedVoicemail: { admin: null }, site: 'Dublin' });
+    expect(bodyFromOptions({}, fields)).toEqual({});
   });
 
   it('reads a UM server as FQDN[:PORT][/TRANSPORT]@VERSION', () => {

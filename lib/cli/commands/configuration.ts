@@ -29,7 +29,7 @@ const policyFields: FieldOption[] = [
 const dialPlanFields: FieldOption[] = [
   { flags: '--uri-type <type>', field: 'uriType', description: 'sip-name | e164 | tel-extension' },
   { flags: '--voip-security <level>', field: 'voipSecurity', description: 'secured | sip-secured | unsecured' },
-  { flags: '--server <server...>', field: 'servers', description: 'UM server FQDN[:PORT][/TRANSPORT]@VERSION (repeat; replaces the list)', parse: collectUmServers },
+  { flags: '--um-server <server...>', field: 'servers', description: 'UM server FQDN[:PORT][/TRANSPORT]@VERSION (repeat; replaces the list)', parse: collectUmServers },
 ];
 
 const reroutingFields: FieldOption[] = [
@@ -155,8 +155,8 @@ export function addConfigurationCommands(program: Command): void {
       { header: 'SERVERS', value: (d) => d.servers.map(formatUmServer) },
     ],
     examples: {
-      new: 'exumctl dial-plan new dp.contoso.com --uri-type sip-name --voip-security secured --server um01.contoso.com@15 --server um02.contoso.com:5061/tls@15',
-      set: 'exumctl dial-plan set dp.contoso.com --server um01.contoso.com@15,um03.contoso.com@15',
+      new: 'exumctl dial-plan new dp.contoso.com --uri-type sip-name --voip-security secured --um-server um01.contoso.com@15 --um-server um02.contoso.com:5061/tls@15',
+      set: 'exumctl dial-plan set dp.contoso.com --um-server um01.contoso.com@15,um03.contoso.com@15',
       get: 'exumctl dial-plan get',
       remove: 'exumctl dial-plan remove dp.contoso.com',
     },
