@@ -1,99 +1,140 @@
 // Bulk import throughput: `exumctl import` (its own process, CSV → POST /users/batch → the local
 // server → DynamoDB Local) against raw BatchWriteItem of the same items (each user and its number
-// copy) on the same DynamoDB Local. Runs alternate A B B A on fresh tables, because DynamoDB
-// Local slows down as its stream records pile up and each side must get the same share of that.
+// copy) into the same table of the same DynamoDB Local, runs alternating A B B A after a warm-up
+// of both, so drift falls on both sides alike.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TransactWriteItemsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import pLimit from 'p-limit';
 import { createApiDeps } from '../lib/api/deps.js';
+import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
 import { createCredential } from '../lib/management/tenants.js';
+import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
-import { TENANT, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
+import { TENANT, benchUserItems, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { round } from './stats.js';
 
 const OPERATOR = 'exum_bench_import_operator_token_0000001';
+const TABLE = 'bench-import';
+const log = (message: string) => process.stderr.write(`${message}\n`);
 const CONCURRENCY = 4;
 
-/** The CSV an administrator would import: the same users seedUsers writes. */
-function writeCsv(path: string, count: number): void {
+/** The CSV an administrator would import: the same users seedUsers writes, [from, to). */
+function writeCsv(path: string, from: number, to: number): void {
   const lines = ['sipUri,displayName,lineUri,enabled,enterpriseVoiceEnabled,site,hostedVoicemailPolicy,onPremisesUm.enabled,onPremisesUm.dialPlan'];
-  for (let index = 0; index < count; index++) {
+  for (let index = from; index < to; index++) {
     lines.push([userSipUri(index), `User ${index}`, userLineUri(index), 'true', 'true', index % 2 === 0 ? 'Redmond' : 'Dublin', index % 3 === 0 ? 'ExOnline' : '', 'true', 'dp.bench.example.com'].join(','));
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
 
-/** A user admin's token for the tenant of a fresh table. */
-async function prepareTable(client: DynamoDBClient, tableName: string): Promise<string> {
-  await ensureTable(client, tableName);
-  const deps = createApiDeps(new ExumStore(client, tableName));
-  await seedTenantConfig(deps);
-  const operator = { credentialId: 'cred_bench', role: 'operator' as const, tenantId: null, providerId: null };
-  const outcome = await createCredential(deps, operator, TENANT, { role: 'user-admin', name: 'bench import' }, { dryRun: false, ifMatch: null });
-  if (outcome.dryRun || outcome.record === null) throw new Error('no credential');
-  return outcome.record.token;
-}
-
-/** Seconds for `exumctl import` of the CSV into a fresh table, through a server of its own. */
-async function timeImport(client: DynamoDBClient, endpoint: string, tableName: string, csv: string): Promise<number> {
-  const token = await prepareTable(client, tableName);
-  // The stream processor is left out: in AWS it is a Lambda of its own; here it would compete
-  // for the one DynamoDB Local the baseline has to itself.
-  const server = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', endpoint, tableName, OPERATOR, 'no-stream'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-  try {
-    const [url] = (await once(createInterface({ input: server.stdout! }), 'line')) as [string];
-    const started = performance.now();
-    const cli = spawn(process.execPath, ['bin/exumctl.mjs', 'import', csv, '--restart', '--concurrency', String(CONCURRENCY), '-o', 'json'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-      env: { ...process.env, EXUM_SERVER: url, EXUM_TOKEN: token, EXUM_TENANT: TENANT, EXUMCTL_CONFIG: '/dev/null' },
-    });
-    let output = '';
-    cli.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const [code] = (await once(cli, 'exit')) as [number];
-    const seconds = (performance.now() - started) / 1000;
-    const result = JSON.parse(output) as { counts: { created: number; failed: number } };
-    if (code !== 0 || result.counts.failed > 0) throw new Error(`exumctl import exited ${code}: ${output}`);
-    return seconds;
-  } finally {
-    server.kill('SIGTERM');
-    await once(server, 'exit');
-  }
-}
-
-async function timeBatchWrite(client: DynamoDBClient, tableName: string, count: number): Promise<number> {
-  await ensureTable(client, tableName);
+/** Seconds for `exumctl import` of a CSV, its own process, through the server at `url`. */
+async function timeImport(url: string, token: string, csv: string, rows: number): Promise<number> {
+  log(`importing ${rows} users with exumctl`);
   const started = performance.now();
-  await seedUsers(client, tableName, 0, count, CONCURRENCY);
+  const cli = spawn(process.execPath, ['bin/exumctl.mjs', 'import', csv, '--restart', '--concurrency', String(CONCURRENCY), '-o', 'json'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, EXUM_SERVER: url, EXUM_TOKEN: token, EXUM_TENANT: TENANT, EXUMCTL_CONFIG: '/dev/null' },
+  });
+  let output = '';
+  cli.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(cli, 'exit')) as [number];
+  const seconds = (performance.now() - started) / 1000;
+  const result = JSON.parse(output) as { counts: { created: number; failed: number } };
+  if (code !== 0 || result.counts.created !== rows) throw new Error(`exumctl import exited ${code}: ${output}`);
+  return seconds;
+}
+
+/**
+ * The same items written as the import must write them: in transactions with the uniqueness
+ * conditions (50 users, 100 items a transaction). DynamoDB Local runs such writes one at a
+ * time, however many are sent at once, which bounds any import that keeps its guarantees.
+ */
+async function timeTransactWrite(client: DynamoDBClient, from: number, to: number): Promise<number> {
+  log(`writing ${to - from} users in conditional transactions`);
+  const started = performance.now();
+  const limit = pLimit(CONCURRENCY);
+  const chunks: number[] = [];
+  for (let start = from; start < to; start += 50) chunks.push(start);
+  await Promise.all(chunks.map((start) => limit(() => client.send(new TransactWriteItemsCommand({
+    TransactItems: [...benchUserItems(start, Math.min(to, start + 50))].map((Item) => ({ Put: { TableName: TABLE, Item, ConditionExpression: 'attribute_not_exists(pk)' } })),
+  })))));
   return (performance.now() - started) / 1000;
 }
 
-export async function measureImport(client: DynamoDBClient, endpoint: string, usersPerRun: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'exum-bench-import-'));
-  try {
-    const csv = join(dir, 'users.csv');
-    writeCsv(csv, usersPerRun);
-    // Warm-up of both paths (JIT, DynamoDB Local's JVM), not counted.
-    await timeBatchWrite(client, 'bench-import-warm-a', 2000);
-    writeCsv(join(dir, 'warm.csv'), 2000);
-    await timeImport(client, endpoint, 'bench-import-warm-b', join(dir, 'warm.csv'));
+async function timeBatchWrite(client: DynamoDBClient, from: number, to: number): Promise<number> {
+  log(`batch-writing ${to - from} users`);
+  const started = performance.now();
+  await seedUsers(client, TABLE, from, to, CONCURRENCY);
+  return (performance.now() - started) / 1000;
+}
 
-    const batchWrite = (await timeBatchWrite(client, 'bench-batch-1', usersPerRun)) + 0;
-    const imports = (await timeImport(client, endpoint, 'bench-import-1', csv)) + (await timeImport(client, endpoint, 'bench-import-2', csv));
-    const batchWrites = batchWrite + (await timeBatchWrite(client, 'bench-batch-2', usersPerRun));
-    const importPerSecond = (2 * usersPerRun) / imports;
-    const batchWritePerSecond = (2 * usersPerRun) / batchWrites;
+/**
+ * A DynamoDB Local of its own with one table: DynamoDB Local's writes slow down with every
+ * stream-enabled table it holds (a table created after five others takes writes ten times more
+ * slowly), which would make the comparison a matter of table order.
+ */
+export async function measureImport(usersPerRun: number) {
+  const dynamo = await startDynamoDbLocal();
+  const client = createDynamoClient({ endpoint: dynamo.endpoint });
+  const dir = mkdtempSync(join(tmpdir(), 'exum-bench-import-'));
+  // The stream processor is left out: in AWS it is a Lambda of its own; here it would compete
+  // for the one DynamoDB Local the baseline has to itself.
+  let server: ReturnType<typeof spawn> | undefined;
+  try {
+    await ensureTable(client, TABLE);
+    const deps = createApiDeps(new ExumStore(client, TABLE));
+    await seedTenantConfig(deps);
+    const operator = { credentialId: 'cred_bench', role: 'operator' as const, tenantId: null, providerId: null };
+    const outcome = await createCredential(deps, operator, TENANT, { role: 'user-admin', name: 'bench import' }, { dryRun: false, ifMatch: null });
+    if (outcome.dryRun || outcome.record === null) throw new Error('no credential');
+    const token = outcome.record.token;
+    server = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', dynamo.endpoint, TABLE, OPERATOR, 'no-stream'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    const [url] = (await once(createInterface({ input: server.stdout! }), 'line')) as [string];
+
+    // Each run writes users of its own: [0, N) is the warm-up, then runs of N, A B B A.
+    const n = usersPerRun;
+    const csvOf = (from: number) => {
+      const path = join(dir, `users-${from}.csv`);
+      writeCsv(path, from, from + n);
+      return path;
+    };
+    const warmUp = csvOf(0);
+    await timeImport(url, token, warmUp, n);
+    await timeBatchWrite(client, 10 * n, 11 * n);
+    await timeTransactWrite(client, 11 * n, 11 * n + 2000);
+    const csvs = [csvOf(n), csvOf(2 * n)];
+    // A B C C B A: batch writes, imports, conditional transactions.
+    const batchWrites = [await timeBatchWrite(client, 3 * n, 4 * n)];
+    const imports = [await timeImport(url, token, csvs[0]!, n)];
+    const transactWrites = [await timeTransactWrite(client, 5 * n, 6 * n), await timeTransactWrite(client, 6 * n, 7 * n)];
+    imports.push(await timeImport(url, token, csvs[1]!, n));
+    batchWrites.push(await timeBatchWrite(client, 4 * n, 5 * n));
+    const perSecond = (seconds: number[]) => (seconds.length * n) / seconds.reduce((total, value) => total + value, 0);
+    const importPerSecond = perSecond(imports);
+    const batchWritePerSecond = perSecond(batchWrites);
+    const transactWritePerSecond = perSecond(transactWrites);
     return {
       importVsBatchWrite: round(importPerSecond / batchWritePerSecond),
+      importVsTransactWrite: round(importPerSecond / transactWritePerSecond),
+      transactWriteVsBatchWrite: round(transactWritePerSecond / batchWritePerSecond),
       importUsersPerSecond: Math.round(importPerSecond),
       batchWriteUsersPerSecond: Math.round(batchWritePerSecond),
-      importUsersPerRun: usersPerRun,
+      transactWriteUsersPerSecond: Math.round(transactWritePerSecond),
+      importUsersPerRun: n,
     };
   } finally {
+    if (server !== undefined && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
     rmSync(dir, { recursive: true, force: true });
+    client.destroy();
+    await dynamo.stop();
   }
 }

@@ -41,16 +41,18 @@ function benchUser(index: number): User {
   };
 }
 
+/** The items of users [from, to) as the store writes them: each user and its number copy. */
+export function* benchUserItems(from: number, to: number) {
+  for (let index = from; index < to; index++) {
+    const user = benchUser(index);
+    yield toItem(keys.address(TENANT, user.sipUri), 'user', user, { gsi1pk: listPartitions.users(TENANT), gsi1sk: user.sipUri });
+    yield toItem(keys.number(TENANT, user.lineUri!), 'number', user);
+  }
+}
+
 /** Writes users [from, to) with their number copies, 25 items a request, `concurrency` requests at once. */
 export async function seedUsers(client: DynamoDBClient, tableName: string, from: number, to: number, concurrency = 16): Promise<void> {
-  const items = function* () {
-    for (let index = from; index < to; index++) {
-      const user = benchUser(index);
-      yield toItem(keys.address(TENANT, user.sipUri), 'user', user, { gsi1pk: listPartitions.users(TENANT), gsi1sk: user.sipUri });
-      yield toItem(keys.number(TENANT, user.lineUri!), 'number', user);
-    }
-  };
-  const iterator = items();
+  const iterator = benchUserItems(from, to);
   const nextBatch = () => {
     const batch = [];
     for (let item = iterator.next(); !item.done; item = iterator.next()) {

@@ -63,6 +63,12 @@ export type TogetherOutcome = { written: true } | { written: false; error: Error
 /** DynamoDB's limit on the items of one transaction. */
 const MAX_TRANSACTION_ITEMS = 100;
 
+/** Cancellations that say nothing about what was read: the same transaction may simply go again. */
+const RETRIED_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
+
+/** Resends of one transaction before its changes are handed back as stale (to be decided again). */
+const MAX_COLLISIONS = 20;
+
 export interface PrincipalFilter {
   enabled?: boolean;
   enterpriseVoiceEnabled?: boolean;
@@ -307,29 +313,32 @@ export class ExumStore {
     const outcomes: TogetherOutcome[] = changes.map(() => ({ written: false, error: new StaleReadError('not written') }));
     for (const group of this.packTransactions(tenantId, changes)) {
       let members = group;
-      while (members.length > 0) {
+      for (let collisions = 0; members.length > 0; ) {
         const { writes, owners } = this.togetherWrites(tenantId, members.map((index) => ({ index, change: changes[index]! })));
         const failures = await this.table.transactOrFailures(writes);
         if (failures === undefined) {
           for (const index of members) outcomes[index] = { written: true };
           break;
         }
-        const failedMembers = new Set<number>();
-        for (const failure of failures) {
-          const owner = owners[failure.position];
-          if (owner === undefined) {
-            // A shared counter or guard: the snapshot the whole group was decided on moved.
-            for (const index of members) failedMembers.add(index);
-            break;
-          }
-          failedMembers.add(owner);
-          outcomes[owner] = {
-            written: false,
-            error: failure.code === 'ConditionalCheckFailed' ? writes[failure.position]!.onConditionFailed(failure.item) : new StaleReadError(`${failure.code} on ${changes[owner]?.after.sipUri}`),
-          };
+        const conditionFailures = failures.filter((failure) => failure.code === 'ConditionalCheckFailed');
+        if (conditionFailures.length === 0) {
+          // Another transaction held one of these items (a grant counter, most often, when several
+          // batches grant one tag): nothing read is wrong, so the same writes go again, a little later.
+          if (!failures.every((failure) => RETRIED_CANCELLATIONS.has(failure.code))) throw new ExumError('internal', `transaction cancelled: ${failures.map((failure) => failure.code).join(', ')}`);
+          if (++collisions > MAX_COLLISIONS) break;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** collisions)));
+          continue;
         }
-        if (failedMembers.size === 0) throw new StaleReadError('transaction cancelled without a reason');
-        members = members.filter((index) => !failedMembers.has(index));
+        if (conditionFailures.some((failure) => owners[failure.position] === undefined)) {
+          // A policy guard: the snapshot the whole group was decided on moved.
+          break;
+        }
+        for (const failure of conditionFailures) {
+          const owner = owners[failure.position]!;
+          outcomes[owner] = { written: false, error: writes[failure.position]!.onConditionFailed(failure.item) };
+        }
+        const failed = new Set(conditionFailures.map((failure) => owners[failure.position]));
+        members = members.filter((index) => !failed.has(index));
       }
     }
     return outcomes;

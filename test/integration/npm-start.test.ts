@@ -1,44 +1,16 @@
 // `npm start` as a person runs it: the demo tenant resolves calls at once; SIGTERM stops
 // everything; even SIGKILL leaves no Java process behind; HTTPS and mutual TLS when asked.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { alive, gone, processesMarked, runToExit, start, stopStartedServices } from '../support/npm-start.js';
 
-const started: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-/** Starts `npm start`'s script and reads its banner until the last line it prints at start. */
-async function start(args: string[], lastLine: RegExp) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/exum-local.ts', '--in-memory', '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXUM_OPERATOR_TOKEN: 'exum_npm_start_test_operator_token_001' },
-  });
-  started.push(child);
-  const lines: string[] = [];
-  for await (const line of createInterface({ input: child.stdout! })) {
-    lines.push(line);
-    if (lastLine.test(line)) break;
-  }
-  const banner = lines.join('\n');
-  const javaPid = Number(/\(pid (\d+)\)/.exec(banner)?.[1]);
-  const url = /listening on (\S+)/.exec(banner)?.[1] ?? '';
-  return { child, banner, javaPid, url };
-}
-
-const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
-
-async function gone(pid: number, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  return !alive(pid);
-}
+afterAll(stopStartedServices);
 
 describe('npm start', () => {
   it('with --demo, resolves calls of a mixed-mode tenant at once, and stops cleanly on SIGTERM', async () => {
@@ -99,6 +71,34 @@ describe('npm start', () => {
       await once(child, 'exit');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says clearly that Java is missing, and exits 1', async () => {
+    // A PATH holding node and nothing else: no java.
+    const bin = mkdtempSync(join(tmpdir(), 'exum-no-java-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const { code, output } = await runToExit(['--port', '0'], { PATH: bin });
+    expect(code).toBe(1);
+    expect(output).toContain('exum-router: DynamoDB Local needs Java, and `java` was not found on PATH');
+    expect(output).toContain('apt-get install -y default-jre-headless');
+  });
+
+  it('says clearly that the port is taken, exits 1, and leaves no Java process behind', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = (taken.address() as { port: number }).port;
+    try {
+      // Every process the run starts inherits this mark: none may be left once it has exited.
+      const mark = `port-taken-${process.pid}-${Date.now()}`;
+      const { code, output } = await runToExit(['--port', String(port)], { EXUM_TEST_MARK: mark });
+      expect(code).toBe(1);
+      expect(output).toContain(`exum-router: port ${port} is already in use; set PORT or --port`);
+      const deadline = Date.now() + 5_000;
+      while (processesMarked(mark).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(processesMarked(mark)).toEqual([]);
+    } finally {
+      taken.close();
     }
   });
 });

@@ -1,0 +1,46 @@
+// The README's first steps, exactly as a newcomer on a fresh clone takes them: start the service
+// with the demo, resolve a call with exumctl, change a user's mode, see the decision change,
+// stop the service with nothing left running.
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { exumctl } from '../support/exumctl.js';
+import { gone, processesMarked, start, stopStartedServices } from '../support/npm-start.js';
+
+afterAll(stopStartedServices);
+
+it('follows the README from npm start -- --demo to Ctrl-C', async () => {
+  // 1. npm start -- --demo (here on any free port, keeping nothing on disk)
+  const mark = `readme-${process.pid}-${Date.now()}`;
+  const service = await start(['--demo'], /^try: npx exumctl/, undefined, { EXUM_TEST_MARK: mark });
+  expect(service.banner).toContain('demo tenant: contoso');
+  expect(existsSync(join(service.cwd, '.exumctl.yaml'))).toBe(true);
+  const inClone = { cwd: service.cwd };
+
+  // 2. npx exumctl test-voicemail sip:alice@contoso.com
+  const first = await exumctl(['test-voicemail', 'sip:alice@contoso.com'], inClone);
+  expect(first.code).toBe(0);
+  expect(first.stdout).toMatch(/Decision\s+: on-premises/);
+
+  // 3. npx exumctl user set sip:alice@contoso.com --hosted-voicemail true
+  const set = await exumctl(['user', 'set', 'sip:alice@contoso.com', '--hosted-voicemail', 'true'], inClone);
+  expect(set.code).toBe(0);
+
+  // 4. npx exumctl test-voicemail sip:alice@contoso.com: now hosted, through Exchange Online
+  const second = await exumctl(['test-voicemail', 'sip:alice@contoso.com'], inClone);
+  expect(second.code).toBe(0);
+  expect(second.stdout).toMatch(/Decision\s+: hosted/);
+  expect(second.stdout).toMatch(/Next hop\s+: sip:exap\.um\.outlook\.com:5061;transport=tls/);
+
+  // 5. Ctrl-C: the service stops, DynamoDB Local with it, and the demo's exumctl settings go
+  service.child.kill('SIGINT');
+  const [code] = await once(service.child, 'exit');
+  expect(code).toBe(0);
+  expect(await gone(service.javaPid)).toBe(true);
+  // The watchdog that guards against a killed server leaves a moment after the server.
+  const deadline = Date.now() + 5_000;
+  while (processesMarked(mark).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(processesMarked(mark)).toEqual([]);
+  expect(existsSync(join(service.cwd, '.exumctl.yaml'))).toBe(false);
+});

@@ -1,0 +1,79 @@
+// `npm start` as a person runs it, for the tests: its own process in a directory of its own (with
+// --demo it writes ./.exumctl.yaml there), the banner read until the line that ends it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const EXUM_LOCAL = fileURLToPath(new URL('../../bin/exum-local.ts', import.meta.url));
+
+const started: ChildProcess[] = [];
+
+/** For afterAll: no service a test started outlives the file, whatever the test did. */
+export function stopStartedServices(): void {
+  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * Starts `npm start`'s script and reads its banner until the last line it prints at start. It
+ * runs in a directory of its own: with --demo it writes ./.exumctl.yaml there.
+ */
+export async function start(args: string[], lastLine: RegExp, cwd = mkdtempSync(join(tmpdir(), 'exum-start-')), env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, EXUM_LOCAL, '--in-memory', '--port', '0', ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXUM_OPERATOR_TOKEN: 'exum_npm_start_test_operator_token_001', ...env },
+  });
+  started.push(child);
+  const lines: string[] = [];
+  for await (const line of createInterface({ input: child.stdout! })) {
+    lines.push(line);
+    if (lastLine.test(line)) break;
+  }
+  const banner = lines.join('\n');
+  const javaPid = Number(/\(pid (\d+)\)/.exec(banner)?.[1]);
+  const url = /listening on (\S+)/.exec(banner)?.[1] ?? '';
+  return { child, banner, javaPid, url, cwd };
+}
+
+export const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
+
+export async function gone(pid: number, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return !alive(pid);
+}
+
+
+/** Runs `npm start`'s script to its end (for refusals at start): its exit code and what it printed. */
+export async function runToExit(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000) {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, EXUM_LOCAL, '--in-memory', ...args], {
+    cwd: mkdtempSync(join(tmpdir(), 'exum-start-')),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+  });
+  started.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  return { code, output };
+}
+
+/** Processes whose environment holds EXUM_TEST_MARK=mark: a run's children, wherever they were reparented. */
+export function processesMarked(mark: string): number[] {
+  const wanted = Buffer.from(`EXUM_TEST_MARK=${mark}\0`);
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`).includes(wanted);
+    } catch {
+      return false;
+    }
+  });
+}
