@@ -1,5 +1,6 @@
-// `npm run bench [-- --json] [-- --users N]`: the hot path's cost, measured in one run against
-// DynamoDB Local, each figure a ratio against a baseline measured in the same run.
+// `npm run bench [-- --json] [-- --users N] [-- --import-users N]`: the hot path's cost and the
+// bulk import's throughput, measured in one run against DynamoDB Local, each figure a ratio
+// against a baseline measured in the same run.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -21,8 +22,9 @@ import { bundle, coldImportMs, tempDir } from './cold-import.js';
 import { TENANT, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { median, quantile, round, throughput } from './stats.js';
 import { measureProviderEvents } from './events.js';
+import { measureImport } from './import.js';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, users: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, users: { type: 'string', default: '100000' }, 'import-users': { type: 'string', default: '10000' } } });
 const LARGE = Number(values.users);
 const SMALL = 1000;
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -117,7 +119,11 @@ try {
   log('measuring provider events');
   const events = await measureProviderEvents(dynamo.endpoint);
 
-  // 5. The same latency with LARGE users loaded: a second table, measured interleaved with the
+  // 5. Bulk import (on a DynamoDB Local of its own, see bench/import.ts).
+  log('measuring bulk import');
+  const imports = await measureImport(Number(values['import-users']));
+
+  // 6. The same latency with LARGE users loaded: a second table, measured interleaved with the
   //    first so that drift (DynamoDB Local's JVM warming up) falls equally on both.
   const largeTable = 'bench-routing-large';
   await ensureTable(client, largeTable);
@@ -151,7 +157,7 @@ try {
   log('measuring latency at scale');
   const scale = await scaleSamples(3000);
 
-  // 6. Bundle size and cold import of the resolve function vs a handler importing only the SDK.
+  // 7. Bundle size and cold import of the resolve function vs a handler importing only the SDK.
   log('bundling');
   const outdir = tempDir();
   const resolveBundle = await bundle('functions/resolve.ts', outdir);
@@ -163,6 +169,7 @@ try {
 
   const figures = {
     ...events,
+    ...imports,
     readsPerResolution: round((readsSip + readsNumber) / 2, 3),
     readsPerResolutionSip: round(readsSip, 3),
     readsPerResolutionNumber: round(readsNumber, 3),
@@ -200,6 +207,9 @@ try {
       ['cold import, resolve / bare SDK handler', `${figures.coldImportVsBareSdk}x  (${figures.coldImportResolveMs} vs ${figures.coldImportBareSdkMs} ms)`, '≤ 1.5'],
       ['provider events delivered per second (local provider)', `${figures.providerEventsPerSecond}/s`, '≥ 200/s'],
       ['provider ready → hosted: the next call', `${figures.readyFlipsOnNextCall} on the next call, within ${figures.readyToHostedMs} ms`, 'the next call'],
+      [`exumctl import users/s / raw BatchWriteItem users/s (${figures.importUsersPerRun} a run)`, `${figures.importVsBatchWrite}x  (${figures.importUsersPerSecond} vs ${figures.batchWriteUsersPerSecond}/s)`, '≥ 0.7'],
+      ['  conditional transactions of the same items / BatchWriteItem', `${figures.transactWriteVsBatchWrite}x  (${figures.transactWriteUsersPerSecond}/s: DynamoDB Local's ceiling for claims)`, ''],
+      ['  exumctl import / conditional transactions', `${figures.importVsTransactWrite}x`, ''],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     console.log(`${'measure'.padEnd(width)}  result  [target]`);

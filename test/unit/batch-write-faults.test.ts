@@ -1,0 +1,77 @@
+// How principals written together answer DynamoDB's cancellations, injected with
+// aws-sdk-client-mock: a collision (TransactionConflict) sends the same writes again, a taken
+// claim fails only its own change, a moved policy hands every change back to be decided again.
+import { DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExumError } from '../../lib/errors.js';
+import { ExumStore, StaleReadError, type PrincipalChange } from '../../lib/store/exum-store.js';
+import { user } from '../support/builders.js';
+
+const client = new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const dynamo = mockClient(client);
+const store = new ExumStore(client, 'faults');
+afterEach(() => dynamo.reset());
+
+/** Two new users with numbers, the second granted a tag (so the transaction has a counter and a guard). */
+const changes: PrincipalChange[] = [
+  { before: null, after: user({ sipUri: 'sip:a@contoso.com', lineUri: 'tel:+14255550001' }), guards: [] },
+  { before: null, after: user({ sipUri: 'sip:b@contoso.com', lineUri: 'tel:+14255550002', hostedVoicemailPolicy: 'ExOnline' }), guards: [{ id: 'tag:ExOnline', version: 1 }] },
+];
+// Positions in the transaction: a's record, a's number, b's record, b's number, the counter, the guard.
+const cancelled = (codes: string[], items: Record<number, object> = {}) =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code, position) => ({ Code, ...(items[position] === undefined ? {} : { Item: marshall(items[position]) }) })),
+  });
+
+describe('principals written together', () => {
+  it('send the same transaction again after a collision, and all are written', async () => {
+    dynamo.on(TransactWriteItemsCommand)
+      .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None']))
+      .resolves({});
+    const outcomes = await store.writePrincipalsTogether('contoso', changes);
+    expect(outcomes).toEqual([{ written: true }, { written: true }]);
+    const sent = dynamo.commandCalls(TransactWriteItemsCommand).map((call) => call.args[0].input.TransactItems?.length);
+    expect(sent).toEqual([6, 6]);
+  });
+
+  it('fail only the change whose claim is taken, and write the others without it', async () => {
+    dynamo.on(TransactWriteItemsCommand)
+      .rejectsOnce(cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None'], { 1: { pk: 'x', sk: 'y', sipUri: 'sip:other@contoso.com' } }))
+      .resolves({});
+    const [a, b] = await store.writePrincipalsTogether('contoso', changes);
+    expect(a).toMatchObject({ written: false, error: expect.any(ExumError) });
+    expect(((a as { error: unknown }).error as ExumError).issues[0]).toMatchObject({ field: 'lineUri', rule: 'unique-line-uri-across-users-and-contacts' });
+    expect(b).toEqual({ written: true });
+    // The second transaction: b alone (record, number, counter, guard).
+    expect(dynamo.commandCalls(TransactWriteItemsCommand)[1]!.args[0].input.TransactItems).toHaveLength(4);
+  });
+
+  it('hand every change back as stale when a policy guard fails: they were decided on a snapshot that moved', async () => {
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
+    const outcomes = await store.writePrincipalsTogether('contoso', changes);
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
+    expect(dynamo.commandCalls(TransactWriteItemsCommand)).toHaveLength(1);
+  });
+
+  it('give up on a transaction that keeps colliding, handing its changes back as stale', async () => {
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None']));
+    const outcomes = await store.writePrincipalsTogether('contoso', changes);
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
+    expect(dynamo.commandCalls(TransactWriteItemsCommand).length).toBe(21);
+  });
+
+  it('sum grant counters per tag, so one counter item appears once in a transaction', async () => {
+    dynamo.on(TransactWriteItemsCommand).resolves({});
+    const granted = Array.from({ length: 3 }, (_, i): PrincipalChange => ({ before: null, after: user({ sipUri: `sip:g${i}@contoso.com`, lineUri: null, hostedVoicemailPolicy: 'ExOnline' }), guards: [{ id: 'tag:ExOnline', version: 1 }] }));
+    await store.writePrincipalsTogether('contoso', granted);
+    const items = dynamo.commandCalls(TransactWriteItemsCommand)[0]!.args[0].input.TransactItems!;
+    const counters = items.filter((item) => item.Update !== undefined);
+    expect(counters).toHaveLength(1);
+    expect(counters[0]!.Update!.ExpressionAttributeValues![':delta']).toEqual({ N: '3' });
+    expect(items.filter((item) => item.ConditionCheck !== undefined)).toHaveLength(1);
+  });
+});
