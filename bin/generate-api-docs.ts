@@ -1,11 +1,12 @@
-// Writes docs/openapi.json and the route table in docs/api.md from the route table
-// (`npm run docs:api`). A test fails when either is stale.
+// Writes docs/openapi.json and the route table in docs/api.md from the route table, the event
+// schemas and the tenant file's JSON Schema (`npm run docs:api`). A test fails when one is stale.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as z from 'zod';
 import { ProviderEventSchemas } from '../lib/events/provider-events.js';
 import { ProvisioningEventSchemas } from '../lib/provisioning/provisioning-events.js';
 import { apiRoutes, openApiDocument } from '../lib/api/api-routes.js';
 import { DIAGNOSTICS } from '../lib/routing/diagnostics.js';
+import { tenantFileJsonSchema } from '../lib/tenant-file/tenant-file.js';
 
 export { openApiDocument };
 
@@ -48,7 +49,11 @@ export function eventSchemaFiles(): Record<string, string> {
   return files;
 }
 
+/** The JSON Schema of exumctl's tenant file (docs/tenant-file.schema.json). */
+export const tenantFileSchemaJson = (): string => `${JSON.stringify(tenantFileJsonSchema(), null, 2)}\n`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
+  writeFileSync(new URL('../docs/tenant-file.schema.json', import.meta.url), tenantFileSchemaJson());
   for (const [name, content] of Object.entries(eventSchemaFiles())) {
     const file = new URL(`../docs/events/${name}`, import.meta.url);
     mkdirSync(new URL('.', file), { recursive: true });
@@ -59,5 +64,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(apiMd, withRouteTable(readFileSync(apiMd, 'utf8')));
   const routingMd = new URL('../docs/routing.md', import.meta.url);
   writeFileSync(routingMd, withDiagnostics(readFileSync(routingMd, 'utf8')));
-  console.log('wrote docs/openapi.json, the route table of docs/api.md and the diagnostics of docs/routing.md');
+  console.log('wrote docs/openapi.json, docs/tenant-file.schema.json, the route table of docs/api.md and the diagnostics of docs/routing.md');
 }

@@ -63,3 +63,18 @@ describe('docs/api.md', () => {
     expect(withRouteTable(markdown)).toBe(markdown);
   });
 });
+
+describe('docs/tenant-file.schema.json', () => {
+  it("holds the tenant file's current JSON Schema (run `npm run docs:api`)", async () => {
+    const { tenantFileSchemaJson } = await import('../../bin/generate-api-docs.js');
+    expect(readFileSync(new URL('../../docs/tenant-file.schema.json', import.meta.url), 'utf8')).toBe(tenantFileSchemaJson());
+  });
+
+  it('describes every section with the domain field names, and refuses unknown fields', async () => {
+    const schema = JSON.parse((await import('../../bin/generate-api-docs.js')).tenantFileSchemaJson());
+    expect(Object.keys(schema.properties)).toEqual(['apiVersion', 'kind', 'tenant', 'edge', 'hostingProviders', 'voicemailPolicies', 'dialPlans', 'rerouting', 'users', 'contacts']);
+    expect(schema.required).toEqual(['apiVersion', 'kind', 'tenant']);
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties.users.items.properties)).toEqual(expect.arrayContaining(['sipUri', 'lineUri', 'hostedVoicemail', 'onPremisesUm']));
+  });
+});
