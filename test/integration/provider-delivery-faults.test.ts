@@ -8,7 +8,6 @@ import { createInterface } from 'node:readline';
 import { expectCreated, setUpHostedProviderWithEvents } from '../support/fixtures.js';
 import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.js';
 import { useTestService } from '../support/service.js';
-import { inject } from 'vitest';
 
 const T = '/v1/tenants/contoso';
 
@@ -89,7 +88,7 @@ describe('delivery under faults', () => {
 
 describe('a stream processor that dies mid-batch', () => {
   const spawnProcessor = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/stream-processor-process.ts', inject('dynamoEndpoint'), context.service.tableName], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/stream-processor-process.ts', context.service.dynamoEndpoint, context.service.tableName], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
 import { createDynamoClient } from '../../lib/store/client.js';
 
@@ -11,6 +12,8 @@ export const OPERATOR_TOKEN = 'exum_test_operator_token_000000000001';
 
 export interface TestService extends LocalService {
   tableName: string;
+  /** The DynamoDB Local this service's table lives in. */
+  dynamoEndpoint: string;
   /** Every item of the table (or those `keep` accepts), sorted, for before/after comparisons. */
   snapshot: (keep?: (item: Record<string, unknown>) => boolean) => Promise<string>;
 }
@@ -24,9 +27,15 @@ export interface TestServiceOptions {
   delivery?: { timeoutMs?: number; backoffMs?: number[] };
 }
 
+/**
+ * Each test file's service gets a DynamoDB Local of its own: DynamoDB Local slows every write to
+ * a stream-enabled table by the number of such tables written before it (the fifth is ten times
+ * slower than the first), so files sharing one would run slower and slower as the suite goes.
+ */
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const tableName = `test-${randomBytes(6).toString('hex')}`;
-  const endpoint = inject('dynamoEndpoint');
+  const dynamo = await startDynamoDbLocal();
+  const endpoint = dynamo.endpoint;
   const service = await startLocalService({
     port: 0,
     tableName,
@@ -42,6 +51,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   return {
     ...service,
     tableName,
+    dynamoEndpoint: endpoint,
     snapshot: async (keep = () => true) => {
       const items: Record<string, unknown>[] = [];
       let startKey: Record<string, AttributeValue> | undefined;
@@ -55,6 +65,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     stop: async () => {
       client.destroy();
       await service.stop();
+      await dynamo.stop();
     },
   };
 }
