@@ -5,25 +5,7 @@ import { run } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { describe } from '../help.js';
 import { cell, formatRecord, formatTable } from '../output.js';
-
-interface Hop {
-  nextHop: string | null;
-  requestUri: string;
-  headers: Record<string, string>;
-}
-
-interface Answer {
-  decision: 'on-premises' | 'hosted' | 'reject';
-  nextHop?: string;
-  requestUri?: string;
-  headers: Record<string, string>;
-  alternates: Hop[];
-  sipStatus?: number;
-  reasonPhrase?: string;
-  diagnostic: { code: number; reason: string };
-  dialPlanLabel: string | null;
-  explain?: { checks: { step: string; found: string; ok: boolean }[] };
-}
+import type { ResolveAnswer as Answer } from '../../routing/resolve-call.js';
 
 const headersOf = (headers: Record<string, string>) => Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
 
