@@ -20,6 +20,9 @@ const context = useTestService(async (api: ApiClient) => {
   await expectCreated(api.post(`${T}/dial-plans`, { id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'secured', servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }] }));
   await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:alice@contoso.com', lineUri: 'tel:+14255551001', enterpriseVoiceEnabled: true, site: 'Dublin', onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' } }));
   providerToken = (await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'exo', providerId: 'exo' }))).token;
+  // Carol's voicemail is already hosted by the provider's own flag.
+  await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:carol@contoso.com', hostedVoicemailPolicy: 'ExOnline' }));
+  await expectCreated(api.as(providerToken).put(`${T}/users/sip:carol@contoso.com/hosted-voicemail/provider`, { value: true }));
 });
 const url = () => context.service.url;
 const asUserAdmin = (args: string[]) => exumctlAt(url, tokens['user-admin'], 'contoso')(args);
@@ -57,8 +60,6 @@ describe('users', () => {
   });
 
   it('warns when the provider already manages the user, as the cmdlet does', async () => {
-    await expectCreated(context.api.post(`${T}/users`, { sipUri: 'sip:carol@contoso.com', hostedVoicemailPolicy: 'ExOnline' }));
-    await expectCreated(context.api.as(providerToken).put(`${T}/users/sip:carol@contoso.com/hosted-voicemail/provider`, { value: true }));
     const run = await asUserAdmin(['user', 'set', 'sip:carol@contoso.com', '--hosted-voicemail', 'false']);
     expect(run.code).toBe(EXIT.ok);
     expect(run.stderr).toMatch(/WARNING: hostedVoicemail\.provider is already set/);
@@ -123,8 +124,9 @@ describe('configuration', () => {
     expect((await asServerAdmin(['edge', 'set', '--next-hop', 'sip:edge-int.contoso.com:5061'])).code).toBe(EXIT.ok);
     expect(json((await asServerAdmin(['edge', 'get', '-o', 'json'])).stdout)).toMatchObject({ routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: 'sip:edge-int.contoso.com:5061' });
     expect((await asServerAdmin(['rerouting', 'new', 'global', '--enabled', 'true', '--auto-attendant-number', '+14255550000'])).code).toBe(EXIT.ok);
-    expect((await asUserAdmin(['contact', 'move', 'sip:exum-sa@contoso.com', '--target-pool', 'pool02.contoso.com'])).code).toBe(EXIT.ok);
-    expect(json((await asUserAdmin(['contact', 'get', 'sip:exum-sa@contoso.com', '-o', 'json'])).stdout).registrarPool).toBe('pool02.contoso.com');
+    expect((await asUserAdmin(['contact', 'new', 'sip:exum-aa@contoso.com', '--display-number', '+14255550200', '--kind', 'auto-attendant', '--dial-plan', 'dp2.contoso.com', '--registrar-pool', 'pool01.contoso.com'])).code).toBe(EXIT.ok);
+    expect((await asUserAdmin(['contact', 'move', 'sip:exum-aa@contoso.com', '--target-pool', 'pool02.contoso.com'])).code).toBe(EXIT.ok);
+    expect(json((await asUserAdmin(['contact', 'get', 'sip:exum-aa@contoso.com', '-o', 'json'])).stdout)).toMatchObject({ registrarPool: 'pool02.contoso.com', kind: 'auto-attendant', onPremisesDialPlan: 'dp2.contoso.com' });
   });
 
   it('refuses what the rules refuse, naming field and rule, with exit 3', async () => {
