@@ -1,6 +1,6 @@
-// `npm run bench [-- --json] [-- --users N] [-- --import-users N]`: the hot path's cost and the
-// bulk import's throughput, measured in one run against DynamoDB Local, each figure a ratio
-// against a baseline measured in the same run.
+// `npm run bench [-- --json] [-- --users N] [-- --import-users N] [-- --load-seconds S --load-rate R]`:
+// the hot path's cost, the bulk import's throughput and a load run, measured in one run against
+// DynamoDB Local, each figure a ratio against a baseline measured in the same run where there is one.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -23,8 +23,9 @@ import { TENANT, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './
 import { median, quantile, round, throughput } from './stats.js';
 import { measureProviderEvents } from './events.js';
 import { measureImport } from './import.js';
+import { runLoad } from './load.js';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, users: { type: 'string', default: '100000' }, 'import-users': { type: 'string', default: '10000' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, users: { type: 'string', default: '100000' }, 'import-users': { type: 'string', default: '10000' }, 'load-seconds': { type: 'string', default: '600' }, 'load-rate': { type: 'string', default: '300' } } });
 const LARGE = Number(values.users);
 const SMALL = 1000;
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -124,7 +125,10 @@ try {
   log('measuring bulk import');
   const imports = await measureImport(Number(values['import-users']));
 
-  // 6. The same latency with LARGE users loaded: a second table, measured interleaved with the
+  // 6. Load: steady resolutions with writers and a migration, memory before and after (bench/load.ts).
+  const load = await runLoad({ seconds: Number(values['load-seconds']), rate: Number(values['load-rate']), log });
+
+  // 7. The same latency with LARGE users loaded: a second table, measured interleaved with the
   //    first so that drift (DynamoDB Local's JVM warming up) falls equally on both. It lives in a
   //    DynamoDB Local of its own: DynamoDB Local answers more slowly for each stream-enabled table
   //    written before the one asked (about 0.4 ms more a GetItem per table, whatever their size),
@@ -164,7 +168,7 @@ try {
   const scale = await scaleSamples(3000);
   clientLarge.destroy();
 
-  // 7. Bundle size and cold import of the resolve function vs a handler importing only the SDK.
+  // 8. Bundle size and cold import of the resolve function vs a handler importing only the SDK.
   log('bundling');
   const outdir = tempDir();
   const resolveBundle = await bundle('functions/resolve.ts', outdir);
@@ -177,6 +181,7 @@ try {
   const figures = {
     ...events,
     ...imports,
+    ...load,
     readsPerResolution: round((readsSip + readsNumber) / 2, 3),
     readsPerResolutionSip: round(readsSip, 3),
     readsPerResolutionNumber: round(readsNumber, 3),
@@ -217,6 +222,9 @@ try {
       [`exumctl import users/s / raw BatchWriteItem users/s (${figures.importUsersPerRun} a run)`, `${figures.importVsBatchWrite}x  (${figures.importUsersPerSecond} vs ${figures.batchWriteUsersPerSecond}/s)`, '≥ 0.7'],
       ['  conditional transactions of the same items / BatchWriteItem', `${figures.transactWriteVsBatchWrite}x  (${figures.transactWriteUsersPerSecond}/s: DynamoDB Local's ceiling for claims)`, ''],
       ['  exumctl import / conditional transactions', `${figures.importVsTransactWrite}x`, ''],
+      [`load: resolutions/s sustained, ${figures.loadOfferedPerSecond}/s offered for ${figures.loadSeconds} s with writes and a migration`, `${figures.loadResolvesPerSecond}/s, p50 ${figures.loadP50Ms} ms, p99 ${figures.loadP99Ms} ms`, ''],
+      ['  load: errors and 5xx (resolutions and writes)', `${figures.loadErrors} errors, ${figures.load5xx} 5xx (${figures.loadWrites} writes, ${figures.loadWritesRefused} refused by rules; ${figures.loadMigratedUsers} users migrated)`, '0 and 0'],
+      ['  load: server memory (RSS) after the run minus before', `${figures.loadRssGrowthMb} MB (${figures.loadRssBeforeMb} → ${figures.loadRssAfterMb} MB)`, 'small, no growth'],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     console.log(`${'measure'.padEnd(width)}  result  [target]`);

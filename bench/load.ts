@@ -1,0 +1,204 @@
+// The load run of issue 7: resolutions at a steady rate through the local server (its own
+// process, stream processor on), while user admins write and a migration runs with a provider
+// answering. Reports sustained resolutions per second, p50/p99, every error and 5xx, and the
+// server's memory before and after. `npm run bench` runs it for ten minutes; a test, briefly.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { createApiDeps } from '../lib/api/deps.js';
+import type { Actor, CredentialCreate } from '../lib/domain/credential.js';
+import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
+import { hostingProviders } from '../lib/management/tenant-configuration.js';
+import { createCredential } from '../lib/management/tenants.js';
+import { createDynamoClient } from '../lib/store/client.js';
+import { ensureTable } from '../lib/store/create-table.js';
+import { ExumStore } from '../lib/store/exum-store.js';
+import { PROVIDER_SECRET } from '../test/support/provider-server.js';
+import { TENANT, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
+import { round } from './stats.js';
+
+export interface LoadOptions {
+  seconds: number;
+  /** Resolutions per second offered (autocannon's overall rate). */
+  rate: number;
+  users?: number;
+  log?: (message: string) => void;
+}
+
+export interface LoadReport {
+  loadResolvesPerSecond: number;
+  loadOfferedPerSecond: number;
+  loadP50Ms: number;
+  loadP99Ms: number;
+  /** Failed resolutions (non-2xx, timeouts, connection errors) and writes answered 5xx or not at all. */
+  loadErrors: number;
+  load5xx: number;
+  loadWrites: number;
+  loadWritesRefused: number;
+  loadMigratedUsers: number;
+  loadRssBeforeMb: number;
+  loadRssAfterMb: number;
+  loadRssGrowthMb: number;
+  loadSeconds: number;
+}
+
+const OPERATOR = 'exum_load_operator_token_000000000000001';
+const TABLE = 'load-routing';
+const MIGRATED = 200;
+
+/** A process's resident memory in MB, from /proc (Linux). */
+const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+async function startChild(args: string[]): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  const [line] = (await Promise.race([
+    once(createInterface({ input: child.stdout! }), 'line'),
+    once(child, 'exit').then(() => { throw new Error(`${args.join(' ')} exited at start`); }),
+  ])) as [string];
+  return { child, line };
+}
+
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+/** A small JSON client for the writers and the provider, counting what the server failed. */
+function apiAt(url: string, counts: { writes: number; refused: number; errors: number; fivexx: number }) {
+  return async (token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    counts.writes++;
+    try {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await response.text();
+      if (response.status >= 500) {
+        counts.fivexx++;
+        counts.errors++;
+      } else if (response.status >= 400) {
+        counts.refused++;
+      }
+      return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+    } catch {
+      counts.errors++;
+      return { status: 0, body: undefined };
+    }
+  };
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  const log = options.log ?? (() => undefined);
+  const users = options.users ?? 2000;
+  const dynamo = await startDynamoDbLocal();
+  const client = createDynamoClient({ endpoint: dynamo.endpoint });
+  let server: ChildProcess | undefined;
+  let provider: ChildProcess | undefined;
+  try {
+    await ensureTable(client, TABLE);
+    const deps = createApiDeps(new ExumStore(client, TABLE));
+    await seedTenantConfig(deps);
+    await seedUsers(client, TABLE, 0, users, 4);
+    const providerStarted = await startChild(['bench/provider-process.ts']);
+    provider = providerStarted.child;
+    const operator: Actor = { credentialId: 'cred_load', role: 'operator', tenantId: null, providerId: null };
+    const write = { dryRun: false, ifMatch: null } as const;
+    await hostingProviders.patch(deps, operator, TENANT, 'exo', { eventEndpoint: { url: providerStarted.line, secret: PROVIDER_SECRET } }, write);
+    const token = async (input: CredentialCreate) => {
+      const outcome = await createCredential(deps, operator, TENANT, input, write);
+      if (outcome.dryRun || outcome.record === null) throw new Error('no credential');
+      return outcome.record.token;
+    };
+    const gateway = await token({ role: 'gateway', name: 'load gateway' });
+    const userAdmin = await token({ role: 'user-admin', name: 'load user admin' });
+    const exo = await token({ role: 'provider', name: 'load provider', providerId: 'exo' });
+
+    const serverStarted = await startChild(['bench/serve.ts', dynamo.endpoint, TABLE, OPERATOR]);
+    server = serverStarted.child;
+    const url = serverStarted.line;
+    const requests = Array.from({ length: 64 }, (_, index) => ({
+      method: 'POST' as const,
+      path: '/v1/resolve',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
+      body: JSON.stringify({ target: index % 2 === 0 ? userSipUri(index * 7) : userLineUri(index * 7) }),
+    }));
+
+    log('load: warming up');
+    await autocannon({ url, connections: 8, duration: 5, overallRate: options.rate, requests });
+    const rssBefore = rssMb(server.pid!);
+
+    const counts = { writes: 0, refused: 0, errors: 0, fivexx: 0 };
+    const api = apiAt(url, counts);
+    const T = `/v1/tenants/${TENANT}`;
+    const deadline = Date.now() + options.seconds * 1000;
+    const running = () => Date.now() < deadline;
+
+    // User admins at work: renames, site moves and contacts coming and going, ~10 writes a second.
+    const writers = async () => {
+      for (let round = 0; running(); round++) {
+        const index = MIGRATED + (round % (users - MIGRATED));
+        await api(userAdmin, 'PATCH', `${T}/users/${userSipUri(index)}`, { displayName: `User ${index} r${round}`, site: round % 2 === 0 ? 'Redmond' : 'Dublin' });
+        // A contact created every fourth round is deleted two rounds later.
+        const contact = (created: number) => `sip:load-sa${created}@bench.example.com`;
+        if (round % 4 === 0) await api(userAdmin, 'POST', `${T}/contacts`, { sipUri: contact(round), displayNumber: `+1206777${String(round % 10_000).padStart(4, '0')}`, hostedVoicemailPolicy: 'ExOnline' });
+        if (round % 4 === 2) await api(userAdmin, 'DELETE', `${T}/contacts/${contact(round - 2)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+
+    // A migration of the first users, in waves; the provider answers ready as users are requested.
+    const migration = async (): Promise<number> => {
+      const started = await api(userAdmin, 'POST', `${T}/migrations`, { users: Array.from({ length: MIGRATED }, (_, index) => userSipUri(index)), providerId: 'exo', grantPolicy: 'ExOnline', waveSize: 20 });
+      if (started.status !== 201) throw new Error(`migration not started: ${started.status} ${JSON.stringify(started.body)}`);
+      const answered = new Set<string>();
+      while (running() && answered.size < MIGRATED) {
+        let cursor: string | null = null;
+        do {
+          const page: { status: number; body: any } = await api(userAdmin, 'GET', `${T}/migrations/${started.body.id}?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`);
+          for (const user of page.body?.users ?? []) {
+            if (user.state !== 'requested' || answered.has(user.sipUri)) continue;
+            const answer = await api(exo, 'PUT', `${T}/migrations/${started.body.id}/users/${user.sipUri}/answer`, { status: 'ready' });
+            if (answer.status === 200) answered.add(user.sipUri);
+          }
+          cursor = page.body?.nextCursor ?? null;
+        } while (cursor !== null);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      return answered.size;
+    };
+
+    log(`load: ${options.rate} resolutions/s for ${options.seconds} s, with writers and a migration`);
+    const [resolves, , migrated] = await Promise.all([
+      autocannon({ url, connections: 8, duration: options.seconds, overallRate: options.rate, requests, timeout: 10 }),
+      writers(),
+      migration(),
+    ]);
+    const rssAfter = rssMb(server.pid!);
+    const resolveErrors = resolves.non2xx + resolves.errors + resolves.timeouts;
+    return {
+      loadResolvesPerSecond: Math.round(resolves.requests.average),
+      loadOfferedPerSecond: options.rate,
+      loadP50Ms: resolves.latency.p50,
+      loadP99Ms: resolves.latency.p99,
+      loadErrors: resolveErrors + counts.errors,
+      load5xx: (resolves['5xx'] ?? 0) + counts.fivexx,
+      loadWrites: counts.writes,
+      loadWritesRefused: counts.refused,
+      loadMigratedUsers: migrated,
+      loadRssBeforeMb: round(rssBefore, 1),
+      loadRssAfterMb: round(rssAfter, 1),
+      loadRssGrowthMb: round(rssAfter - rssBefore, 1),
+      loadSeconds: options.seconds,
+    };
+  } finally {
+    await stopChild(server);
+    await stopChild(provider);
+    client.destroy();
+    await dynamo.stop();
+  }
+}
