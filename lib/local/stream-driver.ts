@@ -14,6 +14,7 @@ import {
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CheckpointStore } from '../store/checkpoint-store.js';
+import { boundedRequestHandler } from '../store/client.js';
 
 export interface StreamDriverOptions {
   dynamoClient: DynamoDBClient;
@@ -62,7 +63,8 @@ export class StreamDriver {
   private lastBatchAt = Date.now();
 
   constructor(private readonly options: StreamDriverOptions) {
-    this.streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    // Bounded like the table's client: a read that hangs must fail and be retried, not stall the stream.
+    this.streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: boundedRequestHandler() });
   }
 
   start(): void {

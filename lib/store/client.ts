@@ -3,6 +3,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
+/** The default client's budget: a DynamoDB that does not answer costs a caller about 3 × 2 s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 2_000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
 export interface DynamoClientOptions {
   /** DynamoDB Local's URL; absent in AWS, where the SDK finds the regional endpoint. */
   endpoint?: string;
@@ -12,18 +16,27 @@ export interface DynamoClientOptions {
   maxAttempts?: number;
 }
 
+/**
+ * An HTTP handler whose timeouts end the attempt. Without throwOnRequestTimeout the SDK only
+ * logs a warning when requestTimeout passes, and waits on (for its 5-minute socket timeout).
+ */
+export function boundedRequestHandler(requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: 1_000,
+    requestTimeout: requestTimeoutMs,
+    throwOnRequestTimeout: true,
+    httpAgent: { keepAlive: true, maxSockets: 64 },
+    httpsAgent: { keepAlive: true, maxSockets: 64 },
+  });
+}
+
 export function createDynamoClient(options: DynamoClientOptions = {}): DynamoDBClient {
   return new DynamoDBClient({
     ...(options.endpoint === undefined
       ? {}
       : { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
     region: options.region ?? 'us-east-1',
-    maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: 1_000,
-      requestTimeout: options.requestTimeoutMs ?? 2_000,
-      httpAgent: { keepAlive: true, maxSockets: 64 },
-      httpsAgent: { keepAlive: true, maxSockets: 64 },
-    }),
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    requestHandler: boundedRequestHandler(options.requestTimeoutMs),
   });
 }

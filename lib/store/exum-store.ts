@@ -63,8 +63,11 @@ export type TogetherOutcome = { written: true } | { written: false; error: Error
 /** DynamoDB's limit on the items of one transaction. */
 const MAX_TRANSACTION_ITEMS = 100;
 
-/** Cancellations that say nothing about what was read: the same transaction may simply go again. */
-const RETRIED_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
+/**
+ * Cancellations that say nothing about what was read: the same transaction may simply go again.
+ * (Throttled ones are thrown as the store being unavailable: resending them would only add load.)
+ */
+const RETRIED_CANCELLATIONS = new Set(['TransactionConflict']);
 
 /** Resends of one transaction before its changes are handed back as stale (to be decided again). */
 const MAX_COLLISIONS = 20;

@@ -19,11 +19,18 @@ const UNAVAILABLE = new Set([
   'LimitExceededException',
 ]);
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+/** A transaction cancelled because an item was throttled: nothing read was wrong, DynamoDB was busy. */
+const THROTTLED_CANCELLATIONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
+
+export function isThrottledCancellation(error: unknown): boolean {
+  const { name, CancellationReasons } = (error ?? {}) as { name?: string; CancellationReasons?: { Code?: string }[] };
+  return name === 'TransactionCanceledException' && (CancellationReasons ?? []).some((reason) => THROTTLED_CANCELLATIONS.has(reason.Code ?? ''));
+}
 
 export function translateSdkError(error: unknown): Error {
   if (error instanceof ExumError || error instanceof StaleReadError) return error;
   const { name, code } = (error ?? {}) as { name?: string; code?: string };
-  if ((name !== undefined && UNAVAILABLE.has(name)) || (code !== undefined && NETWORK.has(code))) {
+  if ((name !== undefined && UNAVAILABLE.has(name)) || (code !== undefined && NETWORK.has(code)) || isThrottledCancellation(error)) {
     return storeUnavailable(error);
   }
   if ((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 503) return storeUnavailable(error);

@@ -15,7 +15,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { invalid } from '../errors.js';
 import { toKey, type Item } from './items.js';
 import type { Key } from './keys.js';
-import { StaleReadError, translateSdkError } from './sdk-errors.js';
+import { isThrottledCancellation, StaleReadError, translateSdkError } from './sdk-errors.js';
 
 /** A write in a transaction, and what its failed condition means. */
 export interface GuardedWrite {
@@ -114,7 +114,7 @@ export class TableClient {
       await this.client.send(new TransactWriteItemsCommand({ TransactItems: writes.map(({ write }) => withOldValues(write)) }));
       return undefined;
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw translateSdkError(error);
+      if (!(error instanceof TransactionCanceledException) || isThrottledCancellation(error)) throw translateSdkError(error);
       const failures = (error.CancellationReasons ?? []).flatMap((reason, position) =>
         reason.Code === undefined || reason.Code === 'None' ? [] : [{ position, code: reason.Code, item: reason.Item }],
       );
@@ -171,8 +171,11 @@ function decodeCursor(cursor: string, partition: { attribute: string; value: str
     throw bad();
   }
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw bad();
-  const entries = Object.entries(decoded);
-  if (entries.length > 4 || !entries.every(([, value]) => typeof value === 'string' && value.length < 2048)) throw bad();
-  if ((decoded as Record<string, unknown>)[partition.attribute] !== partition.value) throw bad();
+  // Exactly the key DynamoDB gave as LastEvaluatedKey: a missing or empty key attribute is its ValidationException.
+  const attributes = partition.attribute === 'gsi1pk' ? ['pk', 'sk', 'gsi1pk', 'gsi1sk'] : ['pk', 'sk'];
+  const fields = decoded as Record<string, unknown>;
+  if (Object.keys(fields).length !== attributes.length) throw bad();
+  if (!attributes.every((name) => typeof fields[name] === 'string' && fields[name] !== '' && fields[name].length < 2048)) throw bad();
+  if (fields[partition.attribute] !== partition.value) throw bad();
   return marshall(decoded);
 }
