@@ -41,11 +41,9 @@ export function createRouteMatcher(routes: readonly AnyRoute[]) {
  * Tenant isolation first, then the role: a credential of another tenant learns nothing, not
  * even whether the route exists for that tenant (404, never 403).
  */
-export function authorize(route: AnyRoute, actor: Actor, rawPathParameters: Record<string, string>): void {
-  const tenant = rawPathParameters.tenant;
-  if (tenant !== undefined && actor.tenantId !== null && decodeURIComponent(tenant) !== actor.tenantId) {
-    throw notFound(`tenant ${decodeURIComponent(tenant)}`);
-  }
+export function authorize(route: AnyRoute, actor: Actor, pathParameters: Record<string, string>): void {
+  const tenant = pathParameters.tenant;
+  if (tenant !== undefined && actor.tenantId !== null && tenant !== actor.tenantId) throw notFound(`tenant ${tenant}`);
   if (!route.roles.includes(actor.role)) {
     throw new ExumError('forbidden', `the ${actor.role} role may not ${route.method} ${route.path}`, [
       { field: 'Authorization', rule: 'role', message: `allowed roles: ${route.roles.join(', ')}` },
@@ -66,11 +64,12 @@ export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unk
   return async function dispatch(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     const route = matcher.byResource(event.httpMethod, event.resource) as Route<unknown, unknown, unknown, D> | undefined;
     if (route === undefined) throw new ExumError('route-not-found', `no route ${event.httpMethod} ${event.resource}`);
-    const rawParameters = (event.pathParameters ?? {}) as Record<string, string>;
     const actor = actorOf(event);
-    authorize(route, actor, rawParameters);
+    // Decoded before the tenant check: malformed percent-encoding is a 400, not an exception there.
+    const pathParameters = decodePathParameters((event.pathParameters ?? {}) as Record<string, string>);
+    authorize(route, actor, pathParameters);
 
-    const params = parseWith(route.params, decodePathParameters(rawParameters), 'path');
+    const params = parseWith(route.params, pathParameters, 'path');
     const query = parseWith(route.query, event.queryStringParameters ?? {}, 'query');
     const body = route.body === undefined ? undefined : parseWith(route.body, parseJsonBody(event, route.maxBodyBytes), 'body');
     const method = event.httpMethod as Method;

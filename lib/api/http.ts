@@ -62,10 +62,25 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
   return undefined;
 };
 
+/** A UTF-16 surrogate without its pair: JSON may escape one (\ud800), UTF-8 and DynamoDB cannot hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const malformed = (rule: string, message: string) => new ExumError('malformed-json', message, [{ field: 'body', rule, message }]);
+
+/** The body's text; bytes that are not UTF-8 (a base64 body, as API Gateway sends binary) are refused. */
+function bodyText(event: APIGatewayProxyEvent): string {
+  const raw = event.body ?? '';
+  if (!event.isBase64Encoded) return raw;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(raw, 'base64'));
+  } catch {
+    throw malformed('utf-8', 'the body is not valid UTF-8');
+  }
+}
+
 /** JSON body: content type checked, size bounded, parse errors named. (middy's JSON parser answers 415 to malformed JSON.) */
 export function parseJsonBody(event: APIGatewayProxyEvent, maxBytes = MAX_BODY_BYTES): unknown {
-  const raw = event.body ?? '';
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const text = bodyText(event);
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw new ExumError('payload-too-large', `the body must be at most ${maxBytes} bytes`, [
       { field: 'body', rule: 'max-size', message: `at most ${maxBytes} bytes` },
@@ -78,12 +93,33 @@ export function parseJsonBody(event: APIGatewayProxyEvent, maxBytes = MAX_BODY_B
     ]);
   }
   if (text.trim() === '') throw new ExumError('malformed-json', 'the body is empty; a JSON object is required', [{ field: 'body', rule: 'json', message: 'empty body' }]);
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : 'invalid JSON';
     throw new ExumError('malformed-json', `the body is not valid JSON: ${message}`, [{ field: 'body', rule: 'json', message }]);
   }
+  if (holdsLoneSurrogate(parsed)) throw malformed('unicode', 'the body holds a lone UTF-16 surrogate (an escaped \\uD800-\\uDFFF without its pair)');
+  return parsed;
+}
+
+/** Whether any string or name in a parsed body is not well-formed UTF-16 (JSON.parse lets `"\ud800"` through). */
+function holdsLoneSurrogate(value: unknown): boolean {
+  // A stack, not recursion: a body may nest thousands of levels deep before its schema refuses it.
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (LONE_SURROGATE.test(next)) return true;
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [name, child] of Object.entries(next)) {
+        if (LONE_SURROGATE.test(name)) return true;
+        pending.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 /** If-Match: a strong or weak ETag of a version, or `*`. */

@@ -11,8 +11,17 @@ import { dryRunQuery, pageQuery } from './http.js';
 import { PROVIDERS, READERS, USER_ADMINS, itemResult, route, writeResult, type Route } from './route.js';
 
 const BASE = '/v1/tenants/{tenant}/migrations';
+const toIsoTime = (time: string) => new Date(time).toISOString();
 const migrationId = z.string().regex(/^mig_[A-Za-z0-9_-]{1,32}$/, { error: 'not a migration id' });
 const migrationParams = z.strictObject({ tenant: tenantId(), migrationId });
+
+/** Deeper is no real event, and would exhaust the stack when serialized for the applier (JSON.stringify recurses). */
+const MAX_EVENT_DEPTH = 32;
+const nestsWithin = (value: unknown, levels: number): boolean =>
+  typeof value !== 'object' || value === null || (levels > 0 && Object.values(value).every((child) => nestsWithin(child, levels - 1)));
+const provisioningEvent = z
+  .record(z.string(), z.unknown())
+  .refine((event) => nestsWithin(event, MAX_EVENT_DEPTH), { error: `an event nests at most ${MAX_EVENT_DEPTH} levels`, params: { rule: 'max-depth' } });
 
 export const migrationRoutes: Route[] = [
   route({
@@ -60,7 +69,7 @@ export const migrationRoutes: Route[] = [
     summary: 'Apply a batch of provisioning events (as EventBridge delivers them in AWS); each is applied, unchanged or dead-lettered',
     roles: USER_ADMINS, successStatus: 200,
     params: z.strictObject({ tenant: tenantId() }), query: z.strictObject({}),
-    body: z.strictObject({ events: z.array(z.record(z.string(), z.unknown())).min(1).max(100) }),
+    body: z.strictObject({ events: z.array(provisioningEvent).min(1).max(100) }),
     handle: async ({ actor, params, body }, deps) => {
       const applier = createProvisioningApplier(deps);
       const deadline = Date.now() + 30_000;
@@ -81,8 +90,9 @@ export const migrationRoutes: Route[] = [
       objectType: z.enum(['tenant', 'edge', 'provider', 'policy', 'dial-plan', 'rerouting', 'user', 'contact', 'credential-record']).optional(),
       objectId: z.string().max(512).optional(),
       credentialId: z.string().max(128).optional(),
-      from: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T00:00:00Z' }).optional(),
-      to: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T23:59:59Z' }).optional(),
+      // Normalised as the records' times are written (milliseconds, Z): the range compares text.
+      from: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T00:00:00Z' }).transform(toIsoTime).optional(),
+      to: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T23:59:59Z' }).transform(toIsoTime).optional(),
     }),
     handle: async ({ params, query }, deps) => {
       const { limit, cursor, ...filter } = query;

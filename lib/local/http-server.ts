@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { isUtf8 } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorizerContextOf } from '../api/http.js';
@@ -12,7 +13,7 @@ import { createRouteMatcher } from '../api/dispatch.js';
 import { problemResponse } from '../api/problem.js';
 import type { AnyRoute as Route } from '../api/route.js';
 import type { Authenticator } from '../auth/credential-cache.js';
-import { ExumError } from '../errors.js';
+import { ExumError, invalid } from '../errors.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -48,7 +49,8 @@ function send(response: ServerResponse, result: { statusCode: number; headers?: 
   response.end(result.body);
 }
 
-async function readBody(request: IncomingMessage): Promise<string | null> {
+/** The body as API Gateway hands it on: text when it is UTF-8, else base64 (as for binary bodies). */
+async function readBody(request: IncomingMessage): Promise<{ body: string; isBase64Encoded: boolean } | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -61,7 +63,17 @@ async function readBody(request: IncomingMessage): Promise<string | null> {
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return null;
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  return isUtf8(bytes) ? { body: bytes.toString('utf8'), isBase64Encoded: false } : { body: bytes.toString('base64'), isBase64Encoded: true };
+}
+
+/** The request target as a URL. Node's parser lets through targets that are none (`//[`, a port past 65535): the client's error. */
+function requestUrl(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    throw invalid('path', 'request-target', 'the request target is not a valid URL or path');
+  }
 }
 
 function singleValues(entries: Iterable<[string, string]>): Record<string, string> | null {
@@ -83,9 +95,11 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
   const matchers = mounts.map((mount) => ({ mount, matcher: createRouteMatcher(mount.routes) }));
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
+    let instance = request.url ?? '/';
     try {
+      const url = requestUrl(request);
+      instance = url.pathname;
       let found: { mount: Mount; route: Route; pathParameters: Record<string, string> } | undefined;
       let methodNotAllowed = false;
       for (const { mount, matcher } of matchers) {
@@ -117,8 +131,8 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
         multiValueQueryStringParameters: null,
         pathParameters: found.pathParameters,
         stageVariables: null,
-        body,
-        isBase64Encoded: false,
+        body: body?.body ?? null,
+        isBase64Encoded: body?.isBase64Encoded ?? false,
         requestContext: {
           accountId: '000000000000',
           apiId: 'local',
@@ -137,7 +151,7 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
       send(response, await found.mount.handler(event, lambdaContext('exum-router-local')));
     } catch (error) {
       if (!(error instanceof ExumError)) onError?.(error);
-      send(response, problemResponse(error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error }), url.pathname));
+      send(response, problemResponse(error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error }), instance));
     }
   };
   if (tls === undefined) return createServer(handle);

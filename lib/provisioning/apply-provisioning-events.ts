@@ -16,6 +16,7 @@ import * as principals from '../management/principals.js';
 import type { WriteOutcome } from '../management/write-context.js';
 import { startMigration, type MigrationDeps } from '../migrations/migrations.js';
 import type { EventStore } from '../store/event-store.js';
+import { isStorableValue } from '../store/items.js';
 import { ProvisioningEventSchema, type ProvisioningEvent } from './provisioning-events.js';
 
 export type ProvisioningDeps = MigrationDeps & { events: EventStore };
@@ -133,7 +134,11 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause;
       const exum = error instanceof ExumError ? error : cause instanceof ExumError ? cause : undefined;
-      if (exum !== undefined && isPermanent(exum)) return deadLetter(tenantId === null || exum.issues[0]?.rule === 'tenant-exists' ? null : tenantId, eventId, type, json, exum);
+      if (exum !== undefined && isPermanent(exum)) {
+        // An event the table cannot hold as it is (too deep, numbers out of DynamoDB's range) is kept as its text.
+        const kept = isStorableValue(json) ? json : body;
+        return deadLetter(tenantId === null || exum.issues[0]?.rule === 'tenant-exists' ? null : tenantId, eventId, type, kept, exum);
+      }
       throw error;
     }
   }

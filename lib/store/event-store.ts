@@ -126,6 +126,8 @@ export class EventStore {
     const partition = keys.audit(tenantId, '', '').pk;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':pk': partition, ':from': query.from ?? '0000', ':to': `${query.to ?? '9999'}~` };
+    // DynamoDB refuses BETWEEN with its bounds reversed (a ValidationException); the range is simply empty.
+    if ((values[':from'] as string) > (values[':to'] as string)) return { items: [], nextCursor: null };
     const filters: string[] = [];
     if (query.objectType !== undefined) { names['#objectType'] = 'objectType'; values[':objectType'] = query.objectType; filters.push('#objectType = :objectType'); }
     if (query.objectId !== undefined) { names['#objectId'] = 'objectId'; values[':objectId'] = query.objectId; filters.push('#objectId = :objectId'); }

@@ -22,6 +22,21 @@ export function toItem(
 
 export const toKey = (key: Key): Item => marshall(key);
 
+/** DynamoDB nests maps and lists 32 levels deep at most, counting the item itself as the first. */
+const MAX_NESTING = 32;
+
+/**
+ * Whether a JSON value can be stored as an attribute (the second level) as it is: nested within
+ * DynamoDB's limit, numbers that marshall takes (within ±2^53) and DynamoDB holds (nothing below
+ * 1e-130 but 0), no empty names.
+ */
+export function isStorableValue(value: unknown, level = 2): boolean {
+  if (typeof value === 'number') return Math.abs(value) <= Number.MAX_SAFE_INTEGER && (value === 0 || Math.abs(value) >= 1e-130);
+  if (typeof value !== 'object' || value === null) return true;
+  if (level > MAX_NESTING) return false;
+  return Object.entries(value).every(([name, child]) => (Array.isArray(value) || name !== '') && isStorableValue(child, level + 1));
+}
+
 export function fromItem<S extends z.ZodType>(schema: S, item: Item): z.infer<S> {
   const raw = unmarshall(item);
   for (const attribute of STORAGE_ATTRIBUTES) delete raw[attribute];
