@@ -1,13 +1,14 @@
 // What the event pipelines keep in the table: provider events' delivery attempts and settled
 // markers, dead letters (visible through the API), audit records, and the persistence layer
 // Powertools' idempotency uses for provisioning events.
-import { BatchWriteItemCommand, PutItemCommand, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, ConditionalCheckFailedException, PutItemCommand, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import * as z from 'zod';
 import type { ExumStore } from './exum-store.js';
 import { fromItem, toItem, toKey } from './items.js';
 import { keys } from './keys.js';
+import { translateSdkError } from './sdk-errors.js';
 import type { Page } from './table-client.js';
 import { AUDIT_RETENTION_SECONDS, AuditRecordSchema, type AuditRecord } from '../stream/audit-trail.js';
 
@@ -45,20 +46,30 @@ export class EventStore {
     return this.store.table;
   }
 
-  /** Counts one more failed attempt at delivering an event; returns the failed attempts so far. */
+  /**
+   * Counts one more failed attempt at delivering an event; returns the failed attempts so far.
+   * Idempotent per attempt (named by its time): the SDK resending the update after a lost answer
+   * must not count the attempt twice, which would dead-letter the event an attempt early.
+   */
   async countAttempt(tenantId: string, eventId: string, at: string): Promise<number> {
-    const result = await this.table.call((client) =>
-      client.send(
+    try {
+      const result = await this.table.client.send(
         new UpdateItemCommand({
           TableName: this.table.tableName,
           Key: toKey(keys.delivery(tenantId, eventId)),
           UpdateExpression: 'ADD attempts :one SET entity = :entity, lastAttemptAt = :at, expiresAt = if_not_exists(expiresAt, :expires)',
+          ConditionExpression: 'attribute_not_exists(lastAttemptAt) OR lastAttemptAt <> :at',
           ExpressionAttributeValues: marshall({ ':one': 1, ':entity': 'delivery', ':at': at, ':expires': Math.floor(Date.parse(at) / 1000) + DEAD_LETTER_RETENTION_SECONDS }),
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
-      ),
-    );
-    return Number(unmarshall(result.Attributes ?? {}).attempts ?? 1);
+      );
+      return Number(unmarshall(result.Attributes ?? {}).attempts ?? 1);
+    } catch (error) {
+      // This attempt was already counted, by an earlier send of this same update.
+      if (error instanceof ConditionalCheckFailedException) return Number(unmarshall(error.Item ?? {}).attempts ?? 1);
+      throw translateSdkError(error);
+    }
   }
 
   /** A dead letter of a tenant, or (tenantId null) of no known tenant: the operators'. */
