@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
 import { createDynamoClient, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../lib/store/client.js';
-import { scanTable } from '../support/faulty-service.js';
+import { scanTable } from '../support/table-scan.js';
 import { expectCreated, setUpHostedProviderWithEvents } from '../support/fixtures.js';
 import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.js';
 import { apiClient, OPERATOR_TOKEN, type Answer, type ApiClient } from '../support/service.js';

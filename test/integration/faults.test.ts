@@ -13,7 +13,8 @@ import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../lib/stor
 import type { Fault } from '../support/fault-proxy.js';
 import { lambdaContext, proxyEvent } from '../support/events.js';
 import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import { useFaultyService, type TableItem } from '../support/faulty-service.js';
+import { useFaultyService } from '../support/faulty-service.js';
+import type { TableItem } from '../support/table-scan.js';
 import type { Answer, ApiClient } from '../support/service.js';
 
 const T = '/v1/tenants/contoso';

@@ -2,8 +2,6 @@
 // (test/support/fault-proxy.ts): one DynamoDB Local and one proxy per test file. `items()` and
 // `violations()` read DynamoDB Local directly, so they see the table as it is whatever faults are on.
 import { randomBytes } from 'node:crypto';
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
@@ -11,8 +9,7 @@ import { createDynamoClient } from '../../lib/store/client.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { apiClient, OPERATOR_TOKEN, type ApiClient } from './service.js';
 import { storeViolations } from './store-invariants.js';
-
-export type TableItem = Record<string, unknown>;
+import { scanTable, type TableItem } from './table-scan.js';
 
 export interface FaultyService {
   service: LocalService;
@@ -32,18 +29,6 @@ export interface FaultyService {
 export interface FaultyServiceOptions {
   streamProcessor?: boolean;
   delivery?: { timeoutMs?: number; backoffMs?: number[] };
-}
-
-/** Reads a whole table, strongly consistent. */
-export async function scanTable(client: DynamoDBClient, tableName: string): Promise<TableItem[]> {
-  const items: TableItem[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
-    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return items;
 }
 
 export async function startFaultyService(options: FaultyServiceOptions = {}): Promise<FaultyService> {

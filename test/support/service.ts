@@ -1,12 +1,11 @@
 // A local service per test file: its own table in the shared DynamoDB Local, an HTTP server on
 // an ephemeral port, and a small client that speaks to it as a gateway or an admin would.
 import { randomBytes } from 'node:crypto';
-import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
 import { createDynamoClient } from '../../lib/store/client.js';
+import { scanTable } from './table-scan.js';
 
 export const OPERATOR_TOKEN = 'exum_test_operator_token_000000000001';
 
@@ -53,13 +52,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     tableName,
     dynamoEndpoint: endpoint,
     snapshot: async (keep = () => true) => {
-      const items: Record<string, unknown>[] = [];
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
-        items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
+      const items = await scanTable(client, tableName);
       return JSON.stringify(items.filter(keep).map((item) => JSON.stringify(item, Object.keys(item).sort())).sort());
     },
     stop: async () => {

@@ -1,21 +1,11 @@
 // The store's invariants, checked over everything a tenant holds (a consistent Scan), for the
 // tests that storm, fault or crash it: every user and contact has the number copy its line URI
 // calls for and no other, no number has two owners, grant counters count the grants there are.
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { scanTable, type TableItem } from './table-scan.js';
 
-type Item = Record<string, any>;
-
-async function tenantItems(client: DynamoDBClient, tableName: string, tenantId: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
-    items.push(...(page.Items ?? []).map((item) => unmarshall(item)).filter((item) => String(item.pk).startsWith(`T#${tenantId}#`)));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return items;
-}
+const tenantItems = async (client: DynamoDBClient, tableName: string, tenantId: string): Promise<TableItem[]> =>
+  (await scanTable(client, tableName)).filter((item) => String(item.pk).startsWith(`T#${tenantId}#`));
 
 /** What is wrong with a tenant's users and contacts, in words; empty when everything holds. */
 export async function storeViolations(client: DynamoDBClient, tableName: string, tenantId: string): Promise<string[]> {
