@@ -41,6 +41,8 @@ export interface LoadReport {
   loadRssBeforeMb: number;
   loadRssAfterMb: number;
   loadRssGrowthMb: number;
+  loadSustainedVsOffered: number;
+  loadRssAfterVsBefore: number;
   loadSeconds: number;
 }
 
@@ -193,6 +195,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       loadRssBeforeMb: round(rssBefore, 1),
       loadRssAfterMb: round(rssAfter, 1),
       loadRssGrowthMb: round(rssAfter - rssBefore, 1),
+      // The ratios the targets are stated in: the rate held against the rate offered, memory after against before.
+      loadSustainedVsOffered: round(resolves.requests.average / options.rate, 2),
+      loadRssAfterVsBefore: round(rssAfter / rssBefore, 2),
       loadSeconds: options.seconds,
     };
   } finally {

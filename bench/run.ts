@@ -222,9 +222,9 @@ try {
       [`exumctl import users/s / raw BatchWriteItem users/s (${figures.importUsersPerRun} a run)`, `${figures.importVsBatchWrite}x  (${figures.importUsersPerSecond} vs ${figures.batchWriteUsersPerSecond}/s)`, '≥ 0.7'],
       ['  conditional transactions of the same items / BatchWriteItem', `${figures.transactWriteVsBatchWrite}x  (${figures.transactWriteUsersPerSecond}/s: DynamoDB Local's ceiling for claims)`, ''],
       ['  exumctl import / conditional transactions', `${figures.importVsTransactWrite}x`, ''],
-      [`load: resolutions/s sustained, ${figures.loadOfferedPerSecond}/s offered for ${figures.loadSeconds} s with writes and a migration`, `${figures.loadResolvesPerSecond}/s, p50 ${figures.loadP50Ms} ms, p99 ${figures.loadP99Ms} ms`, ''],
+      [`load: resolutions/s sustained, ${figures.loadOfferedPerSecond}/s offered for ${figures.loadSeconds} s with writes and a migration`, `${figures.loadSustainedVsOffered}x  (${figures.loadResolvesPerSecond}/s, p50 ${figures.loadP50Ms} ms, p99 ${figures.loadP99Ms} ms)`, '1.0'],
       ['  load: errors and 5xx (resolutions and writes)', `${figures.loadErrors} errors, ${figures.load5xx} 5xx (${figures.loadWrites} writes, ${figures.loadWritesRefused} refused by rules; ${figures.loadMigratedUsers} users migrated)`, '0 and 0'],
-      ['  load: server memory (RSS) after the run minus before', `${figures.loadRssGrowthMb} MB (${figures.loadRssBeforeMb} → ${figures.loadRssAfterMb} MB)`, 'small, no growth'],
+      ['  load: server memory (RSS) after the run / before', `${figures.loadRssAfterVsBefore}x  (${figures.loadRssBeforeMb} → ${figures.loadRssAfterMb} MB, ${figures.loadRssGrowthMb} MB)`, '≤ 1.1'],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     console.log(`${'measure'.padEnd(width)}  result  [target]`);
