@@ -1,16 +1,13 @@
 // Provider events through the local stream processor to a local provider: deliveries per
 // second, and how soon a provider's "ready" shows in routing.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { startLocalService } from '../lib/local/local-service.js';
 import { PROVIDER_SECRET } from '../test/support/provider-server.js';
 import { apiClient } from '../test/support/service.js';
+import { startBenchProcess, stopBenchProcess } from './child-process.js';
 
 /** The provider runs in a process of its own, as a real provider would be elsewhere. */
 async function startProviderProcess() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/provider-process.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [url] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const { child, line: url } = await startBenchProcess('bench/provider-process.ts');
   const counts = async (): Promise<Record<string, number>> => (await fetch(url.replace(/\/events$/, '/counts'))).json() as Promise<Record<string, number>>;
   return {
     url,
@@ -21,10 +18,7 @@ async function startProviderProcess() {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
+    stop: () => stopBenchProcess(child),
   };
 }
 

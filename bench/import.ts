@@ -2,12 +2,11 @@
 // server → DynamoDB Local) against raw BatchWriteItem of the same items (each user and its number
 // copy) into the same table of the same DynamoDB Local, runs alternating A B B A after a warm-up
 // of both, so drift falls on both sides alike.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { TransactWriteItemsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { createApiDeps } from '../lib/api/deps.js';
@@ -16,6 +15,7 @@ import { createCredential } from '../lib/management/tenants.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
+import { startBenchProcess, stopBenchProcess } from './child-process.js';
 import { TENANT, benchUserItems, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { round } from './stats.js';
 
@@ -85,7 +85,7 @@ export async function measureImport(usersPerRun: number) {
   const dir = mkdtempSync(join(tmpdir(), 'exum-bench-import-'));
   // The stream processor is left out: in AWS it is a Lambda of its own; here it would compete
   // for the one DynamoDB Local the baseline has to itself.
-  let server: ReturnType<typeof spawn> | undefined;
+  let server: ChildProcess | undefined;
   try {
     await ensureTable(client, TABLE);
     const deps = createApiDeps(new ExumStore(client, TABLE));
@@ -94,8 +94,9 @@ export async function measureImport(usersPerRun: number) {
     const outcome = await createCredential(deps, operator, TENANT, { role: 'user-admin', name: 'bench import' }, { dryRun: false, ifMatch: null });
     if (outcome.dryRun || outcome.record === null) throw new Error('no credential');
     const token = outcome.record.token;
-    server = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', dynamo.endpoint, TABLE, OPERATOR, 'no-stream'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-    const [url] = (await once(createInterface({ input: server.stdout! }), 'line')) as [string];
+    const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, TABLE, OPERATOR, 'no-stream']);
+    server = serverStarted.child;
+    const url = serverStarted.line;
 
     // Each run writes users of its own: [0, N) is the warm-up, then runs of N, A B B A.
     const n = usersPerRun;
@@ -129,10 +130,7 @@ export async function measureImport(usersPerRun: number) {
       importUsersPerRun: n,
     };
   } finally {
-    if (server !== undefined && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await once(server, 'exit');
-    }
+    await stopBenchProcess(server);
     rmSync(dir, { recursive: true, force: true });
     client.destroy();
     await dynamo.stop();

@@ -2,10 +2,8 @@
 // process, stream processor on), while user admins write and a migration runs with a provider
 // answering. Reports sustained resolutions per second, p50/p99, every error and 5xx, and the
 // server's memory before and after. `npm run bench` runs it for ten minutes; a test, briefly.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { createApiDeps } from '../lib/api/deps.js';
 import type { Actor, CredentialCreate } from '../lib/domain/credential.js';
@@ -16,6 +14,7 @@ import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 import { PROVIDER_SECRET } from '../test/support/provider-server.js';
+import { startBenchProcess, stopBenchProcess } from './child-process.js';
 import { TENANT, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { round } from './stats.js';
 
@@ -52,21 +51,6 @@ const MIGRATED = 200;
 
 /** A process's resident memory in MB, from /proc (Linux). */
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-
-async function startChild(args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-  const [line] = (await Promise.race([
-    once(createInterface({ input: child.stdout! }), 'line'),
-    once(child, 'exit').then(() => { throw new Error(`${args.join(' ')} exited at start`); }),
-  ])) as [string];
-  return { child, line };
-}
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
 
 /** A small JSON client for the writers and the provider, counting what the server failed. */
 function apiAt(url: string, counts: { writes: number; refused: number; errors: number; fivexx: number }) {
@@ -106,7 +90,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const deps = createApiDeps(new ExumStore(client, TABLE));
     await seedTenantConfig(deps);
     await seedUsers(client, TABLE, 0, users, 4);
-    const providerStarted = await startChild(['bench/provider-process.ts']);
+    const providerStarted = await startBenchProcess('bench/provider-process.ts');
     provider = providerStarted.child;
     const operator: Actor = { credentialId: 'cred_load', role: 'operator', tenantId: null, providerId: null };
     const write = { dryRun: false, ifMatch: null } as const;
@@ -120,7 +104,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const userAdmin = await token({ role: 'user-admin', name: 'load user admin' });
     const exo = await token({ role: 'provider', name: 'load provider', providerId: 'exo' });
 
-    const serverStarted = await startChild(['bench/serve.ts', dynamo.endpoint, TABLE, OPERATOR]);
+    const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, TABLE, OPERATOR]);
     server = serverStarted.child;
     const url = serverStarted.line;
     const requests = Array.from({ length: 64 }, (_, index) => ({
@@ -201,8 +185,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       loadSeconds: options.seconds,
     };
   } finally {
-    await stopChild(server);
-    await stopChild(provider);
+    await stopBenchProcess(server);
+    await stopBenchProcess(provider);
     client.destroy();
     await dynamo.stop();
   }

@@ -1,9 +1,7 @@
 // `npm run bench [-- --json] [-- --users N] [-- --import-users N] [-- --load-seconds S --load-rate R]`:
 // the hot path's cost, the bulk import's throughput and a load run, measured in one run against
 // DynamoDB Local, each figure a ratio against a baseline measured in the same run where there is one.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import autocannon from 'autocannon';
@@ -14,6 +12,7 @@ import { ExumStore } from '../lib/store/exum-store.js';
 import { keys } from '../lib/store/keys.js';
 import { toKey } from '../lib/store/items.js';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
+import { startBenchProcess, stopBenchProcess } from './child-process.js';
 import { createCredential } from '../lib/management/tenants.js';
 import { resolveCall } from '../lib/routing/resolve-call.js';
 import { parseTarget, type Target } from '../lib/routing/target.js';
@@ -33,7 +32,7 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const dynamo = await startDynamoDbLocal();
 const client = createDynamoClient({ endpoint: dynamo.endpoint });
 const tableName = 'bench-routing';
-let server: ReturnType<typeof spawn> | undefined;
+let server: ChildProcess | undefined;
 let dynamoLarge: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
 
 try {
@@ -99,8 +98,9 @@ try {
   const token = await createCredential(deps, { ...gateway, role: 'operator', tenantId: null }, TENANT, { role: 'gateway', name: 'bench' }, { dryRun: false, ifMatch: null });
   if (token.dryRun || token.record === null) throw new Error('no token');
   const gatewayToken = token.record.token;
-  server = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', dynamo.endpoint, tableName, operatorToken], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-  const [url] = (await once(createInterface({ input: server.stdout! }), 'line')) as [string];
+  const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, tableName, operatorToken]);
+  server = serverStarted.child;
+  const url = serverStarted.line;
   const requests = Array.from({ length: 64 }, (_, index) => ({
     method: 'POST' as const,
     path: '/v1/resolve',
@@ -231,7 +231,7 @@ try {
     for (const [name, result, goal] of rows) console.log(`${name.padEnd(width)}  ${result}${goal === '' ? '' : `  [${goal}]`}`);
   }
 } finally {
-  server?.kill('SIGTERM');
+  await stopBenchProcess(server);
   client.destroy();
   await dynamo.stop();
   await dynamoLarge?.stop();
