@@ -15,7 +15,7 @@ import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 import { PROVIDER_SECRET } from '../test/support/provider-server.js';
 import { startBenchProcess, stopBenchProcess } from './child-process.js';
-import { TENANT, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
+import { TENANT, resolveRequests, seedTenantConfig, seedUsers, userSipUri } from './seed.js';
 import { round } from './stats.js';
 
 export interface LoadOptions {
@@ -107,12 +107,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, TABLE, OPERATOR]);
     server = serverStarted.child;
     const url = serverStarted.line;
-    const requests = Array.from({ length: 64 }, (_, index) => ({
-      method: 'POST' as const,
-      path: '/v1/resolve',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify({ target: index % 2 === 0 ? userSipUri(index * 7) : userLineUri(index * 7) }),
-    }));
+    const requests = resolveRequests(gateway, 7);
 
     log('load: warming up');
     await autocannon({ url, connections: 8, duration: 5, overallRate: options.rate, requests });

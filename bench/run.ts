@@ -18,7 +18,7 @@ import { resolveCall } from '../lib/routing/resolve-call.js';
 import { parseTarget, type Target } from '../lib/routing/target.js';
 import type { Actor } from '../lib/domain/credential.js';
 import { bundle, coldImportMs, tempDir } from './cold-import.js';
-import { TENANT, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
+import { TENANT, resolveRequests, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { median, quantile, round, throughput } from './stats.js';
 import { measureProviderEvents } from './events.js';
 import { measureImport } from './import.js';
@@ -101,12 +101,7 @@ try {
   const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, tableName, operatorToken]);
   server = serverStarted.child;
   const url = serverStarted.line;
-  const requests = Array.from({ length: 64 }, (_, index) => ({
-    method: 'POST' as const,
-    path: '/v1/resolve',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${gatewayToken}` },
-    body: JSON.stringify({ target: index % 2 === 0 ? userSipUri(index) : userLineUri(index) }),
-  }));
+  const requests = resolveRequests(gatewayToken);
   await autocannon({ url, connections: 16, duration: 2, requests }); // warm-up
   // The baseline before and after the HTTP run; the higher one counts (the conservative choice).
   const rawGetItems = async () => throughput(() => getItemOnce(Math.floor(Math.random() * SMALL)), 16, 6000);

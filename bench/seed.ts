@@ -29,6 +29,15 @@ export async function seedTenantConfig(deps: ManagementDeps): Promise<void> {
 export const userSipUri = (index: number) => `sip:user${index}@bench.example.com`;
 export const userLineUri = (index: number) => `tel:+1425${String(index).padStart(7, '0')}`;
 
+/** autocannon's requests for a gateway: 64 resolutions over seeded users (every `stride`th), SIP addresses and numbers in turn. */
+export const resolveRequests = (gatewayToken: string, stride = 1) =>
+  Array.from({ length: 64 }, (_, index) => ({
+    method: 'POST' as const,
+    path: '/v1/resolve',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${gatewayToken}` },
+    body: JSON.stringify({ target: index % 2 === 0 ? userSipUri(index * stride) : userLineUri(index * stride) }),
+  }));
+
 function benchUser(index: number): User {
   const now = new Date().toISOString();
   return {
