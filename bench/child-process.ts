@@ -6,10 +6,15 @@ import { createInterface } from 'node:readline';
 
 /** Starts `script` with `args`; resolves with the process and the first line it prints, or fails if it exits first. */
 export async function startBenchProcess(script: string, args: string[] = []): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
   const [line] = (await Promise.race([
     once(createInterface({ input: child.stdout! }), 'line'),
-    once(child, 'exit').then(() => { throw new Error(`${script} ${args.join(' ')} exited at start`); }),
+    once(child, 'exit').then(() => {
+      throw new Error(`${script} ${args.join(' ')} exited at start`);
+    }),
   ])) as [string];
   return { child, line };
 }

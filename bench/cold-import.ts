@@ -8,10 +8,19 @@ import { build } from 'esbuild';
 import { ESM_BANNER } from '../cdk/bundling.js';
 import { median } from './stats.js';
 
-
 export async function bundle(entry: string, outdir: string): Promise<{ file: string; bytes: number }> {
   const file = join(outdir, `${entry.replace(/[^a-z0-9]+/gi, '-')}.mjs`);
-  await build({ entryPoints: [entry], outfile: file, bundle: true, minify: true, format: 'esm', platform: 'node', target: 'node20', banner: { js: ESM_BANNER }, logLevel: 'silent' });
+  await build({
+    entryPoints: [entry],
+    outfile: file,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: ESM_BANNER },
+    logLevel: 'silent',
+  });
   return { file, bytes: statSync(file).size };
 }
 

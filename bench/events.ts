@@ -8,7 +8,8 @@ import { startBenchProcess, stopBenchProcess } from './child-process.js';
 /** The provider runs in a process of its own, as a real provider would be elsewhere. */
 async function startProviderProcess() {
   const { child, line: url } = await startBenchProcess('bench/provider-process.ts');
-  const counts = async (): Promise<Record<string, number>> => (await fetch(url.replace(/\/events$/, '/counts'))).json() as Promise<Record<string, number>>;
+  const counts = async (): Promise<Record<string, number>> =>
+    (await fetch(url.replace(/\/events$/, '/counts'))).json() as Promise<Record<string, number>>;
   return {
     url,
     async waitFor(type: string, count: number, timeoutMs: number): Promise<void> {
@@ -26,7 +27,15 @@ const OPERATOR = 'exum_bench_events_operator_token_00000001';
 
 export async function measureProviderEvents(endpoint: string, contacts = 1000, migrated = 20) {
   const provider = await startProviderProcess();
-  const service = await startLocalService({ port: 0, tableName: 'bench-events', operatorToken: OPERATOR, dynamoEndpoint: endpoint, logLevel: 'ERROR', configCacheMs: 60_000, credentialCacheMs: 60_000 });
+  const service = await startLocalService({
+    port: 0,
+    tableName: 'bench-events',
+    operatorToken: OPERATOR,
+    dynamoEndpoint: endpoint,
+    logLevel: 'ERROR',
+    configCacheMs: 60_000,
+    credentialCacheMs: 60_000,
+  });
   const api = apiClient(service, OPERATOR);
   const T = '/v1/tenants/eventco';
   const ok = async (answer: Promise<{ status: number; body: any }>) => {
@@ -37,17 +46,48 @@ export async function measureProviderEvents(endpoint: string, contacts = 1000, m
   try {
     await ok(api.post('/v1/tenants', { id: 'eventco', name: 'Event Co', domains: ['eventco.com'] }));
     await ok(api.put(`${T}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true }));
-    await ok(api.post(`${T}/hosting-providers`, { id: 'exo', proxyFqdn: 'exap.um.outlook.com', enabled: true, sharedAddressSpace: true, eventEndpoint: { url: provider.url, secret: PROVIDER_SECRET } }));
-    await ok(api.post(`${T}/voicemail-policies`, { id: 'tag:ExOnline', destination: 'exap.um.outlook.com', organizations: ['eventco.onmicrosoft.com'] }));
+    await ok(
+      api.post(`${T}/hosting-providers`, {
+        id: 'exo',
+        proxyFqdn: 'exap.um.outlook.com',
+        enabled: true,
+        sharedAddressSpace: true,
+        eventEndpoint: { url: provider.url, secret: PROVIDER_SECRET },
+      }),
+    );
+    await ok(
+      api.post(`${T}/voicemail-policies`, {
+        id: 'tag:ExOnline',
+        destination: 'exap.um.outlook.com',
+        organizations: ['eventco.onmicrosoft.com'],
+      }),
+    );
     await service.streamDriver!.drained(30_000);
 
     // 1. Deliveries per second: queue events with the processor stopped, then let it run.
     await service.streamDriver!.stop();
     for (let start = 0; start < contacts; start += 25) {
-      await Promise.all(Array.from({ length: Math.min(25, contacts - start) }, (_, offset) =>
-        ok(api.post(`${T}/contacts`, { sipUri: `sip:sa${start + offset}@eventco.com`, displayNumber: `+1206555${String(start + offset).padStart(4, '0')}`, hostedVoicemailPolicy: 'ExOnline' }))));
+      await Promise.all(
+        Array.from({ length: Math.min(25, contacts - start) }, (_, offset) =>
+          ok(
+            api.post(`${T}/contacts`, {
+              sipUri: `sip:sa${start + offset}@eventco.com`,
+              displayNumber: `+1206555${String(start + offset).padStart(4, '0')}`,
+              hostedVoicemailPolicy: 'ExOnline',
+            }),
+          ),
+        ),
+      );
     }
-    const restarted = await startLocalService({ port: 0, tableName: 'bench-events', operatorToken: OPERATOR, dynamoEndpoint: endpoint, logLevel: 'ERROR', configCacheMs: 60_000, credentialCacheMs: 60_000 });
+    const restarted = await startLocalService({
+      port: 0,
+      tableName: 'bench-events',
+      operatorToken: OPERATOR,
+      dynamoEndpoint: endpoint,
+      logLevel: 'ERROR',
+      configCacheMs: 60_000,
+      credentialCacheMs: 60_000,
+    });
     const startedAt = performance.now();
     await provider.waitFor('contact.created', contacts, 300_000);
     const providerEventsPerSecond = contacts / ((performance.now() - startedAt) / 1000);

@@ -26,9 +26,23 @@ const CONCURRENCY = 4;
 
 /** The CSV an administrator would import: the same users seedUsers writes, [from, to). */
 function writeCsv(path: string, from: number, to: number): void {
-  const lines = ['sipUri,displayName,lineUri,enabled,enterpriseVoiceEnabled,site,hostedVoicemailPolicy,onPremisesUm.enabled,onPremisesUm.dialPlan'];
+  const lines = [
+    'sipUri,displayName,lineUri,enabled,enterpriseVoiceEnabled,site,hostedVoicemailPolicy,onPremisesUm.enabled,onPremisesUm.dialPlan',
+  ];
   for (let index = from; index < to; index++) {
-    lines.push([userSipUri(index), `User ${index}`, userLineUri(index), 'true', 'true', index % 2 === 0 ? 'Redmond' : 'Dublin', index % 3 === 0 ? 'ExOnline' : '', 'true', 'dp.bench.example.com'].join(','));
+    lines.push(
+      [
+        userSipUri(index),
+        `User ${index}`,
+        userLineUri(index),
+        'true',
+        'true',
+        index % 2 === 0 ? 'Redmond' : 'Dublin',
+        index % 3 === 0 ? 'ExOnline' : '',
+        'true',
+        'dp.bench.example.com',
+      ].join(','),
+    );
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
@@ -61,9 +75,19 @@ async function timeTransactWrite(client: DynamoDBClient, from: number, to: numbe
   const limit = pLimit(CONCURRENCY);
   const chunks: number[] = [];
   for (let start = from; start < to; start += 50) chunks.push(start);
-  await Promise.all(chunks.map((start) => limit(() => client.send(new TransactWriteItemsCommand({
-    TransactItems: [...benchUserItems(start, Math.min(to, start + 50))].map((Item) => ({ Put: { TableName: TABLE, Item, ConditionExpression: 'attribute_not_exists(pk)' } })),
-  })))));
+  await Promise.all(
+    chunks.map((start) =>
+      limit(() =>
+        client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [...benchUserItems(start, Math.min(to, start + 50))].map((Item) => ({
+              Put: { TableName: TABLE, Item, ConditionExpression: 'attribute_not_exists(pk)' },
+            })),
+          }),
+        ),
+      ),
+    ),
+  );
   return (performance.now() - started) / 1000;
 }
 
@@ -91,7 +115,13 @@ export async function measureImport(usersPerRun: number) {
     const deps = createApiDeps(new ExumStore(client, TABLE));
     await seedTenantConfig(deps);
     const operator = { credentialId: 'cred_bench', role: 'operator' as const, tenantId: null, providerId: null };
-    const outcome = await createCredential(deps, operator, TENANT, { role: 'user-admin', name: 'bench import' }, { dryRun: false, ifMatch: null });
+    const outcome = await createCredential(
+      deps,
+      operator,
+      TENANT,
+      { role: 'user-admin', name: 'bench import' },
+      { dryRun: false, ifMatch: null },
+    );
     if (outcome.dryRun || outcome.record === null) throw new Error('no credential');
     const token = outcome.record.token;
     const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, TABLE, OPERATOR, 'no-stream']);

@@ -94,7 +94,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     provider = providerStarted.child;
     const operator: Actor = { credentialId: 'cred_load', role: 'operator', tenantId: null, providerId: null };
     const write = { dryRun: false, ifMatch: null } as const;
-    await hostingProviders.patch(deps, operator, TENANT, 'exo', { eventEndpoint: { url: providerStarted.line, secret: PROVIDER_SECRET } }, write);
+    await hostingProviders.patch(
+      deps,
+      operator,
+      TENANT,
+      'exo',
+      { eventEndpoint: { url: providerStarted.line, secret: PROVIDER_SECRET } },
+      write,
+    );
     const token = async (input: CredentialCreate) => {
       const outcome = await createCredential(deps, operator, TENANT, input, write);
       if (outcome.dryRun || outcome.record === null) throw new Error('no credential');
@@ -123,10 +130,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const writers = async () => {
       for (let round = 0; running(); round++) {
         const index = MIGRATED + (round % (users - MIGRATED));
-        await api(userAdmin, 'PATCH', `${T}/users/${userSipUri(index)}`, { displayName: `User ${index} r${round}`, site: round % 2 === 0 ? 'Redmond' : 'Dublin' });
+        await api(userAdmin, 'PATCH', `${T}/users/${userSipUri(index)}`, {
+          displayName: `User ${index} r${round}`,
+          site: round % 2 === 0 ? 'Redmond' : 'Dublin',
+        });
         // A contact created every fourth round is deleted two rounds later.
         const contact = (created: number) => `sip:load-sa${created}@bench.example.com`;
-        if (round % 4 === 0) await api(userAdmin, 'POST', `${T}/contacts`, { sipUri: contact(round), displayNumber: `+1206777${String(round % 10_000).padStart(4, '0')}`, hostedVoicemailPolicy: 'ExOnline' });
+        if (round % 4 === 0)
+          await api(userAdmin, 'POST', `${T}/contacts`, {
+            sipUri: contact(round),
+            displayNumber: `+1206777${String(round % 10_000).padStart(4, '0')}`,
+            hostedVoicemailPolicy: 'ExOnline',
+          });
         if (round % 4 === 2) await api(userAdmin, 'DELETE', `${T}/contacts/${contact(round - 2)}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -134,13 +149,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 
     // A migration of the first users, in waves; the provider answers ready as users are requested.
     const migration = async (): Promise<number> => {
-      const started = await api(userAdmin, 'POST', `${T}/migrations`, { users: Array.from({ length: MIGRATED }, (_, index) => userSipUri(index)), providerId: 'exo', grantPolicy: 'ExOnline', waveSize: 20 });
+      const started = await api(userAdmin, 'POST', `${T}/migrations`, {
+        users: Array.from({ length: MIGRATED }, (_, index) => userSipUri(index)),
+        providerId: 'exo',
+        grantPolicy: 'ExOnline',
+        waveSize: 20,
+      });
       if (started.status !== 201) throw new Error(`migration not started: ${started.status} ${JSON.stringify(started.body)}`);
       const answered = new Set<string>();
       while (running() && answered.size < MIGRATED) {
         let cursor: string | null = null;
         do {
-          const page: { status: number; body: any } = await api(userAdmin, 'GET', `${T}/migrations/${started.body.id}?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`);
+          const page: { status: number; body: any } = await api(
+            userAdmin,
+            'GET',
+            `${T}/migrations/${started.body.id}?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`,
+          );
           for (const user of page.body?.users ?? []) {
             if (user.state !== 'requested' || answered.has(user.sipUri)) continue;
             const answer = await api(exo, 'PUT', `${T}/migrations/${started.body.id}/users/${user.sipUri}/answer`, { status: 'ready' });

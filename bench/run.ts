@@ -24,7 +24,15 @@ import { measureProviderEvents } from './events.js';
 import { measureImport } from './import.js';
 import { runLoad } from './load.js';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, users: { type: 'string', default: '100000' }, 'import-users': { type: 'string', default: '10000' }, 'load-seconds': { type: 'string', default: '600' }, 'load-rate': { type: 'string', default: '300' } } });
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    users: { type: 'string', default: '100000' },
+    'import-users': { type: 'string', default: '10000' },
+    'load-seconds': { type: 'string', default: '600' },
+    'load-rate': { type: 'string', default: '300' },
+  },
+});
 const LARGE = Number(values.users);
 const SMALL = 1000;
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -50,18 +58,30 @@ try {
     return parsed.value;
   };
   const resolveOnce = (index: number, byNumber: boolean, on = deps) =>
-    resolveCall(on, gateway, { target: target(byNumber ? userLineUri(index) : `${userSipUri(index)};opaque=app:voicemail`), reason: 'voicemail', callId: `bench-${index}` }, false);
+    resolveCall(
+      on,
+      gateway,
+      {
+        target: target(byNumber ? userLineUri(index) : `${userSipUri(index)};opaque=app:voicemail`),
+        reason: 'voicemail',
+        callId: `bench-${index}`,
+      },
+      false,
+    );
   const getItemOnce = (index: number) =>
     client.send(new GetItemCommand({ TableName: tableName, Key: toKey(keys.address(TENANT, userSipUri(index))), ConsistentRead: true }));
 
   // 1. Reads per resolution, counted by an SDK middleware, caches warm.
   await resolveOnce(0, false);
   const reads = new Map<string, number>();
-  client.middlewareStack.add((next, context) => async (args) => {
-    const name = context.commandName ?? 'unknown';
-    if (/^(GetItem|BatchGetItem|Query|Scan|TransactGetItems)Command$/.test(name)) reads.set('reads', (reads.get('reads') ?? 0) + 1);
-    return next(args);
-  }, { step: 'initialize', name: 'count-reads' });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      if (/^(GetItem|BatchGetItem|Query|Scan|TransactGetItems)Command$/.test(name)) reads.set('reads', (reads.get('reads') ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'count-reads' },
+  );
   const countReads = async (byNumber: boolean, n: number) => {
     reads.clear();
     for (let index = 0; index < n; index++) await resolveOnce(index % SMALL, byNumber);
@@ -95,7 +115,13 @@ try {
   // 3. HTTP throughput through the local server (its own process) vs raw GetItems, concurrency 16.
   log('measuring HTTP throughput');
   const operatorToken = 'exum_bench_operator_token_000000000000';
-  const token = await createCredential(deps, { ...gateway, role: 'operator', tenantId: null }, TENANT, { role: 'gateway', name: 'bench' }, { dryRun: false, ifMatch: null });
+  const token = await createCredential(
+    deps,
+    { ...gateway, role: 'operator', tenantId: null },
+    TENANT,
+    { role: 'gateway', name: 'bench' },
+    { dryRun: false, ifMatch: null },
+  );
   if (token.dryRun || token.record === null) throw new Error('no token');
   const gatewayToken = token.record.token;
   const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, tableName, operatorToken]);
@@ -153,8 +179,16 @@ try {
       const large = Math.floor(Math.random() * LARGE);
       await time(smallMs, () => resolveOnce(small, sample % 2 === 1, deps));
       await time(largeMs, () => resolveOnce(large, sample % 2 === 1, depsLarge));
-      await time(smallGetItemMs, () => client.send(new GetItemCommand({ TableName: tableName, Key: toKey(keys.address(TENANT, userSipUri(small))), ConsistentRead: true })));
-      await time(largeGetItemMs, () => clientLarge.send(new GetItemCommand({ TableName: largeTable, Key: toKey(keys.address(TENANT, userSipUri(large))), ConsistentRead: true })));
+      await time(smallGetItemMs, () =>
+        client.send(
+          new GetItemCommand({ TableName: tableName, Key: toKey(keys.address(TENANT, userSipUri(small))), ConsistentRead: true }),
+        ),
+      );
+      await time(largeGetItemMs, () =>
+        clientLarge.send(
+          new GetItemCommand({ TableName: largeTable, Key: toKey(keys.address(TENANT, userSipUri(large))), ConsistentRead: true }),
+        ),
+      );
     }
     return { smallMs, largeMs, smallGetItemMs, largeGetItemMs };
   };
@@ -190,7 +224,9 @@ try {
     resolveMedianMs1k: round(median(scale.smallMs), 3),
     resolveMedianMsLarge: round(median(scale.largeMs), 3),
     getItemScale100kVs1k: round(median(scale.largeGetItemMs) / median(scale.smallGetItemMs)),
-    scale100kVs1kVsGetItem: round(median(scale.largeMs) / median(scale.largeGetItemMs) / (median(scale.smallMs) / median(scale.smallGetItemMs))),
+    scale100kVs1kVsGetItem: round(
+      median(scale.largeMs) / median(scale.largeGetItemMs) / (median(scale.smallMs) / median(scale.smallGetItemMs)),
+    ),
     usersLarge: LARGE,
     resolveBundleBytes: resolveBundle.bytes,
     bareSdkBundleBytes: bareBundle.bytes,
@@ -206,20 +242,60 @@ try {
       ['DynamoDB reads per resolution (SIP / number)', `${figures.readsPerResolutionSip} / ${figures.readsPerResolutionNumber}`, '1.0'],
       ['resolve median / GetItem median (in process)', `${figures.resolveVsGetItem}x  (GetItem ${figures.getItemMedianMs} ms)`, '≤ 1.2'],
       ['resolve p99 / GetItem median (in process)', `${figures.resolveP99VsGetItem}x`, ''],
-      ['HTTP resolutions/s / raw GetItems/s (c=16)', `${figures.httpVsGetItem}x  (${figures.httpResolutionsPerSecond} vs ${figures.rawGetItemsPerSecond}/s)`, '≥ 0.7'],
-      [`resolve median, ${LARGE} users / ${SMALL} users`, `${figures.scale100kVs1k}x  (${figures.resolveMedianMsLarge} vs ${figures.resolveMedianMs1k} ms)`, 'within 10%'],
+      [
+        'HTTP resolutions/s / raw GetItems/s (c=16)',
+        `${figures.httpVsGetItem}x  (${figures.httpResolutionsPerSecond} vs ${figures.rawGetItemsPerSecond}/s)`,
+        '≥ 0.7',
+      ],
+      [
+        `resolve median, ${LARGE} users / ${SMALL} users`,
+        `${figures.scale100kVs1k}x  (${figures.resolveMedianMsLarge} vs ${figures.resolveMedianMs1k} ms)`,
+        'within 10%',
+      ],
       [`  bare GetItem median, same two tables`, `${figures.getItemScale100kVs1k}x  (DynamoDB Local's own growth)`, ''],
       [`  resolve/GetItem at ${LARGE} over resolve/GetItem at ${SMALL}`, `${figures.scale100kVs1kVsGetItem}x`, 'within 10%'],
-      ['resolve bundle (esbuild, minified)', `${(figures.resolveBundleBytes / 1024).toFixed(0)} KiB (bare SDK ${(figures.bareSdkBundleBytes / 1024).toFixed(0)} KiB)`, ''],
-      ['cold import, resolve / bare SDK handler', `${figures.coldImportVsBareSdk}x  (${figures.coldImportResolveMs} vs ${figures.coldImportBareSdkMs} ms)`, '≤ 1.5'],
+      [
+        'resolve bundle (esbuild, minified)',
+        `${(figures.resolveBundleBytes / 1024).toFixed(0)} KiB (bare SDK ${(figures.bareSdkBundleBytes / 1024).toFixed(0)} KiB)`,
+        '',
+      ],
+      [
+        'cold import, resolve / bare SDK handler',
+        `${figures.coldImportVsBareSdk}x  (${figures.coldImportResolveMs} vs ${figures.coldImportBareSdkMs} ms)`,
+        '≤ 1.5',
+      ],
       ['provider events delivered per second (local provider)', `${figures.providerEventsPerSecond}/s`, '≥ 200/s'],
-      ['provider ready → hosted: the next call', `${figures.readyFlipsOnNextCall} on the next call, within ${figures.readyToHostedMs} ms`, 'the next call'],
-      [`exumctl import users/s / raw BatchWriteItem users/s (${figures.importUsersPerRun} a run)`, `${figures.importVsBatchWrite}x  (${figures.importUsersPerSecond} vs ${figures.batchWriteUsersPerSecond}/s)`, '≥ 0.7'],
-      ['  conditional transactions of the same items / BatchWriteItem', `${figures.transactWriteVsBatchWrite}x  (${figures.transactWriteUsersPerSecond}/s: DynamoDB Local's ceiling for claims)`, ''],
+      [
+        'provider ready → hosted: the next call',
+        `${figures.readyFlipsOnNextCall} on the next call, within ${figures.readyToHostedMs} ms`,
+        'the next call',
+      ],
+      [
+        `exumctl import users/s / raw BatchWriteItem users/s (${figures.importUsersPerRun} a run)`,
+        `${figures.importVsBatchWrite}x  (${figures.importUsersPerSecond} vs ${figures.batchWriteUsersPerSecond}/s)`,
+        '≥ 0.7',
+      ],
+      [
+        '  conditional transactions of the same items / BatchWriteItem',
+        `${figures.transactWriteVsBatchWrite}x  (${figures.transactWriteUsersPerSecond}/s: DynamoDB Local's ceiling for claims)`,
+        '',
+      ],
       ['  exumctl import / conditional transactions', `${figures.importVsTransactWrite}x`, ''],
-      [`load: resolutions/s sustained, ${figures.loadOfferedPerSecond}/s offered for ${figures.loadSeconds} s with writes and a migration`, `${figures.loadSustainedVsOffered}x  (${figures.loadResolvesPerSecond}/s, p50 ${figures.loadP50Ms} ms, p99 ${figures.loadP99Ms} ms)`, '1.0'],
-      ['  load: errors and 5xx (resolutions and writes)', `${figures.loadErrors} errors, ${figures.load5xx} 5xx (${figures.loadWrites} writes, ${figures.loadWritesRefused} refused by rules; ${figures.loadMigratedUsers} users migrated)`, '0 and 0'],
-      ['  load: server memory (RSS) after the run / before', `${figures.loadRssAfterVsBefore}x  (${figures.loadRssBeforeMb} → ${figures.loadRssAfterMb} MB, ${figures.loadRssGrowthMb} MB)`, '≤ 1.1'],
+      [
+        `load: resolutions/s sustained, ${figures.loadOfferedPerSecond}/s offered for ${figures.loadSeconds} s with writes and a migration`,
+        `${figures.loadSustainedVsOffered}x  (${figures.loadResolvesPerSecond}/s, p50 ${figures.loadP50Ms} ms, p99 ${figures.loadP99Ms} ms)`,
+        '1.0',
+      ],
+      [
+        '  load: errors and 5xx (resolutions and writes)',
+        `${figures.loadErrors} errors, ${figures.load5xx} 5xx (${figures.loadWrites} writes, ${figures.loadWritesRefused} refused by rules; ${figures.loadMigratedUsers} users migrated)`,
+        '0 and 0',
+      ],
+      [
+        '  load: server memory (RSS) after the run / before',
+        `${figures.loadRssAfterVsBefore}x  (${figures.loadRssBeforeMb} → ${figures.loadRssAfterMb} MB, ${figures.loadRssGrowthMb} MB)`,
+        '≤ 1.1',
+      ],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     console.log(`${'measure'.padEnd(width)}  result  [target]`);

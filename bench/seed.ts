@@ -18,12 +18,41 @@ export const TENANT = 'benchco';
 export async function seedTenantConfig(deps: ManagementDeps): Promise<void> {
   await createTenant(deps, actor, { id: TENANT, name: 'Bench Co', domains: ['bench.example.com'] }, write);
   await putEdge(deps, actor, TENANT, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: null }, write);
-  await hostingProviders.create(deps, actor, TENANT, { id: 'exo', proxyFqdn: 'exap.um.outlook.com', enabled: true, sharedAddressSpace: true, hostsUsers: false, isLocal: false, verificationLevel: 'always-verifiable', eventEndpoint: null }, write);
-  await voicemailPolicies.create(deps, actor, TENANT, { id: 'tag:ExOnline', destination: 'exap.um.outlook.com', organizations: ['bench.onmicrosoft.com'], description: '' }, write);
-  await dialPlans.create(deps, actor, TENANT, {
-    id: 'dp.bench.example.com', uriType: 'sip-name', voipSecurity: 'secured',
-    servers: [1, 2, 3].map((n) => ({ fqdn: `um0${n}.bench.local`, port: 5061, transport: 'tls' as const, exchangeVersion: 15 })),
-  }, write);
+  await hostingProviders.create(
+    deps,
+    actor,
+    TENANT,
+    {
+      id: 'exo',
+      proxyFqdn: 'exap.um.outlook.com',
+      enabled: true,
+      sharedAddressSpace: true,
+      hostsUsers: false,
+      isLocal: false,
+      verificationLevel: 'always-verifiable',
+      eventEndpoint: null,
+    },
+    write,
+  );
+  await voicemailPolicies.create(
+    deps,
+    actor,
+    TENANT,
+    { id: 'tag:ExOnline', destination: 'exap.um.outlook.com', organizations: ['bench.onmicrosoft.com'], description: '' },
+    write,
+  );
+  await dialPlans.create(
+    deps,
+    actor,
+    TENANT,
+    {
+      id: 'dp.bench.example.com',
+      uriType: 'sip-name',
+      voipSecurity: 'secured',
+      servers: [1, 2, 3].map((n) => ({ fqdn: `um0${n}.bench.local`, port: 5061, transport: 'tls' as const, exchangeVersion: 15 })),
+    },
+    write,
+  );
 }
 
 export const userSipUri = (index: number) => `sip:user${index}@bench.example.com`;
@@ -41,12 +70,21 @@ export const resolveRequests = (gatewayToken: string, stride = 1) =>
 function benchUser(index: number): User {
   const now = new Date().toISOString();
   return {
-    type: 'user', sipUri: userSipUri(index), displayName: `User ${index}`, lineUri: userLineUri(index), enabled: true,
-    enterpriseVoiceEnabled: true, site: index % 2 === 0 ? 'Redmond' : 'Dublin', registrarPool: null,
+    type: 'user',
+    sipUri: userSipUri(index),
+    displayName: `User ${index}`,
+    lineUri: userLineUri(index),
+    enabled: true,
+    enterpriseVoiceEnabled: true,
+    site: index % 2 === 0 ? 'Redmond' : 'Dublin',
+    registrarPool: null,
     hostedVoicemailPolicy: index % 3 === 0 ? 'ExOnline' : null,
     onPremisesUm: { enabled: true, dialPlan: 'dp.bench.example.com' },
     hostedVoicemail: { admin: null, provider: index % 3 === 0 ? true : null },
-    version: 1, createdAt: now, updatedAt: now, modifiedBy: { credentialId: actor.credentialId, role: actor.role },
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    modifiedBy: { credentialId: actor.credentialId, role: actor.role },
   };
 }
 

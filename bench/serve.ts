@@ -5,7 +5,14 @@ import { startLocalService } from '../lib/local/local-service.js';
 
 const [endpoint, tableName, operatorToken, stream] = process.argv.slice(2) as [string, string, string, string | undefined];
 const service = await startLocalService({
-  port: 0, tableName, operatorToken, dynamoEndpoint: endpoint, logLevel: 'ERROR', configCacheMs: 60_000, credentialCacheMs: 60_000, streamProcessor: stream !== 'no-stream',
+  port: 0,
+  tableName,
+  operatorToken,
+  dynamoEndpoint: endpoint,
+  logLevel: 'ERROR',
+  configCacheMs: 60_000,
+  credentialCacheMs: 60_000,
+  streamProcessor: stream !== 'no-stream',
 });
 process.stdout.write(`${service.url}\n`);
 process.on('SIGTERM', () => void service.stop().then(() => process.exit(0)));

@@ -44,7 +44,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`exum-router: invalid port ${values.port ?? process.env.PORT}`);
   process.exit(2);
 }
-if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined) || (values['tls-client-ca'] !== undefined && values['tls-cert'] === undefined)) {
+if (
+  (values['tls-cert'] === undefined) !== (values['tls-key'] === undefined) ||
+  (values['tls-client-ca'] !== undefined && values['tls-cert'] === undefined)
+) {
   console.error('exum-router: --tls-cert and --tls-key go together; --tls-client-ca needs them');
   process.exit(2);
 }
@@ -55,13 +58,14 @@ const dataDirectory = values['in-memory'] ? undefined : resolve(process.env.EXUM
 if (dataDirectory !== undefined) mkdirSync(dataDirectory, { recursive: true });
 
 try {
-  const tls = values['tls-cert'] === undefined || values['tls-key'] === undefined
-    ? undefined
-    : {
-        cert: readFileSync(values['tls-cert']),
-        key: readFileSync(values['tls-key']),
-        ...(values['tls-client-ca'] === undefined ? {} : { clientCa: readFileSync(values['tls-client-ca']) }),
-      };
+  const tls =
+    values['tls-cert'] === undefined || values['tls-key'] === undefined
+      ? undefined
+      : {
+          cert: readFileSync(values['tls-cert']),
+          key: readFileSync(values['tls-key']),
+          ...(values['tls-client-ca'] === undefined ? {} : { clientCa: readFileSync(values['tls-client-ca']) }),
+        };
   const service = await startLocalService({
     port,
     host: values.host,
@@ -70,7 +74,9 @@ try {
     ...(dataDirectory === undefined ? {} : { dataDirectory }),
     ...(tls === undefined ? {} : { tls }),
   });
-  console.log(`exum-router listening on ${service.url}${tls?.clientCa === undefined ? '' : ' (client certificates required)'}  (data: ${dataDirectory ?? 'in memory'})`);
+  console.log(
+    `exum-router listening on ${service.url}${tls?.clientCa === undefined ? '' : ' (client certificates required)'}  (data: ${dataDirectory ?? 'in memory'})`,
+  );
   console.log(`DynamoDB Local: ${service.dynamoDbLocal?.endpoint} (pid ${service.dynamoDbLocal?.pid})`);
   console.log(generated ? `operator token (shown once): ${operatorToken}` : 'operator token: from EXUM_OPERATOR_TOKEN');
   if (values.demo) {
@@ -80,9 +86,15 @@ try {
     console.log(`user-admin token: ${demo.tokens.userAdmin}`);
     console.log(`server-admin token: ${demo.tokens.serverAdmin}`);
     // exumctl reads ./.exumctl.yaml: from this directory it works with no further setup.
-    writeFileSync(exumctlConfig, `# written by npm start -- --demo; removed when it stops\nserver: ${service.url}\ntenant: ${demo.tenantId}\ntoken: ${demo.tokens.userAdmin}\n`, { mode: 0o600 });
+    writeFileSync(
+      exumctlConfig,
+      `# written by npm start -- --demo; removed when it stops\nserver: ${service.url}\ntenant: ${demo.tenantId}\ntoken: ${demo.tokens.userAdmin}\n`,
+      { mode: 0o600 },
+    );
     console.log(`exumctl: ${exumctlConfig} points it at this service as the demo's user admin`);
-    console.log(`try: curl -s -H "Authorization: Bearer ${demo.tokens.gateway}" -H 'content-type: application/json' -d '{"target":"sip:alice@contoso.com"}' ${service.url}/v1/resolve`);
+    console.log(
+      `try: curl -s -H "Authorization: Bearer ${demo.tokens.gateway}" -H 'content-type: application/json' -d '{"target":"sip:alice@contoso.com"}' ${service.url}/v1/resolve`,
+    );
     console.log('try: npx exumctl test-voicemail sip:alice@contoso.com');
   } else {
     console.log(`try: curl -H "Authorization: Bearer <operator token>" ${service.url}/v1/tenants`);
@@ -101,7 +113,8 @@ try {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 } catch (error) {
   if (error instanceof JavaMissingError) console.error(`exum-router: ${error.message}`);
-  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`exum-router: port ${port} is already in use; set PORT or --port`);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    console.error(`exum-router: port ${port} is already in use; set PORT or --port`);
   else if ((error as NodeJS.ErrnoException).code === 'ENOENT') console.error(`exum-router: ${(error as Error).message}`);
   else console.error('exum-router: failed to start:', error);
   process.exit(1);

@@ -41,10 +41,12 @@ export const withDiagnostics = (markdown: string): string => between(markdown, '
 export function eventSchemaFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const [type, schema] of Object.entries(ProviderEventSchemas)) {
-    files[`provider/${type}.schema.json`] = `${JSON.stringify({ title: type, ...z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) }, null, 2)}\n`;
+    files[`provider/${type}.schema.json`] =
+      `${JSON.stringify({ title: type, ...z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) }, null, 2)}\n`;
   }
   for (const [type, schema] of Object.entries(ProvisioningEventSchemas)) {
-    files[`provisioning/${type}.schema.json`] = `${JSON.stringify({ title: type, ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) }, null, 2)}\n`;
+    files[`provisioning/${type}.schema.json`] =
+      `${JSON.stringify({ title: type, ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) }, null, 2)}\n`;
   }
   return files;
 }
@@ -64,5 +66,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(apiMd, withRouteTable(readFileSync(apiMd, 'utf8')));
   const routingMd = new URL('../docs/routing.md', import.meta.url);
   writeFileSync(routingMd, withDiagnostics(readFileSync(routingMd, 'utf8')));
-  console.log('wrote docs/openapi.json, docs/tenant-file.schema.json, the route table of docs/api.md and the diagnostics of docs/routing.md');
+  console.log(
+    'wrote docs/openapi.json, docs/tenant-file.schema.json, the route table of docs/api.md and the diagnostics of docs/routing.md',
+  );
 }

@@ -13,13 +13,29 @@ import { ESM_BANNER } from './bundling.js';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 
-
 /** The DynamoDB actions each kind of function needs, and no more (transactions need the actions they contain). */
 export const TABLE_ACCESS = {
   authorize: ['dynamodb:GetItem'],
   resolve: ['dynamodb:GetItem', 'dynamodb:Query'],
-  manage: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
-  process: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchWriteItem'],
+  manage: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+  process: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:BatchWriteItem',
+  ],
 } as const;
 
 export type TableAccess = keyof typeof TABLE_ACCESS;
@@ -76,7 +92,10 @@ export class ExumFunction extends Construct {
       }),
     );
     Validations.of(this.fn.role!).acknowledge(
-      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'Lets the function write its own CloudWatch logs, nothing else' },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'Lets the function write its own CloudWatch logs, nothing else',
+      },
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords accept only Resource "*"' },
     );
   }

@@ -39,9 +39,16 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.provisioningBus = new EventBus(this, 'ProvisioningBus', { description: 'exum-router provisioning events (user, contact, migration)' });
+    this.provisioningBus = new EventBus(this, 'ProvisioningBus', {
+      description: 'exum-router provisioning events (user, contact, migration)',
+    });
     const queue = (name: string, retention: Duration) =>
-      new Queue(this, name, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: retention, removalPolicy: RemovalPolicy.RETAIN });
+      new Queue(this, name, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: retention,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
     this.provisioningDeadLetters = queue('ProvisioningDeadLetters', Duration.days(14));
     this.provisioningQueue = new Queue(this, 'ProvisioningQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -53,10 +60,19 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.streamFailures = queue('StreamFailures', Duration.days(14));
-    Validations.of(this.streamFailures).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'It is itself a dead-letter queue: the stream mapping\'s on-failure destination' });
+    Validations.of(this.streamFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "It is itself a dead-letter queue: the stream mapping's on-failure destination",
+    });
 
-    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The table (for bootstrapping the first operator credential, and restores)' });
-    new CfnOutput(this, 'ProvisioningBusName', { value: this.provisioningBus.eventBusName, description: 'Where provisioning events are put' });
+    new CfnOutput(this, 'TableName', {
+      value: this.table.tableName,
+      description: 'The table (for bootstrapping the first operator credential, and restores)',
+    });
+    new CfnOutput(this, 'ProvisioningBusName', {
+      value: this.provisioningBus.eventBusName,
+      description: 'Where provisioning events are put',
+    });
 
     // The bus's rule and its queue stay together: what arrives is kept until applied.
     new Rule(this, 'ProvisioningRule', {

@@ -17,7 +17,15 @@ import {
   type IResource,
 } from 'aws-cdk-lib/aws-apigateway';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
-import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -54,11 +62,40 @@ export class StatelessStack extends Stack {
     const { table } = props;
 
     this.functions = {
-      management: new ExumFunction(this, 'Management', { entry: 'management-api', description: 'exum-router management API', table, tableAccess: 'manage' }),
-      resolve: new ExumFunction(this, 'Resolve', { entry: 'resolve', description: 'exum-router POST /v1/resolve (gateways)', table, tableAccess: 'resolve', timeout: Duration.seconds(3) }),
-      authorizer: new ExumFunction(this, 'Authorizer', { entry: 'authorizer', description: 'exum-router bearer-token authorizer', table, tableAccess: 'authorize', timeout: Duration.seconds(3) }),
-      streamProcessor: new ExumFunction(this, 'StreamProcessor', { entry: 'stream-processor', description: 'exum-router stream: audit, migrations, provider events', table, tableAccess: 'process', timeout: Duration.minutes(2) }),
-      provisioning: new ExumFunction(this, 'Provisioning', { entry: 'provisioning', description: 'exum-router provisioning events', table, tableAccess: 'process', timeout: Duration.seconds(30) }),
+      management: new ExumFunction(this, 'Management', {
+        entry: 'management-api',
+        description: 'exum-router management API',
+        table,
+        tableAccess: 'manage',
+      }),
+      resolve: new ExumFunction(this, 'Resolve', {
+        entry: 'resolve',
+        description: 'exum-router POST /v1/resolve (gateways)',
+        table,
+        tableAccess: 'resolve',
+        timeout: Duration.seconds(3),
+      }),
+      authorizer: new ExumFunction(this, 'Authorizer', {
+        entry: 'authorizer',
+        description: 'exum-router bearer-token authorizer',
+        table,
+        tableAccess: 'authorize',
+        timeout: Duration.seconds(3),
+      }),
+      streamProcessor: new ExumFunction(this, 'StreamProcessor', {
+        entry: 'stream-processor',
+        description: 'exum-router stream: audit, migrations, provider events',
+        table,
+        tableAccess: 'process',
+        timeout: Duration.minutes(2),
+      }),
+      provisioning: new ExumFunction(this, 'Provisioning', {
+        entry: 'provisioning',
+        description: 'exum-router provisioning events',
+        table,
+        tableAccess: 'process',
+        timeout: Duration.seconds(30),
+      }),
     };
 
     this.grantProviderSecrets();
@@ -76,11 +113,22 @@ export class StatelessStack extends Stack {
    * writes them, the stream processor reads them, nothing else touches them.
    */
   private grantProviderSecrets(): void {
-    const secrets = Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${PROVIDER_SECRETS_PREFIX}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this);
+    const secrets = Arn.format(
+      {
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${PROVIDER_SECRETS_PREFIX}/*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      this,
+    );
     const grant = (fn: ExumFunction, actions: string[]) => {
       fn.fn.addEnvironment('PROVIDER_SECRETS_PREFIX', PROVIDER_SECRETS_PREFIX);
       fn.fn.addToRolePolicy(new PolicyStatement({ actions, resources: [secrets] }));
-      Validations.of(fn.fn.role!).acknowledge({ id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${PROVIDER_SECRETS_PREFIX}/*]`, reason: 'One secret per provider, named by tenant and provider under the service prefix' });
+      Validations.of(fn.fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${PROVIDER_SECRETS_PREFIX}/*]`,
+        reason: 'One secret per provider, named by tenant and provider under the service prefix',
+      });
     };
     grant(this.functions.management, ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret']);
     grant(this.functions.streamProcessor, ['secretsmanager:GetSecretValue']);
@@ -151,10 +199,20 @@ export class StatelessStack extends Stack {
         statusCode: String(status),
         responseHeaders: { 'Content-Type': "'application/problem+json'", ...extraHeaders },
         templates: {
-          'application/json': JSON.stringify({ type: `https://exum-router.dev/problems/${code}`, title, status, detail: title, code, errors: [], instance: '$context.path' }),
+          'application/json': JSON.stringify({
+            type: `https://exum-router.dev/problems/${code}`,
+            title,
+            status,
+            detail: title,
+            code,
+            errors: [],
+            instance: '$context.path',
+          }),
         },
       });
-    problem(ResponseType.UNAUTHORIZED, 401, 'unauthenticated', 'A valid bearer credential is required', { 'WWW-Authenticate': "'Bearer realm=\"exum-router\"'" });
+    problem(ResponseType.UNAUTHORIZED, 401, 'unauthenticated', 'A valid bearer credential is required', {
+      'WWW-Authenticate': '\'Bearer realm="exum-router"\'',
+    });
     problem(ResponseType.ACCESS_DENIED, 401, 'unauthenticated', 'A valid bearer credential is required');
     problem(ResponseType.BAD_REQUEST_PARAMETERS, 400, 'validation-failed', 'A required header or path parameter is missing');
     problem(ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, 'route-not-found', 'No such route');
@@ -162,9 +220,19 @@ export class StatelessStack extends Stack {
     problem(ResponseType.DEFAULT_5XX, 503, 'store-unavailable', 'Temporarily unavailable', { 'Retry-After': "'1'" });
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     Validations.of(api).acknowledge(
-      { id: 'AwsSolutions-COG4', reason: 'Callers are SIP gateways, providers and tools with bearer credentials: every method uses the Lambda REQUEST authorizer (and, with a custom domain, mutual TLS), not Cognito users' },
-      { id: 'AwsSolutions-APIG3', reason: 'The web ACL is the deploying organisation\'s own (associate it to the stage); the API throttles per stage and per method' },
-      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]', reason: 'API Gateway\'s account-level CloudWatch role, with the policy AWS provides for it' },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers are SIP gateways, providers and tools with bearer credentials: every method uses the Lambda REQUEST authorizer (and, with a custom domain, mutual TLS), not Cognito users',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason: "The web ACL is the deploying organisation's own (associate it to the stage); the API throttles per stage and per method",
+      },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: "API Gateway's account-level CloudWatch role, with the policy AWS provides for it",
+      },
     );
     return api;
   }
@@ -187,26 +255,71 @@ export class StatelessStack extends Stack {
   }
 
   private wireProvisioning(props: StatelessStackProps): void {
-    this.functions.provisioning.fn.addEventSource(new SqsEventSource(props.provisioningQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    this.functions.provisioning.fn.addEventSource(
+      new SqsEventSource(props.provisioningQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
   }
 
   private createAlarms(props: StatelessStackProps): void {
     const action = new SnsAction(this.alarmTopic);
     const alarm = (id: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
-      new Alarm(this, id, { metric, threshold, evaluationPeriods, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING, alarmDescription: description }).addAlarmAction(action);
+      new Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      }).addAlarmAction(action);
     };
     for (const [name, { fn }] of Object.entries(this.functions)) {
       alarm(`${name}Errors`, fn.metricErrors({ period: Duration.minutes(1) }), 1, `${name}: function errors`, 3);
       alarm(`${name}Throttles`, fn.metricThrottles({ period: Duration.minutes(1) }), 1, `${name}: throttled invocations`);
     }
-    alarm('StreamIteratorAge', this.functions.streamProcessor.fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }), 60_000, 'stream processor more than a minute behind', 5);
-    alarm('StreamFailuresDepth', props.streamFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }), 1, 'stream batches given up on (see docs/operations.md)');
-    alarm('ProvisioningDeadLettersDepth', props.provisioningDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }), 1, 'provisioning messages dead-lettered by the queue');
+    alarm(
+      'StreamIteratorAge',
+      this.functions.streamProcessor.fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+      60_000,
+      'stream processor more than a minute behind',
+      5,
+    );
+    alarm(
+      'StreamFailuresDepth',
+      props.streamFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      1,
+      'stream batches given up on (see docs/operations.md)',
+    );
+    alarm(
+      'ProvisioningDeadLettersDepth',
+      props.provisioningDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      1,
+      'provisioning messages dead-lettered by the queue',
+    );
     const requests = this.api.metricCount({ period: Duration.minutes(1) });
     const errors = this.api.metricServerError({ period: Duration.minutes(1) });
-    alarm('Api5xxRate', new MathExpression({ expression: 'IF(requests > 0, 100 * errors / requests, 0)', usingMetrics: { requests, errors }, period: Duration.minutes(1), label: '5xx %' }), 1, 'API answers 5xx to more than 1% of requests', 3);
+    alarm(
+      'Api5xxRate',
+      new MathExpression({
+        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+        usingMetrics: { requests, errors },
+        period: Duration.minutes(1),
+        label: '5xx %',
+      }),
+      1,
+      'API answers 5xx to more than 1% of requests',
+      3,
+    );
     alarm('ApiLatencyP99', this.api.metricLatency({ statistic: 'p99', period: Duration.minutes(1) }), 1000, 'API p99 latency above 1 s', 5);
-    alarm('TableThrottles', props.table.metricThrottledRequestsForOperations({ operations: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem'] as never, period: Duration.minutes(1) }), 1, 'DynamoDB throttled requests', 3);
+    alarm(
+      'TableThrottles',
+      props.table.metricThrottledRequestsForOperations({
+        operations: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem'] as never,
+        period: Duration.minutes(1),
+      }),
+      1,
+      'DynamoDB throttled requests',
+      3,
+    );
   }
 
   private createDashboard(): void {
@@ -215,10 +328,19 @@ export class StatelessStack extends Stack {
       dashboardName: 'exum-router-resolve',
       widgets: [
         [
-          new GraphWidget({ title: 'Resolutions and errors', left: [resolve.metricInvocations(), resolve.metricErrors(), resolve.metricThrottles()] }),
-          new GraphWidget({ title: 'Resolve duration (p50, p99)', left: [resolve.metricDuration({ statistic: 'p50' }), resolve.metricDuration({ statistic: 'p99' })] }),
+          new GraphWidget({
+            title: 'Resolutions and errors',
+            left: [resolve.metricInvocations(), resolve.metricErrors(), resolve.metricThrottles()],
+          }),
+          new GraphWidget({
+            title: 'Resolve duration (p50, p99)',
+            left: [resolve.metricDuration({ statistic: 'p50' }), resolve.metricDuration({ statistic: 'p99' })],
+          }),
           new GraphWidget({ title: 'API 4xx / 5xx', left: [this.api.metricClientError(), this.api.metricServerError()] }),
-          new GraphWidget({ title: 'API latency (p99)', left: [this.api.metricLatency({ statistic: 'p99' }), this.api.metricIntegrationLatency({ statistic: 'p99' })] }),
+          new GraphWidget({
+            title: 'API latency (p99)',
+            left: [this.api.metricLatency({ statistic: 'p99' }), this.api.metricIntegrationLatency({ statistic: 'p99' })],
+          }),
         ],
       ],
     });
@@ -228,7 +350,8 @@ export class StatelessStack extends Stack {
 /** API Gateway resources for a route path, created once and shared by the routes under them. */
 function resourceFor(root: IResource, path: string): IResource {
   let resource = root;
-  for (const segment of path.split('/').filter((part) => part !== '')) resource = resource.getResource(segment) ?? resource.addResource(segment);
+  for (const segment of path.split('/').filter((part) => part !== ''))
+    resource = resource.getResource(segment) ?? resource.addResource(segment);
   return resource;
 }
 

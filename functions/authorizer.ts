@@ -6,6 +6,9 @@ import { ExumStore } from '../lib/store/exum-store.js';
 
 const config = loadFunctionConfig(process.env);
 // Every API call waits on this answer (unless cached): fail fast, like the resolve function.
-const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region, requestTimeoutMs: 500, maxAttempts: 2 }), config.tableName);
+const store = new ExumStore(
+  createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region, requestTimeoutMs: 500, maxAttempts: 2 }),
+  config.tableName,
+);
 
 export const handler = createAuthorizer(store);

@@ -11,4 +11,8 @@ import { ExumStore } from '../lib/store/exum-store.js';
 const config = loadFunctionConfig(process.env);
 const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region }), config.tableName);
 
-export const handler = createApiHandler(functionRoutes.management, createApiDeps(store, { ...config, secrets: createSecretVault(config) }), new Logger({ serviceName: 'exum-router-management' }));
+export const handler = createApiHandler(
+  functionRoutes.management,
+  createApiDeps(store, { ...config, secrets: createSecretVault(config) }),
+  new Logger({ serviceName: 'exum-router-management' }),
+);

@@ -10,6 +10,13 @@ import { ExumStore } from '../lib/store/exum-store.js';
 
 const config = loadFunctionConfig(process.env);
 // A gateway waits on this answer: fail fast (one retry, short timeout) and let it retry.
-const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region, requestTimeoutMs: 500, maxAttempts: 2 }), config.tableName);
+const store = new ExumStore(
+  createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region, requestTimeoutMs: 500, maxAttempts: 2 }),
+  config.tableName,
+);
 
-export const handler = createApiHandler(resolveRoutes, createRoutingDeps(store, config), new Logger({ serviceName: 'exum-router-resolve' }));
+export const handler = createApiHandler(
+  resolveRoutes,
+  createRoutingDeps(store, config),
+  new Logger({ serviceName: 'exum-router-resolve' }),
+);

@@ -10,7 +10,10 @@ const FunctionEnvironmentSchema = z.object({
   /** Staleness bound of the hot path's configuration cache, in milliseconds. */
   CONFIG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   /** Providers' signing secrets go to Secrets Manager under this name prefix; unset: kept inline (local). */
-  PROVIDER_SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/).optional(),
+  PROVIDER_SECRETS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/)
+    .optional(),
 });
 
 export interface FunctionConfig {

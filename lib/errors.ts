@@ -47,18 +47,14 @@ export const refused = (field: string, rule: string, message: string): ExumError
   new ExumError('conflict', message, [{ field, rule, message }]);
 
 export const duplicate = (field: string, value: string, rule: string): ExumError =>
-  new ExumError('duplicate', `${field} ${value} is already in use`, [
-    { field, rule, message: `${value} is already in use (${rule})` },
-  ]);
+  new ExumError('duplicate', `${field} ${value} is already in use`, [{ field, rule, message: `${value} is already in use (${rule})` }]);
 
 export const notFound = (what: string): ExumError => new ExumError('not-found', `${what} not found`);
 
 export const preconditionFailed = (current: number): ExumError =>
-  new ExumError(
-    'precondition-failed',
-    `If-Match does not match the current version (${current}); read the item again and retry`,
-    [{ field: 'If-Match', rule: 'current-version', message: `current version is ${current}` }],
-  );
+  new ExumError('precondition-failed', `If-Match does not match the current version (${current}); read the item again and retry`, [
+    { field: 'If-Match', rule: 'current-version', message: `current version is ${current}` },
+  ]);
 
 export const storeUnavailable = (cause: unknown): ExumError =>
   new ExumError('store-unavailable', 'The configuration store is unavailable', [], { cause });

@@ -11,8 +11,13 @@ import { route, type AnyRoute } from './route.js';
 export const openApiDocument = () => buildOpenApiDocument(apiRoutes, { title: 'exum-router API', version: '1' });
 
 const openApiRoute = route({
-  method: 'GET', path: '/v1/openapi.json', summary: 'This API as an OpenAPI 3.1 document', roles: ROLES, successStatus: 200,
-  params: z.strictObject({}), query: z.strictObject({}),
+  method: 'GET',
+  path: '/v1/openapi.json',
+  summary: 'This API as an OpenAPI 3.1 document',
+  roles: ROLES,
+  successStatus: 200,
+  params: z.strictObject({}),
+  query: z.strictObject({}),
   handle: async () => ({ status: 200, body: openApiDocument() }),
 });
 

@@ -25,7 +25,10 @@ export function createApiDeps(store: ExumStore, options: DepsOptions = {}): ApiD
   };
 }
 
-export function createStreamDeps(store: ExumStore, options: DepsOptions & { deliveryTimeoutMs?: number; backoffMs?: number[] } = {}): StreamDeps {
+export function createStreamDeps(
+  store: ExumStore,
+  options: DepsOptions & { deliveryTimeoutMs?: number; backoffMs?: number[] } = {},
+): StreamDeps {
   const deps = createApiDeps(store, options);
   return {
     ...deps,

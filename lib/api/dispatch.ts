@@ -55,7 +55,9 @@ function decodePathParameters(raw: Record<string, string>): Record<string, strin
   try {
     return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, decodeURIComponent(value)]));
   } catch {
-    throw new ExumError('validation-failed', 'the path holds malformed percent-encoding', [{ field: 'path', rule: 'percent-encoding', message: 'malformed %XX' }]);
+    throw new ExumError('validation-failed', 'the path holds malformed percent-encoding', [
+      { field: 'path', rule: 'percent-encoding', message: 'malformed %XX' },
+    ]);
   }
 }
 

@@ -92,7 +92,10 @@ export function parseJsonBody(event: APIGatewayProxyEvent, maxBytes = MAX_BODY_B
       { field: 'Content-Type', rule: 'json', message: 'must be application/json' },
     ]);
   }
-  if (text.trim() === '') throw new ExumError('malformed-json', 'the body is empty; a JSON object is required', [{ field: 'body', rule: 'json', message: 'empty body' }]);
+  if (text.trim() === '')
+    throw new ExumError('malformed-json', 'the body is empty; a JSON object is required', [
+      { field: 'body', rule: 'json', message: 'empty body' },
+    ]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -100,7 +103,8 @@ export function parseJsonBody(event: APIGatewayProxyEvent, maxBytes = MAX_BODY_B
     const message = error instanceof Error ? error.message : 'invalid JSON';
     throw new ExumError('malformed-json', `the body is not valid JSON: ${message}`, [{ field: 'body', rule: 'json', message }]);
   }
-  if (holdsLoneSurrogate(parsed)) throw malformed('unicode', 'the body holds a lone UTF-16 surrogate (an escaped \\uD800-\\uDFFF without its pair)');
+  if (holdsLoneSurrogate(parsed))
+    throw malformed('unicode', 'the body holds a lone UTF-16 surrogate (an escaped \\uD800-\\uDFFF without its pair)');
   return parsed;
 }
 
@@ -139,8 +143,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, field:
 }
 
 /** Query-string booleans are the words true and false, nothing else. */
-export const queryBoolean = () =>
-  z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
+export const queryBoolean = () => z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
 
 export const pageQuery = {
   limit: z

@@ -7,7 +7,11 @@ import { ExumError } from '../errors.js';
 import { problemResponse, statusOf } from './problem.js';
 
 export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
-  const problemResponsesOnError = async (request: { event: APIGatewayProxyEvent; error: unknown; response?: APIGatewayProxyResult | null }) => {
+  const problemResponsesOnError = async (request: {
+    event: APIGatewayProxyEvent;
+    error: unknown;
+    response?: APIGatewayProxyResult | null;
+  }) => {
     const error =
       request.error instanceof ExumError
         ? request.error

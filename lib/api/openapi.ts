@@ -15,7 +15,11 @@ const problemSchema = {
     instance: { type: 'string' },
     errors: {
       type: 'array',
-      items: { type: 'object', properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } }, required: ['field', 'rule', 'message'] },
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
+        required: ['field', 'rule', 'message'],
+      },
     },
   },
   required: ['type', 'title', 'status', 'detail', 'code', 'errors'],
@@ -26,16 +30,32 @@ const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
   return rest;
 };
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
 
 function parameters(route: Route) {
   const path = jsonSchema(route.params, 'input') as { properties?: Record<string, object>; required?: string[] };
   const query = jsonSchema(route.query, 'input') as { properties?: Record<string, object>; required?: string[] };
   return [
     ...Object.entries(path.properties ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
-    ...Object.entries(query.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: (query.required ?? []).includes(name), schema })),
+    ...Object.entries(query.properties ?? {}).map(([name, schema]) => ({
+      name,
+      in: 'query',
+      required: (query.required ?? []).includes(name),
+      schema,
+    })),
     ...(route.method === 'PATCH' || route.method === 'DELETE' || route.method === 'PUT'
-      ? [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag last read; a stale one gets 412' }]
+      ? [
+          {
+            name: 'If-Match',
+            in: 'header',
+            required: false,
+            schema: { type: 'string' },
+            description: 'The ETag last read; a stale one gets 412',
+          },
+        ]
       : []),
   ];
 }
@@ -47,7 +67,12 @@ export function buildOpenApiDocument(routes: readonly Route[], info: { title: st
       [String(route.successStatus)]:
         route.successStatus === 204
           ? { description: 'Done' }
-          : { description: 'Success', ...(route.response === undefined ? {} : { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }) },
+          : {
+              description: 'Success',
+              ...(route.response === undefined
+                ? {}
+                : { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }),
+            },
       '400': problem('Invalid request: the errors name the field and the rule'),
       '401': problem('Missing, unknown or revoked credential'),
       '403': problem("The credential's role may not do this"),
@@ -65,7 +90,9 @@ export function buildOpenApiDocument(routes: readonly Route[], info: { title: st
       description: `Roles: ${route.roles.join(', ')}.${route.method === 'GET' ? '' : ' `?dryRun=true` validates and returns the changes without writing.'}`,
       'x-exum-roles': route.roles,
       parameters: parameters(route),
-      ...(route.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }),
+      ...(route.body === undefined
+        ? {}
+        : { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }),
       responses,
       security: [{ bearer: [] }],
     };
@@ -76,7 +103,9 @@ export function buildOpenApiDocument(routes: readonly Route[], info: { title: st
     paths,
     components: {
       schemas: { Problem: problemSchema },
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'exum_… tokens from POST /v1/tenants/{tenant}/credentials' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'exum_… tokens from POST /v1/tenants/{tenant}/credentials' },
+      },
     },
   };
 }

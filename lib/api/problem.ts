@@ -105,7 +105,10 @@ export function issuesFromZod(error: z.ZodError, prefix?: string): FieldIssue[] 
         message: `unknown field "${key}"`,
       }));
     }
-    const rule = issue.code === 'custom' ? String((issue.params as { rule?: string } | undefined)?.rule ?? 'custom') : (ZOD_RULES[issue.code] ?? issue.code);
+    const rule =
+      issue.code === 'custom'
+        ? String((issue.params as { rule?: string } | undefined)?.rule ?? 'custom')
+        : (ZOD_RULES[issue.code] ?? issue.code);
     return [{ field: base === '' ? (prefix ?? 'body') : base, rule, message: issue.message }];
   });
 }

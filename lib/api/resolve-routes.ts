@@ -7,7 +7,11 @@ import { queryBoolean } from './http.js';
 import { route, type Route } from './route.js';
 import type { RoutingDeps } from '../routing/resolve-call.js';
 
-const targetField = ruled(parseTarget, 'sip:user@host (parameters ignored; user=phone makes it a number), tel:+E164[;ext=N], or +E164', MAX_TARGET_LENGTH);
+const targetField = ruled(
+  parseTarget,
+  'sip:user@host (parameters ignored; user=phone makes it a number), tel:+E164[;ext=N], or +E164',
+  MAX_TARGET_LENGTH,
+);
 
 export const ResolveRequestSchema = z.strictObject({
   target: targetField,
@@ -28,7 +32,9 @@ export const ResolveAnswerSchema = z.object({
   diagnostic: z.object({ code: z.number().int().min(15000).max(15999), reason: z.string() }),
   dialPlanLabel: z.string().nullable(),
   ttlSeconds: z.number().int(),
-  explain: z.object({ target: z.unknown(), checks: z.array(z.object({ step: z.string(), found: z.string(), ok: z.boolean() })) }).optional(),
+  explain: z
+    .object({ target: z.unknown(), checks: z.array(z.object({ step: z.string(), found: z.string(), ok: z.boolean() })) })
+    .optional(),
 });
 
 export const resolveRoutes: Route<unknown, unknown, unknown, RoutingDeps>[] = [

@@ -38,12 +38,15 @@ export class ApiClient {
   constructor(private readonly settings: Pick<Settings, 'server' | 'token' | 'ca' | 'cert' | 'key' | 'timeoutMs'>) {
     this.base = new URL(settings.server);
     const https = this.base.protocol === 'https:';
-    if ((settings.cert === undefined) !== (settings.key === undefined)) throw usageError('a client certificate needs its key: give both --cert and --key');
+    if ((settings.cert === undefined) !== (settings.key === undefined))
+      throw usageError('a client certificate needs its key: give both --cert and --key');
     this.agent = https
       ? new HttpsAgent({
           keepAlive: true,
           ...(settings.ca === undefined ? {} : { ca: readPem(settings.ca, 'CA file') }),
-          ...(settings.cert === undefined ? {} : { cert: readPem(settings.cert, 'client certificate'), key: readPem(settings.key!, 'client key') }),
+          ...(settings.cert === undefined
+            ? {}
+            : { cert: readPem(settings.cert, 'client certificate'), key: readPem(settings.key!, 'client key') }),
         })
       : new HttpAgent({ keepAlive: true });
   }
@@ -84,7 +87,10 @@ export class ApiClient {
     try {
       body = text === '' ? undefined : JSON.parse(text);
     } catch {
-      throw new CliError(`${method} ${url.pathname}: the service answered ${status} with a body that is not JSON`, status >= 400 ? exitCodeOfStatus(status) : EXIT.failed);
+      throw new CliError(
+        `${method} ${url.pathname}: the service answered ${status} with a body that is not JSON`,
+        status >= 400 ? exitCodeOfStatus(status) : EXIT.failed,
+      );
     }
     if (status >= 400) throw problemError(method, url, status, body);
     const etag = /"(\d+)"/.exec(String(responseHeaders.etag ?? ''));
@@ -97,7 +103,9 @@ export class ApiClient {
       const req = request(url, { method, headers, agent: this.agent, timeout: this.settings.timeoutMs }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), responseHeaders: response.headers }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), responseHeaders: response.headers }),
+        );
         response.on('error', reject);
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
@@ -114,12 +122,17 @@ export class ApiClient {
 function unreachable(error: NodeJS.ErrnoException, server: string, timeoutMs: number): CliError {
   const code = error.code ?? '';
   const hint =
-    code === 'ECONNREFUSED' ? 'connection refused: is the service running? (npm start)'
-    : code === 'ETIMEDOUT' ? `no answer within ${timeoutMs / 1000} s`
-    : code === 'ENOTFOUND' ? 'the host name does not resolve'
-    : /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) ? `the server certificate is not trusted (${code}): give its CA with --ca`
-    : /EPROTO|ECONNRESET/.test(code) ? `${error.message} (if the server requires a client certificate, give --cert and --key)`
-    : error.message;
+    code === 'ECONNREFUSED'
+      ? 'connection refused: is the service running? (npm start)'
+      : code === 'ETIMEDOUT'
+        ? `no answer within ${timeoutMs / 1000} s`
+        : code === 'ENOTFOUND'
+          ? 'the host name does not resolve'
+          : /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)
+            ? `the server certificate is not trusted (${code}): give its CA with --ca`
+            : /EPROTO|ECONNRESET/.test(code)
+              ? `${error.message} (if the server requires a client certificate, give --cert and --key)`
+              : error.message;
   return new CliError(`cannot reach ${server}: ${hint}`, EXIT.unavailable);
 }
 
@@ -127,5 +140,9 @@ function problemError(method: string, url: URL, status: number, body: unknown): 
   const problem = body as Partial<Problem> | undefined;
   const detail = problem?.detail ?? problem?.title ?? `HTTP ${status}`;
   const retry = status === 503 ? ' (the service asks to retry later)' : '';
-  return new CliError(`${method} ${decodeURIComponent(url.pathname)}: ${detail}${retry}`, exitCodeOfStatus(status), problem?.errors === undefined ? undefined : (problem as Problem));
+  return new CliError(
+    `${method} ${decodeURIComponent(url.pathname)}: ${detail}${retry}`,
+    exitCodeOfStatus(status),
+    problem?.errors === undefined ? undefined : (problem as Problem),
+  );
 }

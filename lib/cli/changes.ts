@@ -32,7 +32,9 @@ export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
   const was = leaves(before ?? {});
   const will = leaves(after ?? {});
   const fields = [...new Set([...will.keys(), ...was.keys()])];
-  return fields.filter((field) => !isDeepStrictEqual(was.get(field), will.get(field))).map((field) => ({ field, before: was.get(field), after: will.get(field) }));
+  return fields
+    .filter((field) => !isDeepStrictEqual(was.get(field), will.get(field)))
+    .map((field) => ({ field, before: was.get(field), after: will.get(field) }));
 }
 
 export function formatChange(change: Change): string {

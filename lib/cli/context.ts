@@ -30,7 +30,8 @@ export function createContext(flags: GlobalFlags & { dryRun?: boolean }): Contex
     printer: consolePrinter(settings.output),
     client: new ApiClient(settings),
     tenant,
-    tenantPath: (...segments) => `/v1/tenants/${encodeURIComponent(tenant())}${segments.map((segment) => `/${encodeURIComponent(segment)}`).join('')}`,
+    tenantPath: (...segments) =>
+      `/v1/tenants/${encodeURIComponent(tenant())}${segments.map((segment) => `/${encodeURIComponent(segment)}`).join('')}`,
     dryRun: flags.dryRun === true,
   };
 }

@@ -14,7 +14,9 @@ import { CliError, EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
   const program = new Command('exumctl')
-    .description('exum-router from the command line: hosting providers, voicemail policies, users, contacts, migrations, and where a call to voicemail goes.')
+    .description(
+      'exum-router from the command line: hosting providers, voicemail policies, users, contacts, migrations, and where a call to voicemail goes.',
+    )
     .version('0.1.0')
     .option('--server <url>', 'the exum-router API ($EXUM_SERVER; default http://127.0.0.1:3000)')
     .option('--token <token>', 'bearer credential ($EXUM_TOKEN)')
@@ -28,7 +30,9 @@ export function buildProgram(): Command {
     .option('--dry-run', 'for writes: validate and show what would change, write nothing (-WhatIf)')
     .showHelpAfterError('(add --help for usage and an example)')
     .exitOverride();
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Settings come from flags, then the environment, then the config file.
 Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage, ${EXIT.refused} refused by the service (invalid or against a rule),
 ${EXIT.notFound} not found, ${EXIT.denied} not authenticated or not allowed, ${EXIT.unavailable} service unavailable or unreachable,
@@ -36,7 +40,8 @@ ${EXIT.partial} done in part (import, apply), ${EXIT.rejected} test-voicemail: t
 
 Example:
   $ exumctl --tenant contoso test-voicemail sip:alice@contoso.com
-`);
+`,
+  );
   addTestVoicemailCommand(program);
   addPrincipalCommandGroups(program);
   addConfigurationCommands(program);
@@ -54,7 +59,10 @@ function report(error: CliError): void {
   if (printer.mode === 'json' && error.problem !== undefined) printer.out(JSON.stringify(error.problem, null, 2));
   printer.err(`exumctl: ${error.message}`);
   // Each field at fault with its rule (the message above already says a lone one in words).
-  for (const issue of error.problem?.errors ?? []) printer.err(`  ${issue.field}: ${error.problem!.errors.length === 1 && error.message.includes(issue.message) ? '' : `${issue.message} `}(${issue.rule})`);
+  for (const issue of error.problem?.errors ?? [])
+    printer.err(
+      `  ${issue.field}: ${error.problem!.errors.length === 1 && error.message.includes(issue.message) ? '' : `${issue.message} `}(${issue.rule})`,
+    );
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -22,8 +22,21 @@ export const consolePrinter = (mode: 'table' | 'json'): Printer => ({
 });
 
 const BORDERLESS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
 };
 
 /** A cell as a person reads it: "-" for nothing, lists comma-separated. */
@@ -35,9 +48,17 @@ export function cell(value: unknown): string {
 }
 
 export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const table = new Table({ head: columns.map((column) => column.header), chars: BORDERLESS, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } });
+  const table = new Table({
+    head: columns.map((column) => column.header),
+    chars: BORDERLESS,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
   for (const row of rows) table.push(columns.map((column) => cell(column.value(row))));
-  return table.toString().split('\n').map((line) => line.trimEnd()).join('\n');
+  return table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
 }
 
 /** One object as "Name : value" lines (PowerShell's Format-List), nested fields dotted. */

@@ -87,7 +87,9 @@ export function readConfigFile(path: string): ConfigFile {
   }
   const parsed = ConfigFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw usageError(`the config file ${path} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`).join('; ')}`);
+    throw usageError(
+      `the config file ${path} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -98,10 +100,10 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv = pro
   const sources: Settings['sources'] = {};
   const pick = (name: keyof ConfigFile): string | undefined => {
     const fromFlag = flags[name];
-    if (fromFlag !== undefined) return (sources[name] = 'flag'), fromFlag;
+    if (fromFlag !== undefined) return ((sources[name] = 'flag'), fromFlag);
     const fromEnv = env[ENVIRONMENT[name]];
-    if (fromEnv !== undefined && fromEnv !== '') return (sources[name] = 'environment'), fromEnv;
-    if (file[name] !== undefined) return (sources[name] = 'config file'), file[name];
+    if (fromEnv !== undefined && fromEnv !== '') return ((sources[name] = 'environment'), fromEnv);
+    if (file[name] !== undefined) return ((sources[name] = 'config file'), file[name]);
     sources[name] = 'default';
     return undefined;
   };
@@ -117,5 +119,16 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv = pro
   if (output !== 'table' && output !== 'json') throw usageError(`output must be table or json (got ${output})`);
   const timeoutMs = flags.timeout === undefined ? 30_000 : Number(flags.timeout) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw usageError(`--timeout must be a number of seconds (got ${flags.timeout})`);
-  return { server, token: pick('token'), tenant: pick('tenant'), ca: path('ca'), cert: path('cert'), key: path('key'), output, timeoutMs, configFile, sources };
+  return {
+    server,
+    token: pick('token'),
+    tenant: pick('tenant'),
+    ca: path('ca'),
+    cert: path('cert'),
+    key: path('key'),
+    output,
+    timeoutMs,
+    configFile,
+    sources,
+  };
 }

@@ -30,7 +30,10 @@ export const nullable = (value: string): string | typeof CLEAR => (NULL.has(valu
 /** Repeatable, and each occurrence may hold a comma-separated list. */
 export const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
-  ...value.split(',').map((part) => part.trim()).filter((part) => part !== ''),
+  ...value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== ''),
 ];
 
 export function parsePositiveInt(value: string): number {
@@ -51,7 +54,12 @@ export function parseUmServer(value: string): UmServerInput {
   const match = /^([^:/@\s]+)(?::(\d{1,5}))?(?:\/(tls|tcp|udp))?@(\d{1,2})$/i.exec(value.trim());
   if (match === null) throw new InvalidArgumentError('must be FQDN[:PORT][/TRANSPORT]@VERSION, e.g. um01.contoso.com:5061/tls@15');
   const [, fqdn, port, transport, version] = match;
-  return { fqdn: fqdn!, ...(port === undefined ? {} : { port: Number(port) }), ...(transport === undefined ? {} : { transport: transport.toLowerCase() }), exchangeVersion: Number(version) };
+  return {
+    fqdn: fqdn!,
+    ...(port === undefined ? {} : { port: Number(port) }),
+    ...(transport === undefined ? {} : { transport: transport.toLowerCase() }),
+    exchangeVersion: Number(version),
+  };
 }
 
 export const formatUmServer = (server: { fqdn: string; port: number; transport: string; exchangeVersion: number }): string =>
@@ -59,5 +67,8 @@ export const formatUmServer = (server: { fqdn: string; port: number; transport: 
 
 export const collectUmServers = (value: string, previous: UmServerInput[] | undefined): UmServerInput[] => [
   ...(previous ?? []),
-  ...value.split(',').filter((part) => part.trim() !== '').map(parseUmServer),
+  ...value
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map(parseUmServer),
 ];

@@ -100,7 +100,10 @@ export function parseE164(input: string): Parsed<string> {
 
 /** A SIP URI with optional port and parameters (an edge next hop, for example). Host part lower-cased. */
 export function parseSipUri(input: string): Parsed<string> {
-  const match = /^(sips?):(?:([^@;?]+)@)?([A-Za-z0-9._-]+)(:[0-9]{1,5})?((?:;[A-Za-z0-9\-_.!~*'()%]+(?:=[A-Za-z0-9\-_.!~*'()%:[\]/+$]*)?)*)$/i.exec(input);
+  const match =
+    /^(sips?):(?:([^@;?]+)@)?([A-Za-z0-9._-]+)(:[0-9]{1,5})?((?:;[A-Za-z0-9\-_.!~*'()%]+(?:=[A-Za-z0-9\-_.!~*'()%:[\]/+$]*)?)*)$/i.exec(
+      input,
+    );
   if (!match) return fail('sip-uri', 'must be a SIP URI such as sip:edge.contoso.local:5061;transport=tls');
   const [, scheme, user, host, port, params] = match as unknown as [string, string, string | undefined, string, string | undefined, string];
   if (port !== undefined && Number(port.slice(1)) > 65535) return fail('sip-uri', 'port must be 1 to 65535');

@@ -15,10 +15,20 @@ export const CredentialCreateSchema = z
   })
   .superRefine((input, ctx) => {
     if (input.role === 'provider' && input.providerId === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['providerId'], message: 'a provider credential names its provider', params: { rule: 'provider-credential-needs-provider' } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['providerId'],
+        message: 'a provider credential names its provider',
+        params: { rule: 'provider-credential-needs-provider' },
+      });
     }
     if (input.role !== 'provider' && input.providerId !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['providerId'], message: 'only provider credentials name a provider', params: { rule: 'provider-id-only-for-provider' } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['providerId'],
+        message: 'only provider credentials name a provider',
+        params: { rule: 'provider-id-only-for-provider' },
+      });
     }
   });
 export type CredentialCreate = z.infer<typeof CredentialCreateSchema>;

@@ -38,15 +38,13 @@ export const e164 = () => ruled(parseE164, 'An E.164 number such as +14255550100
 
 /** A short name used in ids (sites, tags, providers): letters, digits, `.`, `_`, `-`. */
 export const name = (what: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-      error: `${what} must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`
-    });
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    error: `${what} must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+  });
 
 export const tenantId = () =>
   z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, {
-    error: 'tenant id must be 3 to 63 lower-case letters, digits or "-"'
+    error: 'tenant id must be 3 to 63 lower-case letters, digits or "-"',
   });
 
 export const text = (max: number) => z.string().max(max, { error: `must be at most ${max} characters` });

@@ -18,7 +18,11 @@ export const MigrationCreateSchema = z
       .strictObject({
         site: name('site').optional(),
         domain: fqdn().optional(),
-        lineUriPrefix: z.string().regex(/^tel:\+[0-9]{0,15}$/i, { error: 'must be tel:+ followed by digits' }).transform((prefix) => prefix.replace(/^tel:/i, 'tel:')).optional(),
+        lineUriPrefix: z
+          .string()
+          .regex(/^tel:\+[0-9]{0,15}$/i, { error: 'must be tel:+ followed by digits' })
+          .transform((prefix) => prefix.replace(/^tel:/i, 'tel:'))
+          .optional(),
       })
       .optional()
       .meta({ description: 'Selects users by site, SIP domain and/or line URI prefix (combined with AND)' }),
@@ -113,4 +117,3 @@ export function countByState(users: readonly Pick<MigrationUser, 'state'>[]): Re
   for (const user of users) counts[user.state]++;
   return counts;
 }
-

@@ -61,10 +61,7 @@ export function policyLookupOrder(holder: PolicyHolder): string[] {
 }
 
 /** The policy applying to a user or contact: its granted tag, else its site's, else global. */
-export function effectivePolicy(
-  holder: PolicyHolder,
-  policies: ReadonlyMap<string, VoicemailPolicy>,
-): VoicemailPolicy | undefined {
+export function effectivePolicy(holder: PolicyHolder, policies: ReadonlyMap<string, VoicemailPolicy>): VoicemailPolicy | undefined {
   for (const id of policyLookupOrder(holder)) {
     const policy = policies.get(id);
     if (policy !== undefined) return policy;

@@ -48,7 +48,14 @@ export async function deliverEvent(
     await response.arrayBuffer().catch(() => undefined);
   } catch (error) {
     const name = (error as Error).name;
-    return { outcome: 'retryable', status: null, error: name === 'TimeoutError' ? `no answer within ${options.timeoutMs ?? DELIVERY_TIMEOUT_MS} ms` : `${name}: ${(error as Error).message}` };
+    return {
+      outcome: 'retryable',
+      status: null,
+      error:
+        name === 'TimeoutError'
+          ? `no answer within ${options.timeoutMs ?? DELIVERY_TIMEOUT_MS} ms`
+          : `${name}: ${(error as Error).message}`,
+    };
   }
   if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status };
   if (response.status === 429 || response.status === 408 || response.status >= 500) {

@@ -26,32 +26,145 @@ export async function loadDemoTenant(deps: ManagementDeps): Promise<DemoTenant> 
   if ((await deps.store.getTenant(T)) === undefined) {
     await createTenant(deps, operator, { id: T, name: 'Contoso (demo)', domains: ['contoso.com'] }, write);
     await putEdge(deps, operator, T, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: null }, write);
-    await hostingProviders.create(deps, operator, T, { id: 'exo', proxyFqdn: 'exap.um.outlook.com', enabled: true, sharedAddressSpace: true, hostsUsers: false, isLocal: false, verificationLevel: 'always-verifiable', eventEndpoint: null }, write);
+    await hostingProviders.create(
+      deps,
+      operator,
+      T,
+      {
+        id: 'exo',
+        proxyFqdn: 'exap.um.outlook.com',
+        enabled: true,
+        sharedAddressSpace: true,
+        hostsUsers: false,
+        isLocal: false,
+        verificationLevel: 'always-verifiable',
+        eventEndpoint: null,
+      },
+      write,
+    );
     // As in most Lync deployments with Exchange Online: the global policy names its UM proxy, so
     // setting a user's hosted voicemail flag is all it takes to move that user's voicemail.
-    await voicemailPolicies.patch(deps, operator, T, 'global', { destination: 'exap.um.outlook.com', organizations: ['contoso.onmicrosoft.com'] }, write);
-    await voicemailPolicies.create(deps, operator, T, { id: 'site:Redmond', destination: 'exap.um.outlook.com', organizations: ['contoso.onmicrosoft.com'], description: 'Redmond is moving to Exchange Online' }, write);
-    await voicemailPolicies.create(deps, operator, T, { id: 'tag:ExOnline', destination: 'exap.um.outlook.com', organizations: ['contoso.onmicrosoft.com'], description: 'Exchange Online UM' }, write);
-    await dialPlans.create(deps, operator, T, {
-      id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'secured',
-      servers: [
-        { fqdn: 'um01.contoso.local', port: 5061, transport: 'tls', exchangeVersion: 15 },
-        { fqdn: 'um02.contoso.local', port: 5061, transport: 'tls', exchangeVersion: 15 },
-        { fqdn: 'um-legacy.contoso.local', port: 5061, transport: 'tls', exchangeVersion: 14 },
-      ],
-    }, write);
-    await reroutingConfigurations.create(deps, operator, T, { id: 'global', enabled: true, autoAttendantNumber: '+14255550000', subscriberAccessNumber: '+14255550001' }, write);
+    await voicemailPolicies.patch(
+      deps,
+      operator,
+      T,
+      'global',
+      { destination: 'exap.um.outlook.com', organizations: ['contoso.onmicrosoft.com'] },
+      write,
+    );
+    await voicemailPolicies.create(
+      deps,
+      operator,
+      T,
+      {
+        id: 'site:Redmond',
+        destination: 'exap.um.outlook.com',
+        organizations: ['contoso.onmicrosoft.com'],
+        description: 'Redmond is moving to Exchange Online',
+      },
+      write,
+    );
+    await voicemailPolicies.create(
+      deps,
+      operator,
+      T,
+      {
+        id: 'tag:ExOnline',
+        destination: 'exap.um.outlook.com',
+        organizations: ['contoso.onmicrosoft.com'],
+        description: 'Exchange Online UM',
+      },
+      write,
+    );
+    await dialPlans.create(
+      deps,
+      operator,
+      T,
+      {
+        id: 'dp.contoso.com',
+        uriType: 'sip-name',
+        voipSecurity: 'secured',
+        servers: [
+          { fqdn: 'um01.contoso.local', port: 5061, transport: 'tls', exchangeVersion: 15 },
+          { fqdn: 'um02.contoso.local', port: 5061, transport: 'tls', exchangeVersion: 15 },
+          { fqdn: 'um-legacy.contoso.local', port: 5061, transport: 'tls', exchangeVersion: 14 },
+        ],
+      },
+      write,
+    );
+    await reroutingConfigurations.create(
+      deps,
+      operator,
+      T,
+      { id: 'global', enabled: true, autoAttendantNumber: '+14255550000', subscriberAccessNumber: '+14255550001' },
+      write,
+    );
     const user = (sipUri: string, lineUri: string, fields: Record<string, unknown>) =>
-      principals.createUser(deps, operator, T, {
-        sipUri, lineUri, displayName: null, enabled: true, enterpriseVoiceEnabled: true, site: null, registrarPool: 'pool01.contoso.com',
-        hostedVoicemailPolicy: null, onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' }, hostedVoicemail: {}, ...fields,
-      } as never, write);
+      principals.createUser(
+        deps,
+        operator,
+        T,
+        {
+          sipUri,
+          lineUri,
+          displayName: null,
+          enabled: true,
+          enterpriseVoiceEnabled: true,
+          site: null,
+          registrarPool: 'pool01.contoso.com',
+          hostedVoicemailPolicy: null,
+          onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' },
+          hostedVoicemail: {},
+          ...fields,
+        } as never,
+        write,
+      );
     await user('sip:alice@contoso.com', 'tel:+14255551001', { displayName: 'Alice (on premises)', site: 'Dublin' });
-    await user('sip:bob@contoso.com', 'tel:+14255551002', { displayName: 'Bob (hosted by the admin)', hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true } });
+    await user('sip:bob@contoso.com', 'tel:+14255551002', {
+      displayName: 'Bob (hosted by the admin)',
+      hostedVoicemailPolicy: 'ExOnline',
+      hostedVoicemail: { admin: true },
+    });
     await user('sip:carol@contoso.com', 'tel:+14255551003', { displayName: 'Carol (hosted by the provider)', site: 'Redmond' });
     await principals.setProviderFlag(deps, exo, T, 'sip:carol@contoso.com', true, write);
-    await principals.createContact(deps, operator, T, { sipUri: 'sip:exum-sa@contoso.com', displayNumber: '+14255550100', kind: 'subscriber-access', enabled: true, enterpriseVoiceEnabled: true, site: null, registrarPool: null, ou: null, description: 'Subscriber Access (hosted)', hostedVoicemailPolicy: 'ExOnline', onPremisesDialPlan: null }, write);
-    await principals.createContact(deps, operator, T, { sipUri: 'sip:exum-aa@contoso.com', displayNumber: '+14255550200', kind: 'auto-attendant', enabled: true, enterpriseVoiceEnabled: true, site: null, registrarPool: null, ou: null, description: 'Auto Attendant (on premises)', hostedVoicemailPolicy: null, onPremisesDialPlan: 'dp.contoso.com' }, write);
+    await principals.createContact(
+      deps,
+      operator,
+      T,
+      {
+        sipUri: 'sip:exum-sa@contoso.com',
+        displayNumber: '+14255550100',
+        kind: 'subscriber-access',
+        enabled: true,
+        enterpriseVoiceEnabled: true,
+        site: null,
+        registrarPool: null,
+        ou: null,
+        description: 'Subscriber Access (hosted)',
+        hostedVoicemailPolicy: 'ExOnline',
+        onPremisesDialPlan: null,
+      },
+      write,
+    );
+    await principals.createContact(
+      deps,
+      operator,
+      T,
+      {
+        sipUri: 'sip:exum-aa@contoso.com',
+        displayNumber: '+14255550200',
+        kind: 'auto-attendant',
+        enabled: true,
+        enterpriseVoiceEnabled: true,
+        site: null,
+        registrarPool: null,
+        ou: null,
+        description: 'Auto Attendant (on premises)',
+        hostedVoicemailPolicy: null,
+        onPremisesDialPlan: 'dp.contoso.com',
+      },
+      write,
+    );
   }
   return {
     tenantId: T,

@@ -58,7 +58,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   process.once('exit', killChild);
   // 'exit' does not run when this process is killed outright: the watchdog covers that.
   if (child.pid !== undefined) {
-    spawn(process.execPath, [fileURLToPath(new URL('./watchdog.mjs', import.meta.url)), String(process.pid), String(child.pid)], { stdio: 'ignore', detached: true }).unref();
+    spawn(process.execPath, [fileURLToPath(new URL('./watchdog.mjs', import.meta.url)), String(process.pid), String(child.pid)], {
+      stdio: 'ignore',
+      detached: true,
+    }).unref();
   }
 
   const endpoint = `http://127.0.0.1:${port}`;

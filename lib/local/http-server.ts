@@ -45,7 +45,10 @@ function lambdaContext(functionName: string): Context {
 
 /** Writes a Lambda-shaped answer; a known length saves chunked encoding, as API Gateway does. */
 function send(response: ServerResponse, result: { statusCode: number; headers?: Record<string, unknown>; body: string }): void {
-  response.writeHead(result.statusCode, { ...(result.headers as Record<string, string> | undefined), 'Content-Length': Buffer.byteLength(result.body) });
+  response.writeHead(result.statusCode, {
+    ...(result.headers as Record<string, string> | undefined),
+    'Content-Length': Buffer.byteLength(result.body),
+  });
   response.end(result.body);
 }
 
@@ -64,7 +67,9 @@ async function readBody(request: IncomingMessage): Promise<{ body: string; isBas
   }
   if (size === 0) return null;
   const bytes = Buffer.concat(chunks);
-  return isUtf8(bytes) ? { body: bytes.toString('utf8'), isBase64Encoded: false } : { body: bytes.toString('base64'), isBase64Encoded: true };
+  return isUtf8(bytes)
+    ? { body: bytes.toString('utf8'), isBase64Encoded: false }
+    : { body: bytes.toString('base64'), isBase64Encoded: true };
 }
 
 /** The request target as a URL. Node's parser lets through targets that are none (`//[`, a port past 65535): the client's error. */
@@ -116,9 +121,13 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
           : new ExumError('route-not-found', `no route for ${method} ${url.pathname}`);
       }
 
-      const headers = singleValues(Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : (value ?? '')])) ?? {};
+      const headers =
+        singleValues(
+          Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : (value ?? '')]),
+        ) ?? {};
       const actor = await authenticate(headers.authorization);
-      if (actor === undefined) throw new ExumError('unauthenticated', 'a valid bearer credential is required (Authorization: Bearer <token>)');
+      if (actor === undefined)
+        throw new ExumError('unauthenticated', 'a valid bearer credential is required (Authorization: Bearer <token>)');
       const body = await readBody(request);
 
       const event: APIGatewayProxyEvent = {
@@ -151,7 +160,13 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
       send(response, await found.mount.handler(event, lambdaContext('exum-router-local')));
     } catch (error) {
       if (!(error instanceof ExumError)) onError?.(error);
-      send(response, problemResponse(error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error }), instance));
+      send(
+        response,
+        problemResponse(
+          error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error }),
+          instance,
+        ),
+      );
     }
   };
   if (tls === undefined) return createServer(handle);

@@ -60,7 +60,10 @@ export interface LocalService {
 
 export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
   let dynamo: DynamoDbLocal | undefined;
-  const endpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ ...(options.dataDirectory === undefined ? {} : { dataDirectory: options.dataDirectory }) })).endpoint;
+  const endpoint =
+    options.dynamoEndpoint ??
+    (dynamo = await startDynamoDbLocal({ ...(options.dataDirectory === undefined ? {} : { dataDirectory: options.dataDirectory }) }))
+      .endpoint;
   const client = createDynamoClient({ endpoint });
   try {
     await ensureTable(client, options.tableName);

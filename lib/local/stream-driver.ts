@@ -47,7 +47,10 @@ function lambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
     eventSourceARN: streamArn,
     dynamodb: {
       ...record.dynamodb,
-      ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime === undefined ? undefined : record.dynamodb.ApproximateCreationDateTime.getTime() / 1000,
+      ApproximateCreationDateTime:
+        record.dynamodb?.ApproximateCreationDateTime === undefined
+          ? undefined
+          : record.dynamodb.ApproximateCreationDateTime.getTime() / 1000,
     } as DynamoDBRecord['dynamodb'],
   };
 }
@@ -64,7 +67,12 @@ export class StreamDriver {
 
   constructor(private readonly options: StreamDriverOptions) {
     // Bounded like the table's client: a read that hangs must fail and be retried, not stall the stream.
-    this.streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: boundedRequestHandler() });
+    this.streams = new DynamoDBStreamsClient({
+      endpoint: options.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      requestHandler: boundedRequestHandler(),
+    });
   }
 
   start(): void {
@@ -122,7 +130,12 @@ export class StreamDriver {
     for (const shard of shards) {
       const shardId = shard.ShardId!;
       // A child shard waits until its parent has been read to the end (per-key order).
-      if (shard.ParentShardId !== undefined && shards.some((other) => other.ShardId === shard.ParentShardId) && !this.finished.has(shard.ParentShardId)) continue;
+      if (
+        shard.ParentShardId !== undefined &&
+        shards.some((other) => other.ShardId === shard.ParentShardId) &&
+        !this.finished.has(shard.ParentShardId)
+      )
+        continue;
       if (this.finished.has(shardId)) continue;
       if (await this.pollShard(streamArn, shardId)) worked = true;
     }
@@ -168,7 +181,11 @@ export class StreamDriver {
     }
     this.lastBatchAt = Date.now();
     const deadline = Date.now() + (this.options.batchTimeoutMs ?? 60_000);
-    const context = { functionName: 'exum-router-stream-processor-local', awsRequestId: `${shardId}:${records[0]!.dynamodb?.SequenceNumber}`, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context;
+    const context = {
+      functionName: 'exum-router-stream-processor-local',
+      awsRequestId: `${shardId}:${records[0]!.dynamodb?.SequenceNumber}`,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    } as Context;
     const response = await this.options.handler({ Records: records.map((record) => lambdaRecord(record, streamArn)) }, context);
     const failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     const firstFailed = records.findIndex((record) => failedIds.has(record.dynamodb?.SequenceNumber ?? ''));

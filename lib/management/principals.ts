@@ -111,7 +111,14 @@ async function writePrincipalChange<T extends Principal>(
       const id = (after ?? current)?.sipUri ?? '';
       return { dryRun: true, changes: [describeChange(type, id, withoutMeta(current), withoutMeta(after))], warnings: decision.warnings };
     }
-    await deps.store.writePrincipal(tenantId, current, after, dedupeGuards(guards), { credentialId: actor.credentialId, role: actor.role }, deps.now().toISOString());
+    await deps.store.writePrincipal(
+      tenantId,
+      current,
+      after,
+      dedupeGuards(guards),
+      { credentialId: actor.credentialId, role: actor.role },
+      deps.now().toISOString(),
+    );
     return { dryRun: false, record: after, warnings: decision.warnings };
   });
 }
@@ -172,14 +179,25 @@ export function patchUser(deps: ManagementDeps, actor: Actor, tenantId: string, 
 }
 
 /** The provider's own flag (ExchangeHostedVoiceMail), for users whose voicemail it serves. */
-export function setProviderFlag(deps: ManagementDeps, actor: Actor, tenantId: string, sipUri: string, value: boolean | null, options: WriteOptions) {
+export function setProviderFlag(
+  deps: ManagementDeps,
+  actor: Actor,
+  tenantId: string,
+  sipUri: string,
+  value: boolean | null,
+  options: WriteOptions,
+) {
   return writePrincipalChange<User>(deps, actor, tenantId, 'user', options, sipUri, (current, config) => {
     const user = current as User;
     const policy = effectivePolicy(user, config.policies);
     const serving = policy?.destination == null ? [] : providersServing(policy.destination, [...config.providers.values()]);
     if (actor.role !== 'provider' || serving.length !== 1 || serving[0]?.id !== actor.providerId) {
       throw new ExumError('forbidden', `provider ${actor.providerId ?? '(none)'} does not serve this user's voicemail destination`, [
-        { field: 'hostedVoicemail.provider', rule: 'own-provider-only', message: "the user's effective policy destination is not served by this provider" },
+        {
+          field: 'hostedVoicemail.provider',
+          rule: 'own-provider-only',
+          message: "the user's effective policy destination is not served by this provider",
+        },
       ]);
     }
     return {
@@ -204,7 +222,14 @@ export function createContact(deps: ManagementDeps, actor: Actor, tenantId: stri
   }));
 }
 
-export function patchContact(deps: ManagementDeps, actor: Actor, tenantId: string, sipUri: string, patch: ContactPatch, options: WriteOptions) {
+export function patchContact(
+  deps: ManagementDeps,
+  actor: Actor,
+  tenantId: string,
+  sipUri: string,
+  patch: ContactPatch,
+  options: WriteOptions,
+) {
   return writePrincipalChange<Contact>(deps, actor, tenantId, 'contact', options, sipUri, (current) => {
     const next = { ...withoutMeta(current as Contact)!, ...definedOnly(patch) };
     return { after: { ...next, lineUri: contactLineUri(next.displayNumber) }, guards: [], warnings: [] };
@@ -212,12 +237,21 @@ export function patchContact(deps: ManagementDeps, actor: Actor, tenantId: strin
 }
 
 export function deleteContact(deps: ManagementDeps, actor: Actor, tenantId: string, sipUri: string, options: WriteOptions) {
-  return writePrincipalChange<Contact>(deps, actor, tenantId, 'contact', options, sipUri, () => ({ after: null, guards: [], warnings: [] }));
+  return writePrincipalChange<Contact>(deps, actor, tenantId, 'contact', options, sipUri, () => ({
+    after: null,
+    guards: [],
+    warnings: [],
+  }));
 }
 
 // --- reads -------------------------------------------------------------------------------------
 
-export async function getPrincipal<T extends Principal>(deps: ManagementDeps, tenantId: string, type: T['type'], sipUri: string): Promise<T> {
+export async function getPrincipal<T extends Principal>(
+  deps: ManagementDeps,
+  tenantId: string,
+  type: T['type'],
+  sipUri: string,
+): Promise<T> {
   const principal = await deps.store.getPrincipal(tenantId, sipUri);
   if (principal === undefined || principal.type !== type) throw notFound(`${type} ${sipUri}`);
   return principal as T;

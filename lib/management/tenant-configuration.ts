@@ -8,10 +8,20 @@ import type { Actor } from '../domain/credential.js';
 import type { RecordMeta } from '../domain/fields.js';
 import type { DialPlan, DialPlanCreate, DialPlanPatch } from '../domain/dial-plan.js';
 import type { Edge, EdgeInput } from '../domain/edge.js';
-import { publicHostingProvider, type HostingProvider, type HostingProviderCreate, type HostingProviderPatch } from '../domain/hosting-provider.js';
+import {
+  publicHostingProvider,
+  type HostingProvider,
+  type HostingProviderCreate,
+  type HostingProviderPatch,
+} from '../domain/hosting-provider.js';
 import type { Rerouting, ReroutingCreate, ReroutingPatch } from '../domain/rerouting.js';
 import { violationsIntroduced, type TenantConfig } from '../domain/tenant-config.js';
-import { GLOBAL_POLICY_ID, type VoicemailPolicy, type VoicemailPolicyCreate, type VoicemailPolicyPatch } from '../domain/voicemail-policy.js';
+import {
+  GLOBAL_POLICY_ID,
+  type VoicemailPolicy,
+  type VoicemailPolicyCreate,
+  type VoicemailPolicyPatch,
+} from '../domain/voicemail-policy.js';
 import { ExumError, notFound, refused } from '../errors.js';
 import type { ConfigChange } from '../store/exum-store.js';
 import {
@@ -45,11 +55,21 @@ function applyToSnapshot(config: TenantConfig, change: ConfigChange): TenantConf
     if (after !== null) map.set(after.id, after);
   };
   switch (change.entity) {
-    case 'edge': next.edge = change.after; break;
-    case 'provider': replace(next.providers, change.before, change.after); break;
-    case 'policy': replace(next.policies, change.before, change.after); break;
-    case 'dial-plan': replace(next.dialPlans, change.before, change.after); break;
-    case 'rerouting': replace(next.rerouting, change.before, change.after); break;
+    case 'edge':
+      next.edge = change.after;
+      break;
+    case 'provider':
+      replace(next.providers, change.before, change.after);
+      break;
+    case 'policy':
+      replace(next.policies, change.before, change.after);
+      break;
+    case 'dial-plan':
+      replace(next.dialPlans, change.before, change.after);
+      break;
+    case 'rerouting':
+      replace(next.rerouting, change.before, change.after);
+      break;
   }
   return next;
 }
@@ -87,10 +107,17 @@ export async function getEdge(deps: ManagementDeps, tenantId: string): Promise<E
 }
 
 export function putEdge(deps: ManagementDeps, actor: Actor, tenantId: string, input: EdgeInput, options: WriteOptions) {
-  return writeConfigChange(deps, actor, tenantId, options, (config, now) => {
-    checkIfMatch(options.ifMatch, config.edge);
-    return { entity: 'edge', before: config.edge, after: stamp(input, config.edge, actor, now) };
-  }, (edge) => edge as Edge);
+  return writeConfigChange(
+    deps,
+    actor,
+    tenantId,
+    options,
+    (config, now) => {
+      checkIfMatch(options.ifMatch, config.edge);
+      return { entity: 'edge', before: config.edge, after: stamp(input, config.edge, actor, now) };
+    },
+    (edge) => edge as Edge,
+  );
 }
 
 // --- the collections ---------------------------------------------------------------------------
@@ -130,32 +157,54 @@ function collectionUseCases<R extends { id: string } & RecordMeta, C extends { i
     },
     async create(deps: ManagementDeps, actor: Actor, tenantId: string, given: C, options: WriteOptions) {
       const input = collection.prepare === undefined ? given : await collection.prepare(deps, tenantId, given.id, given, options.dryRun);
-      return writeConfigChange(deps, actor, tenantId, options, (config, now) => {
-        if (collection.records(config).has(input.id)) {
-          throw new ExumError('duplicate', `${collection.label} ${input.id} already exists`, [
-            { field: 'id', rule: `unique-${collection.entity}-id`, message: `${input.id} already exists` },
-          ]);
-        }
-        return change(null, stamp(collection.fromCreate(input), null, actor, now) as unknown as R);
-      }, present);
+      return writeConfigChange(
+        deps,
+        actor,
+        tenantId,
+        options,
+        (config, now) => {
+          if (collection.records(config).has(input.id)) {
+            throw new ExumError('duplicate', `${collection.label} ${input.id} already exists`, [
+              { field: 'id', rule: `unique-${collection.entity}-id`, message: `${input.id} already exists` },
+            ]);
+          }
+          return change(null, stamp(collection.fromCreate(input), null, actor, now) as unknown as R);
+        },
+        present,
+      );
     },
     async patch(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, given: P, options: WriteOptions) {
-      const patch = collection.prepare === undefined ? given : await collection.prepare(deps, tenantId, id, given as P & object, options.dryRun);
-      return writeConfigChange(deps, actor, tenantId, options, (config, now) => {
-        const current = find(config, id);
-        checkIfMatch(options.ifMatch, current);
-        return change(current, stamp(collection.fromPatch(current, patch), current, actor, now) as unknown as R);
-      }, present);
+      const patch =
+        collection.prepare === undefined ? given : await collection.prepare(deps, tenantId, id, given as P & object, options.dryRun);
+      return writeConfigChange(
+        deps,
+        actor,
+        tenantId,
+        options,
+        (config, now) => {
+          const current = find(config, id);
+          checkIfMatch(options.ifMatch, current);
+          return change(current, stamp(collection.fromPatch(current, patch), current, actor, now) as unknown as R);
+        },
+        present,
+      );
     },
     async remove(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, options: WriteOptions) {
       let removed: R | undefined;
-      const outcome = await writeConfigChange(deps, actor, tenantId, options, (config) => {
-        const current = find(config, id);
-        checkIfMatch(options.ifMatch, current);
-        collection.checkDelete?.(current);
-        removed = current;
-        return change(current, null);
-      }, present);
+      const outcome = await writeConfigChange(
+        deps,
+        actor,
+        tenantId,
+        options,
+        (config) => {
+          const current = find(config, id);
+          checkIfMatch(options.ifMatch, current);
+          collection.checkDelete?.(current);
+          removed = current;
+          return change(current, null);
+        },
+        present,
+      );
       if (!options.dryRun && removed !== undefined) await collection.afterRemove?.(deps, removed);
       return outcome;
     },

@@ -9,7 +9,12 @@ import { generateCredentialId, generateToken, hashToken } from '../auth/tokens.j
 import type { Page } from '../store/exum-store.js';
 import { describeChange, stamp, type ManagementDeps, type WriteOptions, type WriteOutcome } from './write-context.js';
 
-export async function createTenant(deps: ManagementDeps, actor: Actor, input: TenantCreate, options: WriteOptions): Promise<WriteOutcome<Tenant>> {
+export async function createTenant(
+  deps: ManagementDeps,
+  actor: Actor,
+  input: TenantCreate,
+  options: WriteOptions,
+): Promise<WriteOutcome<Tenant>> {
   const now = deps.now();
   const tenant = stamp({ ...input, configVersion: 0 }, null, actor, now);
   if (options.dryRun) {
@@ -34,7 +39,11 @@ export async function getTenant(deps: ManagementDeps, tenantId: string): Promise
 export const listTenants = (deps: ManagementDeps, cursor: string | null, limit: number): Promise<Page<Tenant>> =>
   deps.store.listTenants(cursor, limit);
 
-export const publicCredential = ({ tokenHash: _hash, revokedBy: _by, ...credential }: CredentialRecord): Credential & { revokedAt: string | null } => credential;
+export const publicCredential = ({
+  tokenHash: _hash,
+  revokedBy: _by,
+  ...credential
+}: CredentialRecord): Credential & { revokedAt: string | null } => credential;
 
 /** A new credential; its token is in the answer and nowhere else, ever. */
 export async function createCredential(
@@ -70,7 +79,13 @@ export async function listCredentials(deps: ManagementDeps, tenantId: string, cu
   return { items: page.items.map(publicCredential), nextCursor: page.nextCursor };
 }
 
-export async function revokeCredential(deps: ManagementDeps, actor: Actor, tenantId: string, id: string, options: WriteOptions): Promise<WriteOutcome<null>> {
+export async function revokeCredential(
+  deps: ManagementDeps,
+  actor: Actor,
+  tenantId: string,
+  id: string,
+  options: WriteOptions,
+): Promise<WriteOutcome<null>> {
   const record = await deps.store.getCredentialRecord(tenantId, id);
   if (record === undefined || record.revokedAt !== null) throw notFound(`credential ${id}`);
   if (options.dryRun) return { dryRun: true, changes: [describeChange('credential', id, publicCredential(record), null)], warnings: [] };

@@ -63,9 +63,16 @@ interface Decided {
  *   4. the rest are written together; a claim already taken fails its row; a row that lost a
  *      race is decided again from 2.
  */
-export async function upsertUsers(deps: ManagementDeps, actor: Actor, tenantId: string, rows: readonly BatchRow[], options: { dryRun: boolean }): Promise<BatchRowResult[]> {
+export async function upsertUsers(
+  deps: ManagementDeps,
+  actor: Actor,
+  tenantId: string,
+  rows: readonly BatchRow[],
+  options: { dryRun: boolean },
+): Promise<BatchRowResult[]> {
   const results = new Map<number, BatchRowResult>();
-  const fail = (index: number, sipUri: string | null, errors: FieldIssue[]) => results.set(index, { index, sipUri, outcome: 'failed', errors });
+  const fail = (index: number, sipUri: string | null, errors: FieldIssue[]) =>
+    results.set(index, { index, sipUri, outcome: 'failed', errors });
 
   const seen = new Set<string>();
   let pending: { index: number; user: UserUpsert }[] = [];
@@ -73,7 +80,9 @@ export async function upsertUsers(deps: ManagementDeps, actor: Actor, tenantId: 
     if ('issues' in row) {
       fail(row.index, row.sipUri, row.issues);
     } else if (seen.has(row.user.sipUri)) {
-      fail(row.index, row.user.sipUri, [{ field: 'sipUri', rule: 'unique-in-batch', message: `${row.user.sipUri} is also in an earlier row of this batch` }]);
+      fail(row.index, row.user.sipUri, [
+        { field: 'sipUri', rule: 'unique-in-batch', message: `${row.user.sipUri} is also in an earlier row of this batch` },
+      ]);
     } else {
       seen.add(row.user.sipUri);
       pending.push(row);
@@ -83,7 +92,10 @@ export async function upsertUsers(deps: ManagementDeps, actor: Actor, tenantId: 
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     const config = await loadConfig(deps, tenantId);
-    const current = await deps.store.getPrincipals(tenantId, pending.map(({ user }) => user.sipUri));
+    const current = await deps.store.getPrincipals(
+      tenantId,
+      pending.map(({ user }) => user.sipUri),
+    );
     const decided: Decided[] = [];
     const numberClaimedBy = new Map<string, string>();
     for (const { index, user } of pending) {
@@ -100,7 +112,11 @@ export async function upsertUsers(deps: ManagementDeps, actor: Actor, tenantId: 
           if (claimant !== undefined) throw duplicateInBatch('lineUri', lineUri, claimant);
           numberClaimedBy.set(lineUri, user.sipUri);
         }
-        decided.push({ index, change: { before: decision.before, after: decision.after, guards: decision.guards }, warnings: decision.warnings });
+        decided.push({
+          index,
+          change: { before: decision.before, after: decision.after, guards: decision.guards },
+          warnings: decision.warnings,
+        });
       } catch (error) {
         if (!(error instanceof ExumError)) throw error;
         fail(index, user.sipUri, issuesOf(error));
@@ -117,7 +133,10 @@ export async function upsertUsers(deps: ManagementDeps, actor: Actor, tenantId: 
       });
 
     if (options.dryRun) {
-      const taken = await deps.store.findTakenClaimsTogether(tenantId, decided.map(({ change }) => change));
+      const taken = await deps.store.findTakenClaimsTogether(
+        tenantId,
+        decided.map(({ change }) => change),
+      );
       decided.forEach((entry, position) => {
         const error = taken[position];
         if (error === undefined) answer(entry);
@@ -126,7 +145,10 @@ export async function upsertUsers(deps: ManagementDeps, actor: Actor, tenantId: 
       break;
     }
 
-    const outcomes = await deps.store.writePrincipalsTogether(tenantId, decided.map(({ change }) => change));
+    const outcomes = await deps.store.writePrincipalsTogether(
+      tenantId,
+      decided.map(({ change }) => change),
+    );
     const lost = new Set<number>();
     decided.forEach((entry, position) => {
       const outcome = outcomes[position]!;
@@ -138,7 +160,9 @@ export async function upsertUsers(deps: ManagementDeps, actor: Actor, tenantId: 
     pending = pending.filter(({ index }) => lost.has(index));
     if (attempt >= ATTEMPTS) {
       for (const { index, user } of pending) {
-        fail(index, user.sipUri, [{ field: 'sipUri', rule: 'concurrent-modification', message: 'the user kept changing while this row was decided; send it again' }]);
+        fail(index, user.sipUri, [
+          { field: 'sipUri', rule: 'concurrent-modification', message: 'the user kept changing while this row was decided; send it again' },
+        ]);
       }
       break;
     }

@@ -29,20 +29,14 @@ export interface Change {
 
 /** The outcome of a write: the record written, or for a dry run what would change. */
 export type WriteOutcome<T> =
-  | { dryRun: false; record: T | null; warnings: string[] }
-  | { dryRun: true; changes: Change[]; warnings: string[] };
+  { dryRun: false; record: T | null; warnings: string[] } | { dryRun: true; changes: Change[]; warnings: string[] };
 
 export function checkIfMatch(ifMatch: WriteOptions['ifMatch'], current: { version: number }): void {
   if (ifMatch !== null && ifMatch !== '*' && ifMatch !== current.version) throw preconditionFailed(current.version);
 }
 
 /** Stamps a record for writing: the next version, timestamps, and who wrote it. */
-export function stamp<T extends object>(
-  fields: T,
-  before: RecordMeta | null,
-  actor: Actor,
-  now: Date,
-): T & RecordMeta {
+export function stamp<T extends object>(fields: T, before: RecordMeta | null, actor: Actor, now: Date): T & RecordMeta {
   const at = now.toISOString();
   return {
     ...fields,
@@ -72,7 +66,9 @@ export async function untilWritten<T>(attempt: () => Promise<T>): Promise<T> {
     } catch (error) {
       if (!(error instanceof StaleReadError)) throw error;
       if (tries >= ATTEMPTS) {
-        throw new ExumError('concurrent-modification', 'the object kept changing while this write was decided; retry', [], { cause: error });
+        throw new ExumError('concurrent-modification', 'the object kept changing while this write was decided; retry', [], {
+          cause: error,
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * tries));
     }

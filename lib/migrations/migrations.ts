@@ -42,7 +42,13 @@ async function selectUsers(deps: MigrationDeps, tenantId: string, input: Migrati
   const users: User[] = [];
   let cursor: string | null = null;
   do {
-    const page = await deps.store.listPrincipals(tenantId, 'user', { ...(site === undefined ? {} : { site }), ...(lineUriPrefix === undefined ? {} : { lineUri: `${lineUriPrefix}*` }) }, cursor, 500);
+    const page = await deps.store.listPrincipals(
+      tenantId,
+      'user',
+      { ...(site === undefined ? {} : { site }), ...(lineUriPrefix === undefined ? {} : { lineUri: `${lineUriPrefix}*` }) },
+      cursor,
+      500,
+    );
     users.push(...(page.items as User[]).filter((user) => domain === undefined || user.sipUri.endsWith(`@${domain}`)));
     cursor = page.nextCursor;
   } while (cursor !== null);
@@ -62,37 +68,90 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
   // Each user, once granted, must reach this provider; else "ready" would route elsewhere.
   const destinations = new Map<string, { destination: string; organizations: string[] }>();
   users.forEach((user, index) => {
-    const policy = effectivePolicy({ site: user.site, hostedVoicemailPolicy: input.grantPolicy ?? user.hostedVoicemailPolicy }, config.policies);
+    const policy = effectivePolicy(
+      { site: user.site, hostedVoicemailPolicy: input.grantPolicy ?? user.hostedVoicemailPolicy },
+      config.policies,
+    );
     const serving = policy?.destination == null ? [] : providersServing(policy.destination, [...config.providers.values()]);
     if (serving.length !== 1 || serving[0]!.id !== provider.id) {
-      throw refused(input.users === undefined ? 'filter' : `users.${index}`, 'provider-serves-destination',
-        `${user.sipUri}: its effective policy (${policy?.id ?? 'none'}) does not send voicemail to ${provider.id}; grant a policy that does (grantPolicy)`);
+      throw refused(
+        input.users === undefined ? 'filter' : `users.${index}`,
+        'provider-serves-destination',
+        `${user.sipUri}: its effective policy (${policy?.id ?? 'none'}) does not send voicemail to ${provider.id}; grant a policy that does (grantPolicy)`,
+      );
     }
     destinations.set(user.sipUri, { destination: policy!.destination!, organizations: policy!.organizations });
   });
-  const claims = await deps.migrations.findOpenClaims(tenantId, users.map((user) => user.sipUri));
+  const claims = await deps.migrations.findOpenClaims(
+    tenantId,
+    users.map((user) => user.sipUri),
+  );
   if (claims.size > 0) {
-    throw new ExumError('conflict', `${claims.size} of these users are already in an open migration`,
+    throw new ExumError(
+      'conflict',
+      `${claims.size} of these users are already in an open migration`,
       users.flatMap((user, index) => {
         const other = claims.get(user.sipUri);
-        return other === undefined ? [] : [{ field: input.users === undefined ? 'filter' : `users.${index}`, rule: 'one-open-migration-per-user', message: `${user.sipUri} is already in migration ${other}` }];
-      }));
+        return other === undefined
+          ? []
+          : [
+              {
+                field: input.users === undefined ? 'filter' : `users.${index}`,
+                rule: 'one-open-migration-per-user',
+                message: `${user.sipUri} is already in migration ${other}`,
+              },
+            ];
+      }),
+    );
   }
 
   const waves = planWaves(users, input.waveSize);
   const now = deps.now();
-  const migration: Migration = stamp({
-    id: newMigrationId(), providerId: provider.id, grantPolicy: input.grantPolicy ?? null, waveSize: input.waveSize,
-    state: 'running' as const, currentWave: 0, waveCount: waves.length, userCount: users.length,
-  }, null, actor, now);
-  const items: MigrationUser[] = waves.flatMap((wave, index) => wave.map((user): MigrationUser => ({
-    migrationId: migration.id, providerId: provider.id, sipUri: user.sipUri, lineUri: user.lineUri, displayName: user.displayName,
-    ...destinations.get(user.sipUri)!, wave: index + 1, state: 'pending',
-    steps: { addedAt: now.toISOString(), requestedAt: null, completedAt: null, failedAt: null, rolledBackAt: null, cancelledAt: null },
-    failureReason: null, lastDelivery: null, version: 1,
-  })));
+  const migration: Migration = stamp(
+    {
+      id: newMigrationId(),
+      providerId: provider.id,
+      grantPolicy: input.grantPolicy ?? null,
+      waveSize: input.waveSize,
+      state: 'running' as const,
+      currentWave: 0,
+      waveCount: waves.length,
+      userCount: users.length,
+    },
+    null,
+    actor,
+    now,
+  );
+  const items: MigrationUser[] = waves.flatMap((wave, index) =>
+    wave.map((user): MigrationUser => ({
+      migrationId: migration.id,
+      providerId: provider.id,
+      sipUri: user.sipUri,
+      lineUri: user.lineUri,
+      displayName: user.displayName,
+      ...destinations.get(user.sipUri)!,
+      wave: index + 1,
+      state: 'pending',
+      steps: { addedAt: now.toISOString(), requestedAt: null, completedAt: null, failedAt: null, rolledBackAt: null, cancelledAt: null },
+      failureReason: null,
+      lastDelivery: null,
+      version: 1,
+    })),
+  );
   if (options.dryRun) {
-    return { dryRun: true as const, changes: [{ action: 'create' as const, type: 'migration', id: migration.id, before: null, after: { ...withoutMeta(migration), waves: waves.map((wave) => wave.map((user) => user.sipUri)) } }], warnings: [] };
+    return {
+      dryRun: true as const,
+      changes: [
+        {
+          action: 'create' as const,
+          type: 'migration',
+          id: migration.id,
+          before: null,
+          after: { ...withoutMeta(migration), waves: waves.map((wave) => wave.map((user) => user.sipUri)) },
+        },
+      ],
+      warnings: [],
+    };
   }
   await deps.migrations.createMigration(tenantId, migration, items);
   // Wave 0 → 1: the stream processor sees it and requests the first wave's users.
@@ -138,7 +197,14 @@ async function currentUser(deps: MigrationDeps, tenantId: string, sipUri: string
  * The provider's answer for one user. Idempotent: the same answer again changes nothing and
  * answers the same; a contradicting answer is refused.
  */
-export async function answerMigration(deps: MigrationDeps, actor: Actor, tenantId: string, id: string, sipUri: string, answer: ProviderAnswer): Promise<MigrationUser> {
+export async function answerMigration(
+  deps: MigrationDeps,
+  actor: Actor,
+  tenantId: string,
+  id: string,
+  sipUri: string,
+  answer: ProviderAnswer,
+): Promise<MigrationUser> {
   return untilWritten(async () => {
     const migration = await findMigration(deps, tenantId, id);
     if (actor.role !== 'provider' || actor.providerId !== migration.providerId) {
@@ -150,28 +216,56 @@ export async function answerMigration(deps: MigrationDeps, actor: Actor, tenantI
     const wanted = answer.status === 'ready' ? 'completed' : 'failed';
     if (item.state === wanted) return item;
     if (item.state !== 'requested') {
-      throw refused('status', 'answer-to-requested-user', `${sipUri} is ${item.state} in migration ${id}; only a requested user can be answered`);
+      throw refused(
+        'status',
+        'answer-to-requested-user',
+        `${sipUri} is ${item.state} in migration ${id}; only a requested user can be answered`,
+      );
     }
     const at = deps.now();
     if (answer.status === 'failed') {
-      return deps.migrations.transition(tenantId, { item, to: 'failed', at: at.toISOString(), failureReason: answer.reason ?? 'unspecified', releaseClaim: true });
+      return deps.migrations.transition(tenantId, {
+        item,
+        to: 'failed',
+        at: at.toISOString(),
+        failureReason: answer.reason ?? 'unspecified',
+        releaseClaim: true,
+      });
     }
     const user = await currentUser(deps, tenantId, sipUri);
     const after = stamp({ ...withoutMeta(user)!, hostedVoicemail: { ...user.hostedVoicemail, provider: true } }, user, actor, at) as User;
-    return deps.migrations.transition(tenantId, { item, to: 'completed', at: at.toISOString(), principal: { before: user, after, guards: [] }, releaseClaim: true });
+    return deps.migrations.transition(tenantId, {
+      item,
+      to: 'completed',
+      at: at.toISOString(),
+      principal: { before: user, after, guards: [] },
+      releaseClaim: true,
+    });
   });
 }
 
 /** Rolls users back: completed ones get their provider flag cleared; requested ones are withdrawn. */
-export async function rollbackMigration(deps: MigrationDeps, actor: Actor, tenantId: string, id: string, sipUris: readonly string[] | undefined) {
+export async function rollbackMigration(
+  deps: MigrationDeps,
+  actor: Actor,
+  tenantId: string,
+  id: string,
+  sipUris: readonly string[] | undefined,
+) {
   const migration = await findMigration(deps, tenantId, id);
   // Named users must all be in the migration: nothing is rolled back otherwise.
   for (const [index, sipUri] of (sipUris ?? []).entries()) {
     if ((await deps.migrations.getMigrationUser(tenantId, id, sipUri)) === undefined) {
-      throw new ExumError('not-found', `${sipUri} is not in migration ${id}`, [{ field: `users.${index}`, rule: 'in-migration', message: 'not a user of this migration' }]);
+      throw new ExumError('not-found', `${sipUri} is not in migration ${id}`, [
+        { field: `users.${index}`, rule: 'in-migration', message: 'not a user of this migration' },
+      ]);
     }
   }
-  const targets = sipUris ?? (await deps.migrations.usersOf(tenantId, id)).filter((user) => user.state === 'completed' || user.state === 'requested').map((user) => user.sipUri);
+  const targets =
+    sipUris ??
+    (await deps.migrations.usersOf(tenantId, id))
+      .filter((user) => user.state === 'completed' || user.state === 'requested')
+      .map((user) => user.sipUri);
   const rolledBack: string[] = [];
   const skipped: { sipUri: string; state: string }[] = [];
   for (const sipUri of targets) {
@@ -185,7 +279,13 @@ export async function rollbackMigration(deps: MigrationDeps, actor: Actor, tenan
       }
       const user = await currentUser(deps, tenantId, sipUri);
       const after = stamp({ ...withoutMeta(user)!, hostedVoicemail: { ...user.hostedVoicemail, provider: null } }, user, actor, at) as User;
-      await deps.migrations.transition(tenantId, { item, to: 'rolled-back', at: at.toISOString(), principal: { before: user, after, guards: [] }, releaseClaim: false });
+      await deps.migrations.transition(tenantId, {
+        item,
+        to: 'rolled-back',
+        at: at.toISOString(),
+        principal: { before: user, after, guards: [] },
+        releaseClaim: false,
+      });
       return 'rolled-back';
     });
     if (outcome === 'rolled-back') rolledBack.push(sipUri);
@@ -241,7 +341,13 @@ export async function activateWave(deps: MigrationDeps, tenantId: string, migrat
       const at = deps.now().toISOString();
       const user = await deps.store.getPrincipal(tenantId, current.sipUri);
       if (user?.type !== 'user') {
-        await deps.migrations.transition(tenantId, { item: current, to: 'failed', at, failureReason: 'the user no longer exists', releaseClaim: true });
+        await deps.migrations.transition(tenantId, {
+          item: current,
+          to: 'failed',
+          at,
+          failureReason: 'the user no longer exists',
+          releaseClaim: true,
+        });
         return;
       }
       if (grant === null || user.hostedVoicemailPolicy === grant) {
@@ -249,12 +355,21 @@ export async function activateWave(deps: MigrationDeps, tenantId: string, migrat
         return;
       }
       if (policy === undefined) {
-        await deps.migrations.transition(tenantId, { item: current, to: 'failed', at, failureReason: `policy tag:${grant} no longer exists`, releaseClaim: true });
+        await deps.migrations.transition(tenantId, {
+          item: current,
+          to: 'failed',
+          at,
+          failureReason: `policy tag:${grant} no longer exists`,
+          releaseClaim: true,
+        });
         return;
       }
       const after = stamp({ ...withoutMeta(user)!, hostedVoicemailPolicy: grant }, user, STREAM_ACTOR, deps.now()) as User;
       await deps.migrations.transition(tenantId, {
-        item: current, to: 'requested', at, releaseClaim: false,
+        item: current,
+        to: 'requested',
+        at,
+        releaseClaim: false,
         principal: { before: user, after, guards: [{ id: policy.id, version: policy.version }] },
       });
     });

@@ -22,8 +22,7 @@ import { ProvisioningEventSchema, type ProvisioningEvent } from './provisioning-
 export type ProvisioningDeps = MigrationDeps & { events: EventStore };
 
 export type ProvisioningOutcome =
-  | { id: string; outcome: 'applied' | 'unchanged' }
-  | { id: string; outcome: 'dead-lettered'; reason: string; field?: string };
+  { id: string; outcome: 'applied' | 'unchanged' } | { id: string; outcome: 'dead-lettered'; reason: string; field?: string };
 
 const write = { dryRun: false, ifMatch: null } as const;
 const dryRun = { dryRun: true, ifMatch: null } as const;
@@ -43,14 +42,32 @@ const changesSomething = (outcome: WriteOutcome<unknown>) =>
 
 /** How each kind of principal is created and changed: the same use cases as the API's. */
 const UPSERTS = {
-  user: { field: 'detail.user', createSchema: UserCreateSchema, patchSchema: UserPatchSchema, create: principals.createUser, patch: principals.patchUser },
-  contact: { field: 'detail.contact', createSchema: ContactCreateSchema, patchSchema: ContactPatchSchema, create: principals.createContact, patch: principals.patchContact },
+  user: {
+    field: 'detail.user',
+    createSchema: UserCreateSchema,
+    patchSchema: UserPatchSchema,
+    create: principals.createUser,
+    patch: principals.patchUser,
+  },
+  contact: {
+    field: 'detail.contact',
+    createSchema: ContactCreateSchema,
+    patchSchema: ContactPatchSchema,
+    create: principals.createContact,
+    patch: principals.patchContact,
+  },
 } as const;
 
 type Upsert = (typeof UPSERTS)[keyof typeof UPSERTS];
 
 /** Creates the principal (defaults for what is not given), or changes the fields given; unchanged writes nothing. */
-async function upsert(deps: ProvisioningDeps, actor: Actor, tenantId: string, kind: Upsert, raw: { sipUri: string } & Record<string, unknown>): Promise<'applied' | 'unchanged'> {
+async function upsert(
+  deps: ProvisioningDeps,
+  actor: Actor,
+  tenantId: string,
+  kind: Upsert,
+  raw: { sipUri: string } & Record<string, unknown>,
+): Promise<'applied' | 'unchanged'> {
   const create = kind.create as typeof principals.createUser;
   const patch = kind.patch as typeof principals.patchUser;
   const existing = await deps.store.getPrincipal(tenantId, raw.sipUri);
@@ -87,21 +104,41 @@ async function apply(deps: ProvisioningDeps, actor: Actor, event: ProvisioningEv
 }
 
 /** Client errors are permanent (dead-letter); anything else is transient (retry). */
-const isPermanent = (error: unknown) => error instanceof ExumError && statusOf(error.code) < 500 && error.code !== 'concurrent-modification';
+const isPermanent = (error: unknown) =>
+  error instanceof ExumError && statusOf(error.code) < 500 && error.code !== 'concurrent-modification';
 
 export function createProvisioningApplier(deps: ProvisioningDeps) {
-  const config = new IdempotencyConfig({ eventKeyJmesPath: '[event.detail.tenantId, event.id]', throwOnNoIdempotencyKey: true, expiresAfterSeconds: 7 * 24 * 3600 });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: '[event.detail.tenantId, event.id]',
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: 7 * 24 * 3600,
+  });
   const applyOnce = makeIdempotent(
     async (request: { event: ProvisioningEvent; actor: Actor }) => apply(deps, request.actor, request.event),
     { persistenceStore: deps.events.idempotencyLayer('IDEMPOTENCY#provisioning'), config },
   );
 
-  async function deadLetter(tenantId: string | null, eventId: string, type: string, body: unknown, error: ExumError): Promise<ProvisioningOutcome> {
+  async function deadLetter(
+    tenantId: string | null,
+    eventId: string,
+    type: string,
+    body: unknown,
+    error: ExumError,
+  ): Promise<ProvisioningOutcome> {
     const issue = error.issues[0];
     const reason = error.message;
     await deps.events.putDeadLetter(tenantId, {
-      id: randomUUID(), kind: 'provisioning-event', eventId, type, providerId: null, subject: issue?.field ?? '', reason,
-      attempts: 1, lastStatus: statusOf(error.code), deadLetteredAt: deps.now().toISOString(), event: body,
+      id: randomUUID(),
+      kind: 'provisioning-event',
+      eventId,
+      type,
+      providerId: null,
+      subject: issue?.field ?? '',
+      reason,
+      attempts: 1,
+      lastStatus: statusOf(error.code),
+      deadLetteredAt: deps.now().toISOString(),
+      event: body,
     });
     return { id: eventId, outcome: 'dead-lettered', reason, ...(issue === undefined ? {} : { field: issue.field }) };
   }
@@ -112,7 +149,13 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
     try {
       json = JSON.parse(body);
     } catch {
-      return deadLetter(expectedTenant ?? null, 'unknown', 'unknown', body, new ExumError('malformed-json', 'the event is not JSON', [{ field: 'body', rule: 'json', message: 'not JSON' }]));
+      return deadLetter(
+        expectedTenant ?? null,
+        'unknown',
+        'unknown',
+        body,
+        new ExumError('malformed-json', 'the event is not JSON', [{ field: 'body', rule: 'json', message: 'not JSON' }]),
+      );
     }
     const raw = json as { id?: unknown; 'detail-type'?: unknown; detail?: { tenantId?: unknown } };
     const eventId = typeof raw.id === 'string' ? raw.id : 'unknown';
@@ -127,7 +170,9 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
         ]);
       }
       if ((await deps.store.getTenant(event.detail.tenantId)) === undefined) {
-        throw new ExumError('not-found', `tenant ${event.detail.tenantId} not found`, [{ field: 'detail.tenantId', rule: 'tenant-exists', message: 'no such tenant' }]);
+        throw new ExumError('not-found', `tenant ${event.detail.tenantId} not found`, [
+          { field: 'detail.tenantId', rule: 'tenant-exists', message: 'no such tenant' },
+        ]);
       }
       const outcome = await applyOnce({ event, actor });
       return { id: event.id, outcome };
@@ -155,7 +200,9 @@ export function createProvisioningHandler(deps: ProvisioningDeps) {
     const processor = new BatchProcessor(EventType.SQS);
     // One message after another: an upsert and a removal of one user keep their order.
     return processPartialResponse(event, async (record: SQSRecord) => applier.applyMessage(record.body, actor), processor, {
-      context, processInParallel: false, throwOnFullBatchFailure: false,
+      context,
+      processInParallel: false,
+      throwOnFullBatchFailure: false,
     });
   };
 }

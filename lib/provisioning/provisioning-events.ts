@@ -21,9 +21,19 @@ const envelope = <T extends string, D extends z.ZodType>(type: T, detailSchema: 
 export const ProvisioningEventSchemas = {
   // Upserts carry the fields the source is authoritative for: a new user or contact gets the
   // rest from defaults, an existing one keeps them. Fields are checked when applied.
-  'user.upserted': envelope('user.upserted', detail({ user: z.object({ sipUri: sipAddress() }).catchall(z.unknown()).meta({ description: 'Fields of a user (see the users API)' }) })),
+  'user.upserted': envelope(
+    'user.upserted',
+    detail({
+      user: z.object({ sipUri: sipAddress() }).catchall(z.unknown()).meta({ description: 'Fields of a user (see the users API)' }),
+    }),
+  ),
   'user.removed': envelope('user.removed', detail({ sipUri: sipAddress() })),
-  'contact.upserted': envelope('contact.upserted', detail({ contact: z.object({ sipUri: sipAddress() }).catchall(z.unknown()).meta({ description: 'Fields of a contact (see the contacts API)' }) })),
+  'contact.upserted': envelope(
+    'contact.upserted',
+    detail({
+      contact: z.object({ sipUri: sipAddress() }).catchall(z.unknown()).meta({ description: 'Fields of a contact (see the contacts API)' }),
+    }),
+  ),
   'contact.removed': envelope('contact.removed', detail({ sipUri: sipAddress() })),
   'migration.requested': envelope('migration.requested', detail({ migration: MigrationCreateSchema })),
 } as const;

@@ -43,7 +43,14 @@ interface Common {
 
 export type RouteDecision =
   | (Common & Hop & { decision: 'on-premises' | 'hosted'; alternates: Hop[]; dialPlanLabel: string })
-  | (Common & { decision: 'reject'; sipStatus: number; reasonPhrase: string; headers: Record<string, string>; alternates: Hop[]; dialPlanLabel: string | null });
+  | (Common & {
+      decision: 'reject';
+      sipStatus: number;
+      reasonPhrase: string;
+      headers: Record<string, string>;
+      alternates: Hop[];
+      dialPlanLabel: string | null;
+    });
 
 export const VOICEMAIL_OPAQUE = ';opaque=app:voicemail';
 
@@ -67,7 +74,11 @@ class Decision {
 
   reject(name: DiagnosticName, dialPlanLabel: string | null = null): RouteDecision {
     const diagnostic = DIAGNOSTICS[name] as { code: number; reason: string; sipStatus: number; reasonPhrase: string };
-    this.checks.push({ step: 'decision', found: `reject ${diagnostic.sipStatus} ${diagnostic.reasonPhrase}: ${diagnostic.reason}`, ok: false });
+    this.checks.push({
+      step: 'decision',
+      found: `reject ${diagnostic.sipStatus} ${diagnostic.reasonPhrase}: ${diagnostic.reason}`,
+      ok: false,
+    });
     return {
       decision: 'reject',
       sipStatus: diagnostic.sipStatus,
@@ -120,11 +131,18 @@ function hostedRoute(principal: Principal, request: RouteRequest, config: Tenant
     return decision.reject('noHostedDestination');
   }
   const label = `Hosted__${policy.destination}__${policy.organizations.join(',')}`;
-  decision.check('hosted voicemail policy', `${policy.id}: destination ${policy.destination}, organizations ${policy.organizations.join(',') || '(none)'}`);
+  decision.check(
+    'hosted voicemail policy',
+    `${policy.id}: destination ${policy.destination}, organizations ${policy.organizations.join(',') || '(none)'}`,
+  );
 
   const serving = providersServing(policy.destination, [...config.providers.values()]);
   if (serving.length !== 1) {
-    decision.check('hosting provider', serving.length === 0 ? `none serves ${policy.destination}` : `${serving.map((p) => p.id).join(', ')} all serve ${policy.destination}`, false);
+    decision.check(
+      'hosting provider',
+      serving.length === 0 ? `none serves ${policy.destination}` : `${serving.map((p) => p.id).join(', ')} all serve ${policy.destination}`,
+      false,
+    );
     return decision.reject(serving.length === 0 ? 'noProviderForDestination' : 'ambiguousProviderForDestination', label);
   }
   const provider = serving[0]!;
@@ -133,7 +151,11 @@ function hostedRoute(principal: Principal, request: RouteRequest, config: Tenant
     return decision.reject('providerDisabled', label);
   }
   if (!provider.sharedAddressSpace || provider.hostsUsers) {
-    decision.check('hosting provider', `${provider.id}: sharedAddressSpace ${provider.sharedAddressSpace}, hostsUsers ${provider.hostsUsers}`, false);
+    decision.check(
+      'hosting provider',
+      `${provider.id}: sharedAddressSpace ${provider.sharedAddressSpace}, hostsUsers ${provider.hostsUsers}`,
+      false,
+    );
     return decision.reject('providerNotSharedAddressSpace', label);
   }
   decision.check('hosting provider', `${provider.id} (${provider.proxyFqdn}) enabled, shared address space`);
@@ -142,7 +164,10 @@ function hostedRoute(principal: Principal, request: RouteRequest, config: Tenant
     return decision.reject('edgeNotFederated', label);
   }
   const nextHop = config.edge.nextHop ?? `sip:${provider.proxyFqdn}:5061;transport=tls`;
-  decision.check('edge', `dns-srv with federation; next hop ${nextHop}${config.edge.nextHop === null ? ' (the provider; no edge next hop configured)' : ''}`);
+  decision.check(
+    'edge',
+    `dns-srv with federation; next hop ${nextHop}${config.edge.nextHop === null ? ' (the provider; no edge next hop configured)' : ''}`,
+  );
   const primary: Hop = {
     nextHop,
     requestUri: requestUriOf(principal),
@@ -151,7 +176,13 @@ function hostedRoute(principal: Principal, request: RouteRequest, config: Tenant
   return decision.route('hosted', primary, reroutingAlternate(principal, request.reason, config, decision), label);
 }
 
-function onPremisesRoute(principal: Principal, request: RouteRequest, config: TenantConfig, rotation: number, decision: Decision): RouteDecision {
+function onPremisesRoute(
+  principal: Principal,
+  request: RouteRequest,
+  config: TenantConfig,
+  rotation: number,
+  decision: Decision,
+): RouteDecision {
   const dialPlanId = principal.type === 'user' ? principal.onPremisesUm.dialPlan : principal.onPremisesDialPlan;
   if (principal.type === 'user' && !principal.onPremisesUm.enabled) {
     decision.check('on-premises UM', 'the user is not enabled for UM', false);
@@ -171,14 +202,22 @@ function onPremisesRoute(principal: Principal, request: RouteRequest, config: Te
   // Lync tries the servers round-robin and moves on when one does not answer: rotate per call.
   const start = (request.callId === null ? rotation : fnv1a(request.callId)) % candidates.length;
   const ordered = [...candidates.slice(start), ...candidates.slice(0, start)];
-  decision.check('on-premises UM', `dial plan ${dialPlan.id}: ${candidates.length} server(s) of Exchange ${highest}, starting at ${ordered[0]!.fqdn}`);
+  decision.check(
+    'on-premises UM',
+    `dial plan ${dialPlan.id}: ${candidates.length} server(s) of Exchange ${highest}, starting at ${ordered[0]!.fqdn}`,
+  );
   const requestUri = requestUriOf(principal);
   const [primary, ...others] = ordered.map((server): Hop => ({
     nextHop: `sip:${server.fqdn}:${server.port};transport=${server.transport}`,
     requestUri,
     headers: {},
   }));
-  return decision.route('on-premises', primary!, [...others, ...reroutingAlternate(principal, request.reason, config, decision)], dialPlan.id);
+  return decision.route(
+    'on-premises',
+    primary!,
+    [...others, ...reroutingAlternate(principal, request.reason, config, decision)],
+    dialPlan.id,
+  );
 }
 
 /**
@@ -193,7 +232,11 @@ export function decideRoute(request: RouteRequest, principal: Principal | undefi
     return decision.reject('targetNotInTenantDomain');
   }
   if (principal === undefined) {
-    decision.check('find object', target.kind === 'sip' ? `no user or contact is ${target.addressOfRecord}` : `no contact or user has ${target.lineUri}`, false);
+    decision.check(
+      'find object',
+      target.kind === 'sip' ? `no user or contact is ${target.addressOfRecord}` : `no contact or user has ${target.lineUri}`,
+      false,
+    );
     return decision.reject(target.kind === 'sip' ? 'targetNotFound' : 'numberNotFound');
   }
   decision.matched = { type: principal.type, sipUri: principal.sipUri };
@@ -215,8 +258,14 @@ export function decideRoute(request: RouteRequest, principal: Principal | undefi
 }
 
 function hostedExplanation(principal: User | Contact, hosted: boolean): string {
-  if (principal.type === 'contact') return hosted ? 'hosted contact (no on-premises dial plan)' : `on-premises contact (dial plan ${principal.onPremisesDialPlan})`;
+  if (principal.type === 'contact')
+    return hosted ? 'hosted contact (no on-premises dial plan)' : `on-premises contact (dial plan ${principal.onPremisesDialPlan})`;
   const { admin, provider } = principal.hostedVoicemail;
-  const source = admin !== null ? `admin says ${admin}` : provider !== null ? `admin has not said; provider says ${provider}` : 'neither admin nor provider has said';
+  const source =
+    admin !== null
+      ? `admin says ${admin}`
+      : provider !== null
+        ? `admin has not said; provider says ${provider}`
+        : 'neither admin nor provider has said';
   return `${hosted ? 'hosted' : 'on-premises'} (${source})`;
 }

@@ -3,9 +3,7 @@
 // what the store is keyed by: a SIP address of record, or a line URI.
 import { normaliseSipUser, parseFqdn, type Parsed } from '../domain/addresses.js';
 
-export type Target =
-  | { kind: 'sip'; addressOfRecord: string; host: string; hostIsIp: boolean }
-  | { kind: 'number'; lineUri: string };
+export type Target = { kind: 'sip'; addressOfRecord: string; host: string; hostIsIp: boolean } | { kind: 'number'; lineUri: string };
 
 export const MAX_TARGET_LENGTH = 2048;
 

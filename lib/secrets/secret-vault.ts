@@ -43,7 +43,15 @@ export function secretsManagerVault(client: SecretsManagerClient, options: { pre
     async put(name, value) {
       const secretId = `${options.prefix}/${name}`;
       try {
-        const created = await call(() => client.send(new CreateSecretCommand({ Name: secretId, SecretString: value, Description: 'exum-router hosting provider event signing secret' })));
+        const created = await call(() =>
+          client.send(
+            new CreateSecretCommand({
+              Name: secretId,
+              SecretString: value,
+              Description: 'exum-router hosting provider event signing secret',
+            }),
+          ),
+        );
         return created.ARN ?? secretId;
       } catch (error) {
         if (!(error instanceof ResourceExistsException)) throw error;

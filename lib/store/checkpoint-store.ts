@@ -26,7 +26,9 @@ export class CheckpointStore {
   }
 
   async getCheckpoint(shard: string): Promise<string | undefined> {
-    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall({ shard }), ConsistentRead: true }));
+    const result = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall({ shard }), ConsistentRead: true }),
+    );
     return result.Item === undefined ? undefined : String(unmarshall(result.Item).sequenceNumber);
   }
 

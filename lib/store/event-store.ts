@@ -1,7 +1,13 @@
 // What the event pipelines keep in the table: provider events' delivery attempts and settled
 // markers, dead letters (visible through the API), audit records, and the persistence layer
 // Powertools' idempotency uses for provisioning events.
-import { BatchWriteItemCommand, ConditionalCheckFailedException, PutItemCommand, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  PutItemCommand,
+  UpdateItemCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import * as z from 'zod';
@@ -27,7 +33,9 @@ export const DeadLetterSchema = z.object({
   eventId: z.string(),
   type: z.string(),
   providerId: z.string().nullable(),
-  subject: z.string().meta({ description: 'The user or contact the event is about (provider events), or the field at fault (provisioning events)' }),
+  subject: z
+    .string()
+    .meta({ description: 'The user or contact the event is about (provider events), or the field at fault (provisioning events)' }),
   reason: z.string(),
   attempts: z.number().int(),
   lastStatus: z.number().int().nullable(),
@@ -59,7 +67,12 @@ export class EventStore {
           Key: toKey(keys.delivery(tenantId, eventId)),
           UpdateExpression: 'ADD attempts :one SET entity = :entity, lastAttemptAt = :at, expiresAt = if_not_exists(expiresAt, :expires)',
           ConditionExpression: 'attribute_not_exists(lastAttemptAt) OR lastAttemptAt <> :at',
-          ExpressionAttributeValues: marshall({ ':one': 1, ':entity': 'delivery', ':at': at, ':expires': Math.floor(Date.parse(at) / 1000) + DEAD_LETTER_RETENTION_SECONDS }),
+          ExpressionAttributeValues: marshall({
+            ':one': 1,
+            ':entity': 'delivery',
+            ':at': at,
+            ':expires': Math.floor(Date.parse(at) / 1000) + DEAD_LETTER_RETENTION_SECONDS,
+          }),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -88,7 +101,12 @@ export class EventStore {
   async listDeadLetters(tenantId: string, cursor: string | null, limit: number): Promise<Page<DeadLetter>> {
     const partition = keys.deadLetter(tenantId, '', '').pk;
     return this.table.queryPages(
-      { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': partition }), ConsistentRead: true, ScanIndexForward: false },
+      {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: marshall({ ':pk': partition }),
+        ConsistentRead: true,
+        ScanIndexForward: false,
+      },
       { cursor, limit, cursorPartition: { attribute: 'pk', value: partition } },
       (item) => fromItem(DeadLetterSchema.passthrough(), item) as DeadLetter,
     );
@@ -96,15 +114,25 @@ export class EventStore {
 
   /** Writes audit records in bulk; the same stream record written twice is the same item. */
   async putAudits(records: readonly { tenantId: string; record: AuditRecord }[]): Promise<void> {
-    await this.writeAll(records.map(({ tenantId, record }) => ({
-      PutRequest: { Item: toItem(keys.audit(tenantId, record.at, record.id), 'audit', { ...record, expiresAt: Math.floor(Date.parse(record.at) / 1000) + AUDIT_RETENTION_SECONDS }) },
-    })));
+    await this.writeAll(
+      records.map(({ tenantId, record }) => ({
+        PutRequest: {
+          Item: toItem(keys.audit(tenantId, record.at, record.id), 'audit', {
+            ...record,
+            expiresAt: Math.floor(Date.parse(record.at) / 1000) + AUDIT_RETENTION_SECONDS,
+          }),
+        },
+      })),
+    );
   }
 
   /** Of these provider events, the ones already delivered or dead-lettered (their ids). */
   async settledAmong(events: readonly { tenantId: string; eventId: string }[]): Promise<Set<string>> {
     const unique = [...new Map(events.map((event) => [`${event.tenantId}|${event.eventId}`, event])).values()];
-    const items = await this.table.batchGet(unique.map(({ tenantId, eventId }) => keys.delivery(tenantId, eventId)), 'eventId, settled');
+    const items = await this.table.batchGet(
+      unique.map(({ tenantId, eventId }) => keys.delivery(tenantId, eventId)),
+      'eventId, settled',
+    );
     const settled = new Set<string>();
     for (const item of items) {
       const delivery = unmarshall(item) as { eventId?: string; settled?: string };
@@ -114,10 +142,21 @@ export class EventStore {
   }
 
   /** Marks provider events delivered or dead-lettered, in bulk: a redelivered record skips them. */
-  async markSettled(events: readonly { tenantId: string; eventId: string; settled: 'delivered' | 'dead-lettered'; at: string }[]): Promise<void> {
-    await this.writeAll(events.map(({ tenantId, eventId, settled, at }) => ({
-      PutRequest: { Item: toItem(keys.delivery(tenantId, eventId), 'delivery', { eventId, settled, settledAt: at, expiresAt: Math.floor(Date.parse(at) / 1000) + DEAD_LETTER_RETENTION_SECONDS }) },
-    })));
+  async markSettled(
+    events: readonly { tenantId: string; eventId: string; settled: 'delivered' | 'dead-lettered'; at: string }[],
+  ): Promise<void> {
+    await this.writeAll(
+      events.map(({ tenantId, eventId, settled, at }) => ({
+        PutRequest: {
+          Item: toItem(keys.delivery(tenantId, eventId), 'delivery', {
+            eventId,
+            settled,
+            settledAt: at,
+            expiresAt: Math.floor(Date.parse(at) / 1000) + DEAD_LETTER_RETENTION_SECONDS,
+          }),
+        },
+      })),
+    );
   }
 
   /** BatchWriteItem in chunks of 25, resending what DynamoDB left unprocessed. */
@@ -126,7 +165,9 @@ export class EventStore {
       let pending = requests.slice(start, start + 25);
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-        const result = await this.table.call((client) => client.send(new BatchWriteItemCommand({ RequestItems: { [this.table.tableName]: pending } })));
+        const result = await this.table.call((client) =>
+          client.send(new BatchWriteItemCommand({ RequestItems: { [this.table.tableName]: pending } })),
+        );
         pending = result.UnprocessedItems?.[this.table.tableName] ?? [];
       }
     }
@@ -140,9 +181,22 @@ export class EventStore {
     // DynamoDB refuses BETWEEN with its bounds reversed (a ValidationException); the range is simply empty.
     if ((values[':from'] as string) > (values[':to'] as string)) return { items: [], nextCursor: null };
     const filters: string[] = [];
-    if (query.objectType !== undefined) { names['#objectType'] = 'objectType'; values[':objectType'] = query.objectType; filters.push('#objectType = :objectType'); }
-    if (query.objectId !== undefined) { names['#objectId'] = 'objectId'; values[':objectId'] = query.objectId; filters.push('#objectId = :objectId'); }
-    if (query.credentialId !== undefined) { names['#actor'] = 'actor'; names['#credentialId'] = 'credentialId'; values[':credentialId'] = query.credentialId; filters.push('#actor.#credentialId = :credentialId'); }
+    if (query.objectType !== undefined) {
+      names['#objectType'] = 'objectType';
+      values[':objectType'] = query.objectType;
+      filters.push('#objectType = :objectType');
+    }
+    if (query.objectId !== undefined) {
+      names['#objectId'] = 'objectId';
+      values[':objectId'] = query.objectId;
+      filters.push('#objectId = :objectId');
+    }
+    if (query.credentialId !== undefined) {
+      names['#actor'] = 'actor';
+      names['#credentialId'] = 'credentialId';
+      values[':credentialId'] = query.credentialId;
+      filters.push('#actor.#credentialId = :credentialId');
+    }
     return this.table.queryPages(
       {
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',

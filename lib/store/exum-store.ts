@@ -83,7 +83,6 @@ export interface PrincipalFilter {
   kind?: string;
 }
 
-
 export class ExumStore {
   readonly table: TableClient;
 
@@ -100,7 +99,10 @@ export class ExumStore {
   async createTenant(tenant: Tenant, edge: Edge, globalPolicy: VoicemailPolicy): Promise<void> {
     const writes: GuardedWrite[] = [
       {
-        write: this.table.put(toItem(keys.tenant(tenant.id), 'tenant', tenant, { gsi1pk: listPartitions.tenants(), gsi1sk: tenant.id }), absentCondition),
+        write: this.table.put(
+          toItem(keys.tenant(tenant.id), 'tenant', tenant, { gsi1pk: listPartitions.tenants(), gsi1sk: tenant.id }),
+          absentCondition,
+        ),
         onConditionFailed: () => duplicate('id', tenant.id, 'unique-tenant-id'),
       },
       ...tenant.domains.map((domain, index) => ({
@@ -120,7 +122,10 @@ export class ExumStore {
   async findTakenTenantClaims(tenant: { id: string; domains: readonly string[] }): Promise<ExumError | undefined> {
     const wanted = [
       { key: keys.tenant(tenant.id), error: () => duplicate('id', tenant.id, 'unique-tenant-id') },
-      ...tenant.domains.map((domain, index) => ({ key: keys.domainClaim(domain), error: () => duplicate(`domains.${index}`, domain, 'domain-belongs-to-one-tenant') })),
+      ...tenant.domains.map((domain, index) => ({
+        key: keys.domainClaim(domain),
+        error: () => duplicate(`domains.${index}`, domain, 'domain-belongs-to-one-tenant'),
+      })),
     ];
     return this.firstTaken(wanted);
   }
@@ -150,13 +155,16 @@ export class ExumStore {
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
-      const page = await this.table.call((client) => client.send(new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: marshall({ ':pk': configPartition(tenantId) }),
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        })),
+      const page = await this.table.call((client) =>
+        client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: marshall({ ':pk': configPartition(tenantId) }),
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
       );
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
@@ -164,16 +172,40 @@ export class ExumStore {
 
     let tenant: Tenant | undefined;
     let edge: Edge | undefined;
-    const config = { providers: new Map(), policies: new Map(), dialPlans: new Map(), rerouting: new Map() } as Omit<TenantConfig, 'tenant' | 'edge'>;
+    const config = { providers: new Map(), policies: new Map(), dialPlans: new Map(), rerouting: new Map() } as Omit<
+      TenantConfig,
+      'tenant' | 'edge'
+    >;
     for (const item of items) {
       switch (entityOf(item)) {
-        case 'tenant': tenant = fromItem(TenantSchema, item); break;
-        case 'edge': edge = fromItem(EdgeSchema, item); break;
-        case 'provider': { const p = fromItem(HostingProviderSchema, item); config.providers.set(p.id, p); break; }
-        case 'policy': { const p = fromItem(VoicemailPolicySchema, item); config.policies.set(p.id, p); break; }
-        case 'dial-plan': { const d = fromItem(DialPlanSchema, item); config.dialPlans.set(d.id, d); break; }
-        case 'rerouting': { const r = fromItem(ReroutingSchema, item); config.rerouting.set(r.id, r); break; }
-        default: break; // claim items
+        case 'tenant':
+          tenant = fromItem(TenantSchema, item);
+          break;
+        case 'edge':
+          edge = fromItem(EdgeSchema, item);
+          break;
+        case 'provider': {
+          const p = fromItem(HostingProviderSchema, item);
+          config.providers.set(p.id, p);
+          break;
+        }
+        case 'policy': {
+          const p = fromItem(VoicemailPolicySchema, item);
+          config.policies.set(p.id, p);
+          break;
+        }
+        case 'dial-plan': {
+          const d = fromItem(DialPlanSchema, item);
+          config.dialPlans.set(d.id, d);
+          break;
+        }
+        case 'rerouting': {
+          const r = fromItem(ReroutingSchema, item);
+          config.rerouting.set(r.id, r);
+          break;
+        }
+        default:
+          break; // claim items
       }
     }
     if (tenant === undefined) return undefined;
@@ -231,7 +263,11 @@ export class ExumStore {
           },
         },
         onConditionFailed: (current) =>
-          refused('id', 'policy-not-granted', `policy ${change.before?.id} is granted to ${current === undefined ? 'some' : unmarshall(current).grants} users or contacts: revoke it first`),
+          refused(
+            'id',
+            'policy-not-granted',
+            `policy ${change.before?.id} is granted to ${current === undefined ? 'some' : unmarshall(current).grants} users or contacts: revoke it first`,
+          ),
       });
     }
     await this.table.transact(writes);
@@ -283,7 +319,14 @@ export class ExumStore {
    * SIP address and line URI, the grant counters of the tags it moves between, and guards on
    * the policies the caller's checks relied on.
    */
-  async writePrincipal(tenantId: string, before: Principal | null, after: Principal | null, guards: readonly PolicyGuard[], actor: Writer, at: string): Promise<void> {
+  async writePrincipal(
+    tenantId: string,
+    before: Principal | null,
+    after: Principal | null,
+    guards: readonly PolicyGuard[],
+    actor: Writer,
+    at: string,
+  ): Promise<void> {
     const writes = this.principalWrites(tenantId, before, after, guards);
     if (before !== null && after === null) writes.push(this.tombstone(tenantId, before.type, before.sipUri, before, actor, at));
     await this.table.transact(writes);
@@ -294,14 +337,33 @@ export class ExumStore {
    * trail, written from the stream, reads it (a REMOVE record does not say who removed the item).
    */
   private tombstone(tenantId: string, objectType: string, objectId: string, before: object, actor: Writer, at: string): GuardedWrite {
-    const tombstone = { objectType, objectId, before, deletedBy: actor, deletedAt: at, expiresAt: Math.floor(Date.parse(at) / 1000) + TOMBSTONE_TTL_SECONDS };
-    return { write: this.table.put(toItem(keys.tombstone(tenantId, randomUUID()), 'tombstone', tombstone), absentCondition), onConditionFailed: stale('tombstone') };
+    const tombstone = {
+      objectType,
+      objectId,
+      before,
+      deletedBy: actor,
+      deletedAt: at,
+      expiresAt: Math.floor(Date.parse(at) / 1000) + TOMBSTONE_TTL_SECONDS,
+    };
+    return {
+      write: this.table.put(toItem(keys.tombstone(tenantId, randomUUID()), 'tombstone', tombstone), absentCondition),
+      onConditionFailed: stale('tombstone'),
+    };
   }
 
   /** The writes of writePrincipal, for transactions that change a principal along with other items. */
-  principalWrites(tenantId: string, before: Principal | null, after: Principal | null, guards: readonly PolicyGuard[] = []): GuardedWrite[] {
+  principalWrites(
+    tenantId: string,
+    before: Principal | null,
+    after: Principal | null,
+    guards: readonly PolicyGuard[] = [],
+  ): GuardedWrite[] {
     const grantWrites = [...grantDeltas([{ before, after }])].map(([tag, delta]) => this.grantCountDelta(tenantId, tag, delta));
-    return [...this.principalItemWrites(tenantId, before, after), ...grantWrites, ...guards.map((guard) => this.policyGuard(tenantId, guard))];
+    return [
+      ...this.principalItemWrites(tenantId, before, after),
+      ...grantWrites,
+      ...guards.map((guard) => this.policyGuard(tenantId, guard)),
+    ];
   }
 
   /**
@@ -316,8 +378,11 @@ export class ExumStore {
     const outcomes: TogetherOutcome[] = changes.map(() => ({ written: false, error: new StaleReadError('not written') }));
     for (const group of this.packTransactions(tenantId, changes)) {
       let members = group;
-      for (let collisions = 0; members.length > 0; ) {
-        const { writes, owners } = this.togetherWrites(tenantId, members.map((index) => ({ index, change: changes[index]! })));
+      for (let collisions = 0; members.length > 0;) {
+        const { writes, owners } = this.togetherWrites(
+          tenantId,
+          members.map((index) => ({ index, change: changes[index]! })),
+        );
         const failures = await this.table.transactOrFailures(writes);
         if (failures === undefined) {
           for (const index of members) outcomes[index] = { written: true };
@@ -327,7 +392,8 @@ export class ExumStore {
         if (conditionFailures.length === 0) {
           // Another transaction held one of these items (a grant counter, most often, when several
           // batches grant one tag): nothing read is wrong, so the same writes go again, a little later.
-          if (!failures.every((failure) => RETRIED_CANCELLATIONS.has(failure.code))) throw new ExumError('internal', `transaction cancelled: ${failures.map((failure) => failure.code).join(', ')}`);
+          if (!failures.every((failure) => RETRIED_CANCELLATIONS.has(failure.code)))
+            throw new ExumError('internal', `transaction cancelled: ${failures.map((failure) => failure.code).join(', ')}`);
           if (++collisions > MAX_COLLISIONS) break;
           await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** collisions)));
           continue;
@@ -359,7 +425,9 @@ export class ExumStore {
     let shared = new Set<string>();
     changes.forEach((change, index) => {
       const own = this.principalItemWrites(tenantId, change.before, change.after).map(({ write }) => itemKeyOf(write));
-      const sharedKeys = [...grantDeltas([change]).keys()].map((tag) => `grant:${tag}`).concat(change.guards.map((guard) => `guard:${guard.id}`));
+      const sharedKeys = [...grantDeltas([change]).keys()]
+        .map((tag) => `grant:${tag}`)
+        .concat(change.guards.map((guard) => `guard:${guard.id}`));
       const sharedAfter = new Set([...shared, ...sharedKeys]);
       const collides = own.some((key) => touched.has(key));
       if (group.length > 0 && (collides || touched.size + own.length + sharedAfter.size > MAX_TRANSACTION_ITEMS)) {
@@ -409,7 +477,9 @@ export class ExumStore {
           }),
           sameAddress ? versionCondition(before.version) : absentCondition,
         ),
-        onConditionFailed: sameAddress ? stale(after.sipUri) : () => duplicate('sipUri', after.sipUri, 'unique-sip-address-across-users-and-contacts'),
+        onConditionFailed: sameAddress
+          ? stale(after.sipUri)
+          : () => duplicate('sipUri', after.sipUri, 'unique-sip-address-across-users-and-contacts'),
       });
       if (after.lineUri !== null) {
         const sameNumber = before !== null && before.lineUri === after.lineUri;
@@ -420,14 +490,21 @@ export class ExumStore {
           ),
           onConditionFailed: sameNumber
             ? stale(after.lineUri)
-            : () => duplicate(numberField(after), after.type === 'contact' ? (after.displayNumber ?? after.lineUri ?? '') : (after.lineUri ?? ''), 'unique-line-uri-across-users-and-contacts'),
+            : () =>
+                duplicate(
+                  numberField(after),
+                  after.type === 'contact' ? (after.displayNumber ?? after.lineUri ?? '') : (after.lineUri ?? ''),
+                  'unique-line-uri-across-users-and-contacts',
+                ),
         });
       }
     }
     if (before !== null) {
       if (after === null || after.sipUri !== before.sipUri) {
         writes.push({
-          write: { Delete: { TableName: this.tableName, Key: toKey(keys.address(tenantId, before.sipUri)), ...versionCondition(before.version) } },
+          write: {
+            Delete: { TableName: this.tableName, Key: toKey(keys.address(tenantId, before.sipUri)), ...versionCondition(before.version) },
+          },
           onConditionFailed: stale(before.sipUri),
         });
       }
@@ -478,9 +555,15 @@ export class ExumStore {
   }
 
   /** findTakenClaims for many changes at once, in batch reads: the claim each would find taken. */
-  async findTakenClaimsTogether(tenantId: string, changes: readonly { before: Principal | null; after: Principal }[]): Promise<(ExumError | undefined)[]> {
+  async findTakenClaimsTogether(
+    tenantId: string,
+    changes: readonly { before: Principal | null; after: Principal }[],
+  ): Promise<(ExumError | undefined)[]> {
     const wanted = changes.map(({ before, after }) => this.claimsWanted(tenantId, before, after));
-    const items = await this.table.batchGet(wanted.flat().map(({ key }) => key), 'pk, sk');
+    const items = await this.table.batchGet(
+      wanted.flat().map(({ key }) => key),
+      'pk, sk',
+    );
     const found = new Set(items.map((item) => `${item.pk?.S}|${item.sk?.S}`));
     return wanted.map((claims) => claims.find(({ key }) => found.has(`${key.pk}|${key.sk}`))?.error());
   }
@@ -488,17 +571,26 @@ export class ExumStore {
   private claimsWanted(tenantId: string, before: Principal | null, after: Principal): { key: Key; error: () => ExumError }[] {
     const wanted: { key: Key; error: () => ExumError }[] = [];
     if (before?.sipUri !== after.sipUri) {
-      wanted.push({ key: keys.address(tenantId, after.sipUri), error: () => duplicate('sipUri', after.sipUri, 'unique-sip-address-across-users-and-contacts') });
+      wanted.push({
+        key: keys.address(tenantId, after.sipUri),
+        error: () => duplicate('sipUri', after.sipUri, 'unique-sip-address-across-users-and-contacts'),
+      });
     }
     if (after.lineUri !== null && before?.lineUri !== after.lineUri) {
       const field = after.type === 'contact' ? 'displayNumber' : 'lineUri';
-      wanted.push({ key: keys.number(tenantId, after.lineUri), error: () => duplicate(field, after.lineUri ?? '', 'unique-line-uri-across-users-and-contacts') });
+      wanted.push({
+        key: keys.number(tenantId, after.lineUri),
+        error: () => duplicate(field, after.lineUri ?? '', 'unique-line-uri-across-users-and-contacts'),
+      });
     }
     return wanted;
   }
 
   private async firstTaken(wanted: { key: Key; error: () => ExumError }[]): Promise<ExumError | undefined> {
-    const items = await this.table.batchGet(wanted.map(({ key }) => key), 'pk, sk');
+    const items = await this.table.batchGet(
+      wanted.map(({ key }) => key),
+      'pk, sk',
+    );
     const found = new Set(items.map((item) => `${item.pk?.S}|${item.sk?.S}`));
     return wanted.find(({ key }) => found.has(`${key.pk}|${key.sk}`))?.error();
   }
@@ -562,7 +654,13 @@ export class ExumStore {
     ];
     if (record.providerId !== null && record.tenantId !== null) {
       writes.push({
-        write: { ConditionCheck: { TableName: this.tableName, Key: toKey(keys.provider(record.tenantId, record.providerId)), ConditionExpression: 'attribute_exists(pk)' } },
+        write: {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: toKey(keys.provider(record.tenantId, record.providerId)),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
         onConditionFailed: () => refused('providerId', 'provider-exists', `hosting provider ${record.providerId} does not exist`),
       });
     }
@@ -571,7 +669,9 @@ export class ExumStore {
 
   /** Installs (or replaces) an operator credential whose token is given, e.g. from the environment. */
   async putOperatorCredential(record: CredentialRecord): Promise<void> {
-    await this.table.call((client) => client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(keys.credential(record.tokenHash), 'credential', record) })));
+    await this.table.call((client) =>
+      client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(keys.credential(record.tokenHash), 'credential', record) })),
+    );
   }
 
   async getCredentialByTokenHash(tokenHash: string): Promise<CredentialRecord | undefined> {
@@ -596,7 +696,10 @@ export class ExumStore {
   /** Revocation deletes the token's lookup item (authentication fails at once) and keeps the record. */
   async revokeCredential(record: CredentialRecord, revokedAt: string, revokedBy: Writer): Promise<void> {
     await this.table.transact([
-      { write: { Delete: { TableName: this.tableName, Key: toKey(keys.credential(record.tokenHash)) } }, onConditionFailed: stale('credential') },
+      {
+        write: { Delete: { TableName: this.tableName, Key: toKey(keys.credential(record.tokenHash)) } },
+        onConditionFailed: stale('credential'),
+      },
       {
         write: {
           Update: {
@@ -611,7 +714,6 @@ export class ExumStore {
       },
     ]);
   }
-
 }
 
 type ConfigRecord = NonNullable<ConfigChange['after']>;
@@ -641,11 +743,16 @@ const idOf = (record: ConfigRecord): string => ('id' in record ? record.id : 'ed
 
 const configKey = (tenantId: string, entity: ConfigEntity, id: string): Key => {
   switch (entity) {
-    case 'edge': return keys.edge(tenantId);
-    case 'provider': return keys.provider(tenantId, id);
-    case 'policy': return keys.policy(tenantId, id);
-    case 'dial-plan': return keys.dialPlan(tenantId, id);
-    case 'rerouting': return keys.rerouting(tenantId, id);
+    case 'edge':
+      return keys.edge(tenantId);
+    case 'provider':
+      return keys.provider(tenantId, id);
+    case 'policy':
+      return keys.policy(tenantId, id);
+    case 'dial-plan':
+      return keys.dialPlan(tenantId, id);
+    case 'rerouting':
+      return keys.rerouting(tenantId, id);
   }
 };
 
@@ -655,6 +762,3 @@ const ownedCondition = (owner: Principal) => ({
   ExpressionAttributeNames: { '#sipUri': 'sipUri', '#version': 'version' },
   ExpressionAttributeValues: marshall({ ':owner': owner.sipUri, ':version': owner.version }),
 });
-
-
-

@@ -11,12 +11,7 @@ export type Item = Record<string, AttributeValue>;
 /** Attributes of the storage, not of the record: keys, index keys and the item's kind. */
 export const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity'] as const;
 
-export function toItem(
-  key: Key,
-  entity: Entity,
-  record: object,
-  listKey?: { gsi1pk: string; gsi1sk: string },
-): Item {
+export function toItem(key: Key, entity: Entity, record: object, listKey?: { gsi1pk: string; gsi1sk: string }): Item {
   return marshall({ ...record, ...key, entity, ...listKey }, { removeUndefinedValues: true });
 }
 

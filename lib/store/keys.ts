@@ -62,7 +62,10 @@ export const keys = {
   migrationClaim: (tenantId: string, sipUri: string): Key => ({ pk: `${tenantPrefix(tenantId)}ADDR#${sipUri}`, sk: 'MIGRATION' }),
   /** Attempts to deliver one provider event. */
   delivery: (tenantId: string, eventId: string): Key => ({ pk: `${tenantPrefix(tenantId)}DELIVERY#${eventId}`, sk: 'DELIVERY' }),
-  deadLetter: (tenantId: string | null, at: string, id: string): Key => ({ pk: tenantId === null ? 'OPERATOR#DEADLETTERS' : `${tenantPrefix(tenantId)}DEADLETTERS`, sk: `${at}#${id}` }),
+  deadLetter: (tenantId: string | null, at: string, id: string): Key => ({
+    pk: tenantId === null ? 'OPERATOR#DEADLETTERS' : `${tenantPrefix(tenantId)}DEADLETTERS`,
+    sk: `${at}#${id}`,
+  }),
   audit: (tenantId: string, at: string, id: string): Key => ({ pk: `${tenantPrefix(tenantId)}AUDIT`, sk: `${at}#${id}` }),
   /** Who deleted what: written with every delete, read by the audit trail from the stream. */
   tombstone: (tenantId: string, id: string): Key => ({ pk: `${tenantPrefix(tenantId)}TOMBSTONE#${id}`, sk: 'TOMBSTONE' }),

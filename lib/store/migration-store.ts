@@ -5,7 +5,14 @@
 import { ConditionalCheckFailedException, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ExumError } from '../errors.js';
-import { MigrationSchema, MigrationUserSchema, type DeliveryAttempt, type Migration, type MigrationUser, type MigrationUserState } from '../domain/migration.js';
+import {
+  MigrationSchema,
+  MigrationUserSchema,
+  type DeliveryAttempt,
+  type Migration,
+  type MigrationUser,
+  type MigrationUserState,
+} from '../domain/migration.js';
 import type { Principal } from '../domain/principal.js';
 import type { ExumStore, PolicyGuard } from './exum-store.js';
 import { fromItem, toItem, toKey, type Item } from './items.js';
@@ -45,10 +52,12 @@ export class MigrationStore {
   /** Which of these users are already in an open migration (SIP address → migration id). */
   async findOpenClaims(tenantId: string, sipUris: readonly string[]): Promise<Map<string, string>> {
     const items = await this.table.batchGet(sipUris.map((sipUri) => keys.migrationClaim(tenantId, sipUri)));
-    return new Map(items.map((item) => {
-      const claim = unmarshall(item) as { sipUri: string; migrationId: string };
-      return [claim.sipUri, claim.migrationId];
-    }));
+    return new Map(
+      items.map((item) => {
+        const claim = unmarshall(item) as { sipUri: string; migrationId: string };
+        return [claim.sipUri, claim.migrationId];
+      }),
+    );
   }
 
   /**
@@ -69,13 +78,30 @@ export class MigrationStore {
         const chunk = users.slice(start, start + USERS_PER_TRANSACTION);
         await this.table.transact(
           chunk.flatMap((user, index): GuardedWrite[] => [
-            { write: this.table.put(toItem(keys.migrationUser(tenantId, migration.id, user.sipUri), 'migration-user', user), absentCondition), onConditionFailed: stale('migration user') },
             {
-              write: this.table.put(toItem(keys.migrationClaim(tenantId, user.sipUri), 'migration-claim', { sipUri: user.sipUri, migrationId: migration.id }), absentCondition),
+              write: this.table.put(
+                toItem(keys.migrationUser(tenantId, migration.id, user.sipUri), 'migration-user', user),
+                absentCondition,
+              ),
+              onConditionFailed: stale('migration user'),
+            },
+            {
+              write: this.table.put(
+                toItem(keys.migrationClaim(tenantId, user.sipUri), 'migration-claim', { sipUri: user.sipUri, migrationId: migration.id }),
+                absentCondition,
+              ),
               onConditionFailed: (current) =>
-                new ExumError('conflict', `${user.sipUri} is already in migration ${current === undefined ? '(another)' : String(unmarshall(current).migrationId)}`, [
-                  { field: `users.${start + index}`, rule: 'one-open-migration-per-user', message: `${user.sipUri} is already in an open migration` },
-                ]),
+                new ExumError(
+                  'conflict',
+                  `${user.sipUri} is already in migration ${current === undefined ? '(another)' : String(unmarshall(current).migrationId)}`,
+                  [
+                    {
+                      field: `users.${start + index}`,
+                      rule: 'one-open-migration-per-user',
+                      message: `${user.sipUri} is already in an open migration`,
+                    },
+                  ],
+                ),
             },
           ]),
         );
@@ -91,12 +117,23 @@ export class MigrationStore {
     for (let start = 0; start < written.length; start += USERS_PER_TRANSACTION) {
       await this.table.transact(
         written.slice(start, start + USERS_PER_TRANSACTION).flatMap((user): GuardedWrite[] => [
-          { write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migrationUser(tenantId, migration.id, user.sipUri)) } }, onConditionFailed: stale('migration user') },
-          { write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migrationClaim(tenantId, user.sipUri)) } }, onConditionFailed: stale('claim') },
+          {
+            write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migrationUser(tenantId, migration.id, user.sipUri)) } },
+            onConditionFailed: stale('migration user'),
+          },
+          {
+            write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migrationClaim(tenantId, user.sipUri)) } },
+            onConditionFailed: stale('claim'),
+          },
         ]),
       );
     }
-    await this.table.transact([{ write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migration(tenantId, migration.id)) } }, onConditionFailed: stale('migration') }]);
+    await this.table.transact([
+      {
+        write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migration(tenantId, migration.id)) } },
+        onConditionFailed: stale('migration'),
+      },
+    ]);
   }
 
   async getMigration(tenantId: string, id: string): Promise<Migration | undefined> {
@@ -112,7 +149,12 @@ export class MigrationStore {
   async listMigrations(tenantId: string, cursor: string | null, limit: number): Promise<Page<Migration>> {
     const partition = listPartitions.migrations(tenantId);
     return this.table.queryPages(
-      { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: marshall({ ':pk': partition }), ScanIndexForward: false },
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: marshall({ ':pk': partition }),
+        ScanIndexForward: false,
+      },
       { cursor, limit, cursorPartition: { attribute: 'gsi1pk', value: partition } },
       (item) => fromItem(MigrationSchema, item),
     );
@@ -142,7 +184,11 @@ export class MigrationStore {
             TableName: this.table.tableName,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :users)',
             ...(wave === undefined ? {} : { FilterExpression: 'wave = :wave' }),
-            ExpressionAttributeValues: marshall({ ':pk': migrationPartition(tenantId, id), ':users': 'USER#', ...(wave === undefined ? {} : { ':wave': wave }) }),
+            ExpressionAttributeValues: marshall({
+              ':pk': migrationPartition(tenantId, id),
+              ':users': 'USER#',
+              ...(wave === undefined ? {} : { ':wave': wave }),
+            }),
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
@@ -240,13 +286,21 @@ export class MigrationStore {
     await this.replaceMigration(tenantId, before, after, { onlyWhileRunning: false });
   }
 
-  private async replaceMigration(tenantId: string, before: Migration, after: Migration, options: { onlyWhileRunning: boolean }): Promise<void> {
+  private async replaceMigration(
+    tenantId: string,
+    before: Migration,
+    after: Migration,
+    options: { onlyWhileRunning: boolean },
+  ): Promise<void> {
     await this.table.transact([
       {
         write: this.table.put(migrationItem(tenantId, after), {
           ConditionExpression: options.onlyWhileRunning ? '#version = :version AND #state = :running' : '#version = :version',
           ExpressionAttributeNames: { '#version': 'version', ...(options.onlyWhileRunning ? { '#state': 'state' } : {}) },
-          ExpressionAttributeValues: marshall({ ':version': before.version, ...(options.onlyWhileRunning ? { ':running': 'running' } : {}) }),
+          ExpressionAttributeValues: marshall({
+            ':version': before.version,
+            ...(options.onlyWhileRunning ? { ':running': 'running' } : {}),
+          }),
         }),
         onConditionFailed: () => new StaleReadError('migration changed'),
       },
@@ -256,4 +310,7 @@ export class MigrationStore {
 
 /** A migration record, listed newest first by its creation time. */
 const migrationItem = (tenantId: string, migration: Migration): Item =>
-  toItem(keys.migration(tenantId, migration.id), 'migration', migration, { gsi1pk: listPartitions.migrations(tenantId), gsi1sk: `${migration.createdAt}#${migration.id}` });
+  toItem(keys.migration(tenantId, migration.id), 'migration', migration, {
+    gsi1pk: listPartitions.migrations(tenantId),
+    gsi1sk: `${migration.createdAt}#${migration.id}`,
+  });

@@ -24,7 +24,9 @@ const THROTTLED_CANCELLATIONS = new Set(['ThrottlingError', 'ProvisionedThroughp
 
 export function isThrottledCancellation(error: unknown): boolean {
   const { name, CancellationReasons } = (error ?? {}) as { name?: string; CancellationReasons?: { Code?: string }[] };
-  return name === 'TransactionCanceledException' && (CancellationReasons ?? []).some((reason) => THROTTLED_CANCELLATIONS.has(reason.Code ?? ''));
+  return (
+    name === 'TransactionCanceledException' && (CancellationReasons ?? []).some((reason) => THROTTLED_CANCELLATIONS.has(reason.Code ?? ''))
+  );
 }
 
 export function translateSdkError(error: unknown): Error {

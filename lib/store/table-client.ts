@@ -56,7 +56,10 @@ export class TableClient {
 
   // --- plumbing ------------------------------------------------------------------------------
 
-  put(Item: Item, condition: { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item }): TransactWriteItem {
+  put(
+    Item: Item,
+    condition: { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item },
+  ): TransactWriteItem {
     return { Put: { TableName: this.tableName, Item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
   }
 
@@ -72,7 +75,13 @@ export class TableClient {
         const result = await this.call((client) =>
           client.send(
             new BatchGetItemCommand({
-              RequestItems: { [this.tableName]: { Keys: requested, ConsistentRead: true, ...(projection === undefined ? {} : { ProjectionExpression: projection }) } },
+              RequestItems: {
+                [this.tableName]: {
+                  Keys: requested,
+                  ConsistentRead: true,
+                  ...(projection === undefined ? {} : { ProjectionExpression: projection }),
+                },
+              },
             }),
           ),
         );
@@ -84,7 +93,9 @@ export class TableClient {
   }
 
   async getItem(key: Key, consistent: boolean): Promise<Item | undefined> {
-    const result = await this.call((client) => client.send(new GetItemCommand({ TableName: this.tableName, Key: toKey(key), ConsistentRead: consistent })));
+    const result = await this.call((client) =>
+      client.send(new GetItemCommand({ TableName: this.tableName, Key: toKey(key), ConsistentRead: consistent })),
+    );
     return result.Item;
   }
 
@@ -96,7 +107,8 @@ export class TableClient {
         const reasons = error.CancellationReasons ?? [];
         const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
         if (failed !== -1) throw writes[failed]?.onConditionFailed(reasons[failed]?.Item) ?? new StaleReadError('condition failed');
-        if (reasons.some((reason) => reason.Code === 'TransactionConflict')) throw new StaleReadError('a concurrent transaction touched the same items');
+        if (reasons.some((reason) => reason.Code === 'TransactionConflict'))
+          throw new StaleReadError('a concurrent transaction touched the same items');
       }
       if (error instanceof ConditionalCheckFailedException) throw new StaleReadError('condition failed');
       throw translateSdkError(error);
@@ -144,7 +156,10 @@ export class TableClient {
     let startKey = page.cursor === null ? undefined : decodeCursor(page.cursor, page.cursorPartition);
     const items: T[] = [];
     for (let query = 0; query < MAX_PAGE_QUERIES && items.length < page.limit; query++) {
-      const result = await this.call((client) => client.send(new QueryCommand({ ...input, TableName: this.tableName, Limit: page.limit - items.length, ExclusiveStartKey: startKey })),
+      const result = await this.call((client) =>
+        client.send(
+          new QueryCommand({ ...input, TableName: this.tableName, Limit: page.limit - items.length, ExclusiveStartKey: startKey }),
+        ),
       );
       items.push(...((result.Items ?? []) as Item[]).map(parse));
       startKey = result.LastEvaluatedKey;

@@ -77,8 +77,15 @@ export function auditRecordFor(record: DynamoDBRecord): { tenantId: string; reco
     return {
       tenantId,
       record: {
-        id, at: timeOf(newImage.deletedAt), actor: actorOf(newImage.deletedBy), objectType: String(newImage.objectType),
-        objectId: String(newImage.objectId), action: 'delete', changedFields: changedFields(before, null), before, after: null,
+        id,
+        at: timeOf(newImage.deletedAt),
+        actor: actorOf(newImage.deletedBy),
+        objectType: String(newImage.objectType),
+        objectId: String(newImage.objectId),
+        action: 'delete',
+        changedFields: changedFields(before, null),
+        before,
+        after: null,
       },
     };
   }
@@ -88,10 +95,22 @@ export function auditRecordFor(record: DynamoDBRecord): { tenantId: string; reco
   const after = sanitise(newImage);
   const changed = changedFields(before, after);
   if (before !== null && changed.length === 0) return null; // a config version bump, nothing else
-  const actor = actorOf(entity === 'credential-record' ? (newImage.revokedBy ?? { credentialId: newImage.createdBy, role: 'operator' }) : newImage.modifiedBy);
+  const actor = actorOf(
+    entity === 'credential-record' ? (newImage.revokedBy ?? { credentialId: newImage.createdBy, role: 'operator' }) : newImage.modifiedBy,
+  );
   const at = timeOf(entity === 'credential-record' ? (newImage.revokedAt ?? newImage.createdAt) : newImage.updatedAt);
   return {
     tenantId,
-    record: { id, at, actor, objectType: entity, objectId: objectIdOf(entity, newImage), action: before === null ? 'create' : 'update', changedFields: changed, before, after },
+    record: {
+      id,
+      at,
+      actor,
+      objectType: entity,
+      objectId: objectIdOf(entity, newImage),
+      action: before === null ? 'create' : 'update',
+      changedFields: changed,
+      before,
+      after,
+    },
   };
 }

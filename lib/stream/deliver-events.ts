@@ -29,24 +29,55 @@ export interface DeliveryDeps {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function deadLetter(deps: DeliveryDeps, tenantId: string, outgoing: OutgoingEvent, reason: string, attempts: number, lastStatus: number | null): Promise<void> {
+async function deadLetter(
+  deps: DeliveryDeps,
+  tenantId: string,
+  outgoing: OutgoingEvent,
+  reason: string,
+  attempts: number,
+  lastStatus: number | null,
+): Promise<void> {
   const at = deps.now().toISOString();
   await deps.events.putDeadLetter(tenantId, {
-    id: outgoing.event.id, kind: 'provider-event', eventId: outgoing.event.id, type: outgoing.event.type, providerId: outgoing.providerId, subject: outgoing.subject,
-    reason, attempts, lastStatus, deadLetteredAt: at, event: outgoing.event,
+    id: outgoing.event.id,
+    kind: 'provider-event',
+    eventId: outgoing.event.id,
+    type: outgoing.event.type,
+    providerId: outgoing.providerId,
+    subject: outgoing.subject,
+    reason,
+    attempts,
+    lastStatus,
+    deadLetteredAt: at,
+    event: outgoing.event,
   });
 }
 
-async function recordOnMigration(deps: DeliveryDeps, tenantId: string, outgoing: OutgoingEvent, outcome: DeliveryAttempt['outcome'], result: DeliveryOutcome | null, error: string | null): Promise<void> {
+async function recordOnMigration(
+  deps: DeliveryDeps,
+  tenantId: string,
+  outgoing: OutgoingEvent,
+  outcome: DeliveryAttempt['outcome'],
+  result: DeliveryOutcome | null,
+  error: string | null,
+): Promise<void> {
   if (outgoing.migration === null) return;
   await deps.migrations.recordDelivery(tenantId, outgoing.migration, {
-    eventId: outgoing.event.id, type: outgoing.event.type, at: deps.now().toISOString(), outcome,
-    status: result === null ? null : result.status, error,
+    eventId: outgoing.event.id,
+    type: outgoing.event.type,
+    at: deps.now().toISOString(),
+    outcome,
+    status: result === null ? null : result.status,
+    error,
   });
 }
 
 /** Delivers one event or dead-letters it; throws RetryableDeliveryError to have the record retried. */
-export async function deliverOutgoing(deps: DeliveryDeps, tenantId: string, outgoing: OutgoingEvent): Promise<'delivered' | 'dead-lettered'> {
+export async function deliverOutgoing(
+  deps: DeliveryDeps,
+  tenantId: string,
+  outgoing: OutgoingEvent,
+): Promise<'delivered' | 'dead-lettered'> {
   const endpoint = await deps.endpointOf(tenantId, outgoing.providerId);
   if (endpoint === undefined) {
     const reason = `provider ${outgoing.providerId} has no event endpoint`;
@@ -56,7 +87,10 @@ export async function deliverOutgoing(deps: DeliveryDeps, tenantId: string, outg
   }
   const backoff = deps.backoffMs ?? RETRY_BACKOFF_MS;
   for (let tryHere = 0; ; tryHere++) {
-    const result = await deliverEvent(endpoint, outgoing.event, { ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }), now: deps.now });
+    const result = await deliverEvent(endpoint, outgoing.event, {
+      ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
+      now: deps.now,
+    });
     if (result.outcome === 'delivered') {
       await recordOnMigration(deps, tenantId, outgoing, 'delivered', result, null);
       return 'delivered';
@@ -64,13 +98,19 @@ export async function deliverOutgoing(deps: DeliveryDeps, tenantId: string, outg
     // Only failed attempts are counted (a first success costs no write): attempts = failures.
     const attempts = await deps.events.countAttempt(tenantId, outgoing.event.id, deps.now().toISOString());
     if (result.outcome === 'permanent' || attempts >= MAX_ATTEMPTS) {
-      const reason = result.outcome === 'permanent' ? `the provider refused the event: ${result.error}` : `gave up after ${attempts} attempts: ${result.error}`;
+      const reason =
+        result.outcome === 'permanent'
+          ? `the provider refused the event: ${result.error}`
+          : `gave up after ${attempts} attempts: ${result.error}`;
       await deadLetter(deps, tenantId, outgoing, reason, attempts, result.status);
       await recordOnMigration(deps, tenantId, outgoing, 'dead-lettered', result, reason);
       return 'dead-lettered';
     }
     await recordOnMigration(deps, tenantId, outgoing, 'retrying', result, result.error);
-    if (tryHere >= backoff.length) throw new RetryableDeliveryError(`${outgoing.event.type} ${outgoing.event.id} to ${outgoing.providerId}: ${result.error} (attempt ${attempts})`);
+    if (tryHere >= backoff.length)
+      throw new RetryableDeliveryError(
+        `${outgoing.event.type} ${outgoing.event.id} to ${outgoing.providerId}: ${result.error} (attempt ${attempts})`,
+      );
     await sleep(backoff[tryHere]!);
   }
 }

@@ -91,7 +91,9 @@ export function createStreamHandler(deps: StreamDeps) {
       await deps.events.putAudits(event.Records.map(auditRecordFor).filter((audit) => audit !== null));
       planned = await plan(deps, event.Records);
       alreadySettled = await deps.events.settledAmong(
-        [...planned.values()].flatMap((entry) => ('unreadable' in entry ? [] : entry.events.map((outgoing) => ({ tenantId: entry.change.tenantId, eventId: outgoing.event.id })))),
+        [...planned.values()].flatMap((entry) =>
+          'unreadable' in entry ? [] : entry.events.map((outgoing) => ({ tenantId: entry.change.tenantId, eventId: outgoing.event.id })),
+        ),
       );
     } catch {
       // Nothing of the batch is done: all of it comes back.
@@ -125,7 +127,11 @@ export function createStreamHandler(deps: StreamDeps) {
       chains.set(key, current);
       return current;
     };
-    const response = await processPartialResponse(event, inOrderPerSubject, processor, { context, processInParallel: true, throwOnFullBatchFailure: false });
+    const response = await processPartialResponse(event, inOrderPerSubject, processor, {
+      context,
+      processInParallel: true,
+      throwOnFullBatchFailure: false,
+    });
     try {
       await deps.events.markSettled(settledNow);
     } catch {
@@ -140,7 +146,8 @@ export function createStreamHandler(deps: StreamDeps) {
     for (const [record, entry] of planned) {
       if ('unreadable' in entry) continue;
       const migration = settledMigrationOf(entry.change);
-      if (migration !== null && !failed.has(record.dynamodb?.SequenceNumber ?? '')) settledBy.set(migration, [...(settledBy.get(migration) ?? []), record]);
+      if (migration !== null && !failed.has(record.dynamodb?.SequenceNumber ?? ''))
+        settledBy.set(migration, [...(settledBy.get(migration) ?? []), record]);
     }
     for (const [migration, records] of settledBy) {
       const [tenantId, migrationId] = migration.split('|') as [string, string];

@@ -31,11 +31,16 @@ const MIGRATION_EVENTS: Partial<Record<MigrationUser['state'], ProviderEventType
   'rolled-back': 'user.migration.rolled-back',
 };
 
-function providerFor(principal: Principal, config: TenantConfig): { providerId: string; destination: string; organizations: string[] } | undefined {
+function providerFor(
+  principal: Principal,
+  config: TenantConfig,
+): { providerId: string; destination: string; organizations: string[] } | undefined {
   const policy = effectivePolicy(principal, config.policies);
   if (policy?.destination == null) return undefined;
   const serving = providersServing(policy.destination, [...config.providers.values()]);
-  return serving.length === 1 ? { providerId: serving[0]!.id, destination: policy.destination, organizations: policy.organizations } : undefined;
+  return serving.length === 1
+    ? { providerId: serving[0]!.id, destination: policy.destination, organizations: policy.organizations }
+    : undefined;
 }
 
 function migrationEvents(change: StreamChange, before: MigrationUser | null, after: MigrationUser | null): OutgoingEvent[] {
@@ -43,7 +48,13 @@ function migrationEvents(change: StreamChange, before: MigrationUser | null, aft
   const type = MIGRATION_EVENTS[after.state];
   if (type === undefined) return [];
   const user = { migrationId: after.migrationId, sipUri: after.sipUri, lineUri: after.lineUri, displayName: after.displayName };
-  const base = { id: eventId(change, type), specVersion: PROVIDER_EVENT_SPEC_VERSION, time: change.at, tenantId: change.tenantId, providerId: after.providerId };
+  const base = {
+    id: eventId(change, type),
+    specVersion: PROVIDER_EVENT_SPEC_VERSION,
+    time: change.at,
+    tenantId: change.tenantId,
+    providerId: after.providerId,
+  };
   let event: ProviderEvent;
   if (type === 'user.migration.requested') {
     event = { ...base, type, data: { ...user, destination: after.destination, organizations: after.organizations } };
@@ -52,22 +63,32 @@ function migrationEvents(change: StreamChange, before: MigrationUser | null, aft
   } else {
     event = { ...base, type, data: user } as ProviderEvent;
   }
-  return [{ providerId: after.providerId, subject: after.sipUri, migration: { migrationId: after.migrationId, sipUri: after.sipUri }, event }];
+  return [
+    { providerId: after.providerId, subject: after.sipUri, migration: { migrationId: after.migrationId, sipUri: after.sipUri }, event },
+  ];
 }
 
 function userEvents(change: StreamChange, before: User | null, after: User | null, config: TenantConfig): OutgoingEvent[] {
   if (before === null || after === null) return [];
-  const flagsChanged = before.hostedVoicemail.admin !== after.hostedVoicemail.admin || before.hostedVoicemail.provider !== after.hostedVoicemail.provider;
+  const flagsChanged =
+    before.hostedVoicemail.admin !== after.hostedVoicemail.admin || before.hostedVoicemail.provider !== after.hostedVoicemail.provider;
   if (!flagsChanged) return [];
   // The provider that serves (or served) this user's voicemail needs to know.
-  const recipients = new Set([providerFor(after, config)?.providerId, providerFor(before, config)?.providerId].filter((id): id is string => id !== undefined));
+  const recipients = new Set(
+    [providerFor(after, config)?.providerId, providerFor(before, config)?.providerId].filter((id): id is string => id !== undefined),
+  );
   const type = 'user.hosted-voicemail.changed' as const;
   return [...recipients].map((providerId) => ({
     providerId,
     subject: after.sipUri,
     migration: null,
     event: {
-      id: eventId(change, type), type, specVersion: PROVIDER_EVENT_SPEC_VERSION, time: change.at, tenantId: change.tenantId, providerId,
+      id: eventId(change, type),
+      type,
+      specVersion: PROVIDER_EVENT_SPEC_VERSION,
+      time: change.at,
+      tenantId: change.tenantId,
+      providerId,
       data: { sipUri: after.sipUri, lineUri: after.lineUri, hostedVoicemail: after.hostedVoicemail, hosted: isHostedVoicemail(after) },
     },
   }));
@@ -77,10 +98,25 @@ function contactEvents(change: StreamChange, before: Contact | null, after: Cont
   const hostedBefore = before !== null && isHostedContact(before) ? providerFor(before, config) : undefined;
   const hostedAfter = after !== null && isHostedContact(after) ? providerFor(after, config) : undefined;
   const events: OutgoingEvent[] = [];
-  const base = (type: ProviderEventType, providerId: string) => ({ id: eventId(change, type), specVersion: PROVIDER_EVENT_SPEC_VERSION, time: change.at, tenantId: change.tenantId, providerId });
+  const base = (type: ProviderEventType, providerId: string) => ({
+    id: eventId(change, type),
+    specVersion: PROVIDER_EVENT_SPEC_VERSION,
+    time: change.at,
+    tenantId: change.tenantId,
+    providerId,
+  });
   // Leaving a provider (deleted, moved on premises, or to another provider) is a deletion there.
   if (before !== null && hostedBefore !== undefined && hostedBefore.providerId !== hostedAfter?.providerId) {
-    events.push({ providerId: hostedBefore.providerId, subject: before.sipUri, migration: null, event: { ...base('contact.deleted', hostedBefore.providerId), type: 'contact.deleted', data: { sipUri: before.sipUri, lineUri: before.lineUri } } });
+    events.push({
+      providerId: hostedBefore.providerId,
+      subject: before.sipUri,
+      migration: null,
+      event: {
+        ...base('contact.deleted', hostedBefore.providerId),
+        type: 'contact.deleted',
+        data: { sipUri: before.sipUri, lineUri: before.lineUri },
+      },
+    });
   }
   if (after !== null && hostedAfter !== undefined) {
     const type = hostedBefore?.providerId === hostedAfter.providerId ? 'contact.updated' : 'contact.created';
@@ -92,9 +128,15 @@ function contactEvents(change: StreamChange, before: Contact | null, after: Cont
         ...base(type, hostedAfter.providerId),
         type,
         data: {
-          sipUri: after.sipUri, displayNumber: after.displayNumber, lineUri: after.lineUri, kind: after.kind, enabled: after.enabled,
-          enterpriseVoiceEnabled: after.enterpriseVoiceEnabled, description: after.description,
-          destination: hostedAfter.destination, organizations: hostedAfter.organizations,
+          sipUri: after.sipUri,
+          displayNumber: after.displayNumber,
+          lineUri: after.lineUri,
+          kind: after.kind,
+          enabled: after.enabled,
+          enterpriseVoiceEnabled: after.enterpriseVoiceEnabled,
+          description: after.description,
+          destination: hostedAfter.destination,
+          organizations: hostedAfter.organizations,
         },
       },
     });

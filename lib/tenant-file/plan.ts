@@ -50,11 +50,35 @@ export const DECLARED_FIELDS = {
   'voicemail-policies': ['id', 'destination', 'organizations', 'description'],
   'dial-plans': ['id', 'uriType', 'voipSecurity', 'servers'],
   rerouting: ['id', 'enabled', 'autoAttendantNumber', 'subscriberAccessNumber'],
-  users: ['sipUri', 'displayName', 'lineUri', 'enabled', 'enterpriseVoiceEnabled', 'site', 'registrarPool', 'hostedVoicemailPolicy', 'onPremisesUm', 'hostedVoicemail'],
-  contacts: ['sipUri', 'displayNumber', 'kind', 'enabled', 'enterpriseVoiceEnabled', 'site', 'registrarPool', 'ou', 'description', 'hostedVoicemailPolicy', 'onPremisesDialPlan'],
+  users: [
+    'sipUri',
+    'displayName',
+    'lineUri',
+    'enabled',
+    'enterpriseVoiceEnabled',
+    'site',
+    'registrarPool',
+    'hostedVoicemailPolicy',
+    'onPremisesUm',
+    'hostedVoicemail',
+  ],
+  contacts: [
+    'sipUri',
+    'displayNumber',
+    'kind',
+    'enabled',
+    'enterpriseVoiceEnabled',
+    'site',
+    'registrarPool',
+    'ou',
+    'description',
+    'hostedVoicemailPolicy',
+    'onPremisesDialPlan',
+  ],
 } as const satisfies Record<Section, readonly string[]>;
 
-const pick = (record: Record<string, unknown>, fields: readonly string[]) => Object.fromEntries(fields.map((field) => [field, record[field]]));
+const pick = (record: Record<string, unknown>, fields: readonly string[]) =>
+  Object.fromEntries(fields.map((field) => [field, record[field]]));
 
 /** An API record as the file would declare it: only its declared fields, secrets and the provider's flag left out. */
 export function declared(section: Section, record: Record<string, unknown>): Record<string, unknown> {
@@ -67,7 +91,8 @@ export function declared(section: Section, record: Record<string, unknown>): Rec
   return fields;
 }
 
-const keyOf = (section: Section, record: Record<string, unknown>) => String(section === 'users' || section === 'contacts' ? record.sipUri : record.id);
+const keyOf = (section: Section, record: Record<string, unknown>) =>
+  String(section === 'users' || section === 'contacts' ? record.sipUri : record.id);
 
 const changedFields = (before: Record<string, unknown>, after: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(after).filter(([field, value]) => !isDeepStrictEqual(before[field], value)));
@@ -78,7 +103,11 @@ interface SectionPlan {
 }
 
 /** Creates, updates and deletes that make one section hold exactly the declared objects. */
-function planSection(section: Section, desired: readonly Record<string, unknown>[] | undefined, current: readonly Record<string, unknown>[]): SectionPlan {
+function planSection(
+  section: Section,
+  desired: readonly Record<string, unknown>[] | undefined,
+  current: readonly Record<string, unknown>[],
+): SectionPlan {
   if (desired === undefined) return { upserts: [], deletes: [] };
   const now = new Map(current.map((record) => [keyOf(section, record), declared(section, record)]));
   const wanted = new Set(desired.map((record) => keyOf(section, record)));
@@ -88,9 +117,12 @@ function planSection(section: Section, desired: readonly Record<string, unknown>
     const after = declared(section, record);
     const before = now.get(id) ?? null;
     if (before === null) upserts.push({ action: 'create', section, id, before: null, after, body: after });
-    else if (!isDeepStrictEqual(before, after)) upserts.push({ action: 'update', section, id, before, after, body: changedFields(before, after) });
+    else if (!isDeepStrictEqual(before, after))
+      upserts.push({ action: 'update', section, id, before, after, body: changedFields(before, after) });
   }
-  const deletes = [...now].filter(([id]) => !wanted.has(id)).map(([id, before]): PlanStep => ({ action: 'delete', section, id, before, after: null }));
+  const deletes = [...now]
+    .filter(([id]) => !wanted.has(id))
+    .map(([id, before]): PlanStep => ({ action: 'delete', section, id, before, after: null }));
   return { upserts, deletes };
 }
 
@@ -99,7 +131,12 @@ function planSection(section: Section, desired: readonly Record<string, unknown>
  * a rotation; a proxyFqdn cannot change, so a provider whose proxyFqdn differs is deleted and
  * created again (Lync's Remove- then New-CsHostingProvider).
  */
-function planProviders(desired: readonly FileProvider[] | undefined, current: readonly Record<string, unknown>[], options: PlanOptions, problems: FieldIssue[]): SectionPlan {
+function planProviders(
+  desired: readonly FileProvider[] | undefined,
+  current: readonly Record<string, unknown>[],
+  options: PlanOptions,
+  problems: FieldIssue[],
+): SectionPlan {
   const plan = planSection('hosting-providers', desired, current);
   if (desired === undefined) return plan;
   const secrets = new Map(desired.map((provider, index) => [provider.id, { index, secret: provider.eventEndpoint?.secret }]));
@@ -110,16 +147,29 @@ function planProviders(desired: readonly FileProvider[] | undefined, current: re
     const recreated = step.action === 'update' && step.before!.proxyFqdn !== step.after!.proxyFqdn;
     const wantedEndpoint = step.after!.eventEndpoint as { url: string } | null;
     const hadEndpoint = (recreated ? null : step.before?.eventEndpoint) as { url: string } | null | undefined;
-    const needsSecret = wantedEndpoint !== null && (hadEndpoint === null || hadEndpoint === undefined || hadEndpoint.url !== wantedEndpoint.url);
+    const needsSecret =
+      wantedEndpoint !== null && (hadEndpoint === null || hadEndpoint === undefined || hadEndpoint.url !== wantedEndpoint.url);
     if (needsSecret && secret === undefined) {
-      problems.push({ field: `hostingProviders.${index}.eventEndpoint.secret`, rule: 'secret-to-set-endpoint', message: `provider ${step.id}: a new or changed event endpoint needs its signing secret` });
+      problems.push({
+        field: `hostingProviders.${index}.eventEndpoint.secret`,
+        rule: 'secret-to-set-endpoint',
+        message: `provider ${step.id}: a new or changed event endpoint needs its signing secret`,
+      });
       continue;
     }
     const sendSecret = wantedEndpoint !== null && secret !== undefined && (needsSecret || options.rotateSecrets === true);
-    const withSecret = (body: Record<string, unknown>) => (sendSecret ? { ...body, eventEndpoint: { url: wantedEndpoint.url, secret } } : body);
+    const withSecret = (body: Record<string, unknown>) =>
+      sendSecret ? { ...body, eventEndpoint: { url: wantedEndpoint.url, secret } } : body;
     if (recreated) {
       deletes.push({ action: 'delete', section: 'hosting-providers', id: step.id, before: step.before, after: null });
-      upserts.push({ action: 'create', section: 'hosting-providers', id: step.id, before: null, after: step.after, body: withSecret(step.after!) });
+      upserts.push({
+        action: 'create',
+        section: 'hosting-providers',
+        id: step.id,
+        before: null,
+        after: step.after,
+        body: withSecret(step.after!),
+      });
     } else {
       upserts.push({ ...step, body: withSecret(step.body!) });
     }
@@ -131,7 +181,14 @@ function planProviders(desired: readonly FileProvider[] | undefined, current: re
       if (secret === undefined || provider.eventEndpoint === null || upserts.some((step) => step.id === provider.id)) continue;
       const before = declared('hosting-providers', current.find((record) => record.id === provider.id) ?? {});
       if (before.id === undefined) continue;
-      upserts.push({ action: 'update', section: 'hosting-providers', id: provider.id, before, after: { ...before, eventEndpoint: { url: provider.eventEndpoint.url, secret: '(rotated)' } }, body: { eventEndpoint: { url: provider.eventEndpoint.url, secret } } });
+      upserts.push({
+        action: 'update',
+        section: 'hosting-providers',
+        id: provider.id,
+        before,
+        after: { ...before, eventEndpoint: { url: provider.eventEndpoint.url, secret: '(rotated)' } },
+        body: { eventEndpoint: { url: provider.eventEndpoint.url, secret } },
+      });
     }
   }
   return { upserts, deletes };
@@ -153,11 +210,18 @@ export function planApply(file: TenantFile, current: CurrentConfiguration, optio
   }
   if (file.voicemailPolicies !== undefined) {
     const declaredTags = new Set(file.voicemailPolicies.map((policy) => policy.id));
-    for (const [section, principals] of [['users', file.users], ['contacts', file.contacts]] as const) {
+    for (const [section, principals] of [
+      ['users', file.users],
+      ['contacts', file.contacts],
+    ] as const) {
       (principals ?? []).forEach((principal, index) => {
         const tag = principal.hostedVoicemailPolicy;
         if (tag !== null && !declaredTags.has(`tag:${tag}`)) {
-          problems.push({ field: `${section}.${index}.hostedVoicemailPolicy`, rule: 'policy-declared', message: `${principal.sipUri} is granted tag:${tag}, which voicemailPolicies does not declare` });
+          problems.push({
+            field: `${section}.${index}.hostedVoicemailPolicy`,
+            rule: 'policy-declared',
+            message: `${principal.sipUri} is granted tag:${tag}, which voicemailPolicies does not declare`,
+          });
         }
       });
     }

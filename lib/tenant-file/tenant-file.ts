@@ -42,7 +42,8 @@ const section = <S extends z.ZodType>(schema: S, what: string, key: (item: z.inf
       const seen = new Set<string>();
       items.forEach((item, index) => {
         const id = key(item);
-        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [index], message: `${what} ${id} appears twice`, params: { rule: 'unique-in-file' } });
+        if (seen.has(id))
+          ctx.addIssue({ code: 'custom', path: [index], message: `${what} ${id} appears twice`, params: { rule: 'unique-in-file' } });
         seen.add(id);
       });
     })
@@ -62,7 +63,10 @@ export const TenantFileSchema = z
     users: section(FileUserSchema, 'user', (u) => u.sipUri),
     contacts: section(ContactCreateSchema, 'contact', (c) => c.sipUri),
   })
-  .meta({ title: 'exum-router tenant configuration', description: 'The desired configuration of one tenant, for exumctl apply; exumctl export writes it.' });
+  .meta({
+    title: 'exum-router tenant configuration',
+    description: 'The desired configuration of one tenant, for exumctl apply; exumctl export writes it.',
+  });
 
 export type TenantFile = z.infer<typeof TenantFileSchema>;
 export type FileProvider = z.infer<typeof FileProviderSchema>;
@@ -76,7 +80,10 @@ export function parseTenantFile(text: string): ParsedTenantFile {
   try {
     raw = parseYaml(text, { uniqueKeys: true });
   } catch (error) {
-    return { ok: false, issues: [{ field: '(file)', rule: 'yaml', message: (error as Error).message.split('\n')[0] ?? 'not YAML or JSON' }] };
+    return {
+      ok: false,
+      issues: [{ field: '(file)', rule: 'yaml', message: (error as Error).message.split('\n')[0] ?? 'not YAML or JSON' }],
+    };
   }
   const parsed = TenantFileSchema.safeParse(raw);
   return parsed.success ? { ok: true, file: parsed.data } : { ok: false, issues: issuesFromZod(parsed.error) };

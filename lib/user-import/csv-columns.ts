@@ -25,7 +25,9 @@ function bool(cell: string, emptyMeans: 'absent' | 'null'): Cell {
   if (word === '') return emptyMeans === 'null' ? { value: null } : 'absent';
   if (TRUE.has(word)) return { value: true };
   if (FALSE.has(word)) return { value: false };
-  return { issue: { rule: 'boolean', message: `must be true or false${emptyMeans === 'null' ? ', or empty for none' : ''} (got "${cell}")` } };
+  return {
+    issue: { rule: 'boolean', message: `must be true or false${emptyMeans === 'null' ? ', or empty for none' : ''} (got "${cell}")` },
+  };
 }
 
 export const USER_COLUMNS: readonly ColumnSpec[] = [
@@ -52,7 +54,8 @@ export function mapHeader(header: readonly string[]): HeaderMapping {
   const seen = new Set<string>();
   for (const name of header) {
     const column = USER_COLUMNS.find((spec) => spec.names.some((accepted) => accepted.toLowerCase() === name.trim().toLowerCase()));
-    if (column === undefined) return { ok: false, message: `unknown column "${name}"; the columns are: ${acceptedColumnNames().join(', ')}` };
+    if (column === undefined)
+      return { ok: false, message: `unknown column "${name}"; the columns are: ${acceptedColumnNames().join(', ')}` };
     if (seen.has(column.field)) return { ok: false, message: `two columns set ${column.field}` };
     seen.add(column.field);
     columns.push(column);
@@ -66,7 +69,11 @@ export type CsvRow = { ok: true; user: Record<string, unknown> } | { ok: false; 
 /** One CSV record as a row of POST /users/batch, or the cells at fault. */
 export function rowFromRecord(record: readonly string[], columns: readonly (ColumnSpec | undefined)[]): CsvRow {
   if (record.length !== columns.length) {
-    return { ok: false, sipUri: null, issues: [{ field: 'row', rule: 'column-count', message: `has ${record.length} cells; the header has ${columns.length}` }] };
+    return {
+      ok: false,
+      sipUri: null,
+      issues: [{ field: 'row', rule: 'column-count', message: `has ${record.length} cells; the header has ${columns.length}` }],
+    };
   }
   const user: Record<string, unknown> = {};
   const issues: FieldIssue[] = [];

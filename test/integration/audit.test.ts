@@ -13,7 +13,16 @@ const auditOf = async (query = '') => {
   await context.service.streamDriver!.drained();
   const answer = await api.get(`${T}/audit${query}`);
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body.items as { action: string; objectType: string; objectId: string; actor: { credentialId: string; role: string }; changedFields: string[]; before: any; after: any; at: string }[];
+  return answer.body.items as {
+    action: string;
+    objectType: string;
+    objectId: string;
+    actor: { credentialId: string; role: string };
+    changedFields: string[];
+    before: any;
+    after: any;
+    at: string;
+  }[];
 };
 
 describe('the audit trail', () => {
@@ -28,13 +37,24 @@ describe('the audit trail', () => {
     const trail = await auditOf('?objectType=dial-plan');
     expect(trail.map((record) => record.action)).toEqual(['delete', 'update', 'create']);
     for (const record of trail) expect(record.actor).toEqual({ credentialId: adminId, role: 'server-admin' });
-    expect(trail[1]).toMatchObject({ objectId: 'dp.contoso.com', changedFields: ['voipSecurity'], before: { voipSecurity: 'secured' }, after: { voipSecurity: 'unsecured' } });
+    expect(trail[1]).toMatchObject({
+      objectId: 'dp.contoso.com',
+      changedFields: ['voipSecurity'],
+      before: { voipSecurity: 'secured' },
+      after: { voipSecurity: 'unsecured' },
+    });
     expect(trail[0]).toMatchObject({ before: { voipSecurity: 'unsecured' }, after: null });
   });
 
   it('never records a secret', async () => {
     await expectCreated(api.put(`${T}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true }));
-    await expectCreated(api.post(`${T}/hosting-providers`, { id: 'exo', proxyFqdn: 'exap.um.outlook.com', eventEndpoint: { url: 'https://events.example.com/exum', secret: SECRET } }));
+    await expectCreated(
+      api.post(`${T}/hosting-providers`, {
+        id: 'exo',
+        proxyFqdn: 'exap.um.outlook.com',
+        eventEndpoint: { url: 'https://events.example.com/exum', secret: SECRET },
+      }),
+    );
     const credential = await expectCreated(api.post(`${T}/credentials`, { role: 'reader', name: 'auditor' }));
     await api.delete(`${T}/credentials/${credential.id}`);
     const trail = await auditOf();
@@ -42,9 +62,16 @@ describe('the audit trail', () => {
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(credential.token);
     expect(text).not.toContain('tokenHash');
-    expect(trail.find((record) => record.objectType === 'provider')?.after.eventEndpoint).toEqual({ url: 'https://events.example.com/exum', secret: '[secret]' });
+    expect(trail.find((record) => record.objectType === 'provider')?.after.eventEndpoint).toEqual({
+      url: 'https://events.example.com/exum',
+      secret: '[secret]',
+    });
     const revocation = trail.find((record) => record.objectType === 'credential-record' && record.action === 'update');
-    expect(revocation).toMatchObject({ objectId: credential.id, changedFields: expect.arrayContaining(['revokedAt']), actor: { credentialId: 'cred_operator_local', role: 'operator' } });
+    expect(revocation).toMatchObject({
+      objectId: credential.id,
+      changedFields: expect.arrayContaining(['revokedAt']),
+      actor: { credentialId: 'cred_operator_local', role: 'operator' },
+    });
   });
 
   it('records users, and filters by object, by credential and by time', async () => {

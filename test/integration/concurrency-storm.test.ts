@@ -31,27 +31,47 @@ const context = useTestService(async (api) => {
 });
 const { api } = context;
 
-const pick = <T,>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
+const pick = <T>(values: readonly T[]): T => values[Math.floor(Math.random() * values.length)]!;
 const maybeNumber = () => (Math.random() < 0.2 ? null : pick(NUMBERS));
 
 /** One random write on the contested objects; its status must be an answer, never a failure. */
 async function randomWrite(): Promise<number> {
   const number = maybeNumber();
   switch (Math.floor(Math.random() * 10)) {
-    case 0: return (await api.post(`${T}/users`, { sipUri: pick([...USERS, ...CONTACTS]), lineUri: number === null ? null : `tel:${number}` })).status;
-    case 1: return (await api.post(`${T}/contacts`, { sipUri: pick([...CONTACTS, ...USERS]), displayNumber: number })).status;
-    case 2: return (await api.patch(`${T}/users/${pick(USERS)}`, { lineUri: number === null ? null : `tel:${number}` })).status;
-    case 3: return (await api.patch(`${T}/contacts/${pick(CONTACTS)}`, { displayNumber: number })).status;
-    case 4: return (await api.patch(`${T}/users/${pick(USERS)}`, { hostedVoicemailPolicy: Math.random() < 0.5 ? 'ExOnline' : null })).status;
-    case 5: if (Math.random() < 0.5) return (await api.patch(`${T}/users/${pick(USERS)}`, { site: pick(['Redmond', 'Dublin']) })).status;
-      return (await api.delete(`${T}/${Math.random() < 0.7 ? 'users' : 'contacts'}/${pick(Math.random() < 0.7 ? USERS : CONTACTS)}`)).status;
+    case 0:
+      return (await api.post(`${T}/users`, { sipUri: pick([...USERS, ...CONTACTS]), lineUri: number === null ? null : `tel:${number}` }))
+        .status;
+    case 1:
+      return (await api.post(`${T}/contacts`, { sipUri: pick([...CONTACTS, ...USERS]), displayNumber: number })).status;
+    case 2:
+      return (await api.patch(`${T}/users/${pick(USERS)}`, { lineUri: number === null ? null : `tel:${number}` })).status;
+    case 3:
+      return (await api.patch(`${T}/contacts/${pick(CONTACTS)}`, { displayNumber: number })).status;
+    case 4:
+      return (await api.patch(`${T}/users/${pick(USERS)}`, { hostedVoicemailPolicy: Math.random() < 0.5 ? 'ExOnline' : null })).status;
+    case 5:
+      if (Math.random() < 0.5) return (await api.patch(`${T}/users/${pick(USERS)}`, { site: pick(['Redmond', 'Dublin']) })).status;
+      return (await api.delete(`${T}/${Math.random() < 0.7 ? 'users' : 'contacts'}/${pick(Math.random() < 0.7 ? USERS : CONTACTS)}`))
+        .status;
     case 6: {
-      const rows = Array.from({ length: 3 }, () => ({ sipUri: pick(USERS), lineUri: maybeNumber() === null ? null : `tel:${pick(NUMBERS)}`, hostedVoicemailPolicy: Math.random() < 0.5 ? 'ExOnline' : null }));
+      const rows = Array.from({ length: 3 }, () => ({
+        sipUri: pick(USERS),
+        lineUri: maybeNumber() === null ? null : `tel:${pick(NUMBERS)}`,
+        hostedVoicemailPolicy: Math.random() < 0.5 ? 'ExOnline' : null,
+      }));
       const answer = await api.post(`${T}/users/batch`, { users: rows });
-      return answer.status === 200 && answer.body.results.some((row: { errors?: { rule: string }[] }) => row.errors?.some((error) => error.rule === 'concurrent-modification')) ? 500 : answer.status;
+      return answer.status === 200 &&
+        answer.body.results.some((row: { errors?: { rule: string }[] }) =>
+          row.errors?.some((error) => error.rule === 'concurrent-modification'),
+        )
+        ? 500
+        : answer.status;
     }
-    case 7: return (await api.patch(`${T}/contacts/${pick(CONTACTS)}`, { hostedVoicemailPolicy: Math.random() < 0.5 ? 'ExOnline' : null })).status;
-    default: return (await api.patch(`${T}/users/${pick(USERS)}`, { lineUri: `tel:${pick(NUMBERS)}`, displayName: 'moved' })).status;
+    case 7:
+      return (await api.patch(`${T}/contacts/${pick(CONTACTS)}`, { hostedVoicemailPolicy: Math.random() < 0.5 ? 'ExOnline' : null }))
+        .status;
+    default:
+      return (await api.patch(`${T}/users/${pick(USERS)}`, { lineUri: `tel:${pick(NUMBERS)}`, displayName: 'moved' })).status;
   }
 }
 
@@ -59,7 +79,11 @@ async function randomWrite(): Promise<number> {
 async function increment(sipUri: string): Promise<void> {
   for (;;) {
     const current = await api.get(`${T}/users/${sipUri}`);
-    const next = await api.patch(`${T}/users/${sipUri}`, { displayName: String(Number(current.body.displayName) + 1) }, { headers: { 'if-match': `"${current.body.version}"` } });
+    const next = await api.patch(
+      `${T}/users/${sipUri}`,
+      { displayName: String(Number(current.body.displayName) + 1) },
+      { headers: { 'if-match': `"${current.body.version}"` } },
+    );
     if (next.status === 200) return;
     expect(next.status).toBe(412);
   }
@@ -67,20 +91,29 @@ async function increment(sipUri: string): Promise<void> {
 
 /** A serialisable snapshot of every contested record and number copy; what it shows wrong. */
 async function snapshotViolations(client: ReturnType<typeof createDynamoClient>): Promise<string[]> {
-  const wanted = [...[...USERS, ...CONTACTS].map((sipUri) => keys.address(TENANT, sipUri)), ...NUMBERS.map((number) => keys.number(TENANT, `tel:${number}`))];
-  const answer = await client.send(new TransactGetItemsCommand({ TransactItems: wanted.map((key) => ({ Get: { TableName: context.service.tableName, Key: toKey(key) } })) }));
+  const wanted = [
+    ...[...USERS, ...CONTACTS].map((sipUri) => keys.address(TENANT, sipUri)),
+    ...NUMBERS.map((number) => keys.number(TENANT, `tel:${number}`)),
+  ];
+  const answer = await client.send(
+    new TransactGetItemsCommand({
+      TransactItems: wanted.map((key) => ({ Get: { TableName: context.service.tableName, Key: toKey(key) } })),
+    }),
+  );
   const items = (answer.Responses ?? []).map((response) => (response.Item === undefined ? undefined : unmarshall(response.Item)));
   const records = items.slice(0, USERS.length + CONTACTS.length).filter((item) => item !== undefined);
   const copies = items.slice(USERS.length + CONTACTS.length);
   const violations: string[] = [];
   const owners = new Map<string, string[]>();
-  for (const record of records) if (record.lineUri !== null) owners.set(record.lineUri, [...(owners.get(record.lineUri) ?? []), record.sipUri]);
+  for (const record of records)
+    if (record.lineUri !== null) owners.set(record.lineUri, [...(owners.get(record.lineUri) ?? []), record.sipUri]);
   NUMBERS.forEach((number, index) => {
     const lineUri = `tel:${number}`;
     const copy = copies[index];
     const holders = owners.get(lineUri) ?? [];
     if (holders.length > 1) violations.push(`${lineUri} held by ${holders.join(' and ')}`);
-    if (holders.length === 1 && copy?.sipUri !== holders[0]) violations.push(`${lineUri} held by ${holders[0]} but its copy names ${copy?.sipUri}`);
+    if (holders.length === 1 && copy?.sipUri !== holders[0])
+      violations.push(`${lineUri} held by ${holders[0]} but its copy names ${copy?.sipUri}`);
     if (holders.length === 0 && copy !== undefined) violations.push(`${lineUri} copy names ${copy.sipUri}, whose record does not hold it`);
   });
   return violations;
@@ -111,9 +144,11 @@ it('keeps every number with one owner, every record with its copy, and every upd
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   });
-  const counters = COUNTERS.flatMap((sipUri) => Array.from({ length: 4 }, async () => {
-    for (let op = 0; op < 5; op++) await increment(sipUri);
-  }));
+  const counters = COUNTERS.flatMap((sipUri) =>
+    Array.from({ length: 4 }, async () => {
+      for (let op = 0; op < 5; op++) await increment(sipUri);
+    }),
+  );
   await Promise.all([...writers, ...counters]);
   storming = false;
   const snapshots = await observer;

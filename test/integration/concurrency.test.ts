@@ -23,7 +23,9 @@ describe('racing creates', () => {
 
   it('eight creates of one line URI under different SIP addresses: exactly one wins', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 8 }, (_, index) => api.post(`${T}/users`, { sipUri: `sip:number${index}@contoso.com`, lineUri: 'tel:+14255551000' })),
+      Array.from({ length: 8 }, (_, index) =>
+        api.post(`${T}/users`, { sipUri: `sip:number${index}@contoso.com`, lineUri: 'tel:+14255551000' }),
+      ),
     );
     expect(statuses(answers)).toEqual([201, ...Array(7).fill(409)]);
     const owners = await api.get(`${T}/users?lineUri=tel:%2B14255551000`);
@@ -60,7 +62,11 @@ describe('concurrent updates', () => {
     const created = await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:ifmatch@contoso.com' }));
     const answers = await Promise.all(
       Array.from({ length: 6 }, (_, index) =>
-        api.patch(`${T}/users/sip:ifmatch@contoso.com`, { displayName: `writer ${index}` }, { headers: { 'if-match': `"${created.version}"` } }),
+        api.patch(
+          `${T}/users/sip:ifmatch@contoso.com`,
+          { displayName: `writer ${index}` },
+          { headers: { 'if-match': `"${created.version}"` } },
+        ),
       ),
     );
     expect(statuses(answers)).toEqual([200, 412, 412, 412, 412, 412]);
@@ -88,8 +94,13 @@ describe('concurrent updates', () => {
     expect(statuses(answers)).toEqual(Array(patches.length).fill(200));
     const final = (await api.get(`${T}/users/sip:many@contoso.com`)).body;
     expect(final).toMatchObject({
-      displayName: 'Many Writers', site: 'Redmond', registrarPool: 'pool01.contoso.com', lineUri: 'tel:+14255553000',
-      enterpriseVoiceEnabled: true, onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' }, hostedVoicemailPolicy: 'ExOnline',
+      displayName: 'Many Writers',
+      site: 'Redmond',
+      registrarPool: 'pool01.contoso.com',
+      lineUri: 'tel:+14255553000',
+      enterpriseVoiceEnabled: true,
+      onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' },
+      hostedVoicemailPolicy: 'ExOnline',
     });
     expect(final.version).toBe(1 + patches.length);
     // The number copy followed: the line URI resolves to the final record.
@@ -99,7 +110,9 @@ describe('concurrent updates', () => {
 
   it('concurrent config writes on different objects all land (serialised on the tenant)', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, index) => api.post(`${T}/dial-plans`, { id: `dp${index}.contoso.com`, uriType: 'e164', voipSecurity: 'secured' })),
+      Array.from({ length: 6 }, (_, index) =>
+        api.post(`${T}/dial-plans`, { id: `dp${index}.contoso.com`, uriType: 'e164', voipSecurity: 'secured' }),
+      ),
     );
     expect(statuses(answers)).toEqual(Array(6).fill(201));
     expect((await api.get(`${T}/dial-plans`)).body.items).toHaveLength(6);

@@ -40,7 +40,13 @@ function startLoad(call: () => Promise<Answer>, concurrency: number, pauseMs = 0
     while (running) {
       const startedAt = Date.now();
       const answer = await call().catch(() => undefined);
-      samples.push({ startedAt, ms: Date.now() - startedAt, status: answer?.status ?? 0, retryAfter: answer?.headers.get('retry-after') ?? null, body: answer?.body });
+      samples.push({
+        startedAt,
+        ms: Date.now() - startedAt,
+        status: answer?.status ?? 0,
+        retryAfter: answer?.headers.get('retry-after') ?? null,
+        body: answer?.body,
+      });
       if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   };
@@ -74,12 +80,26 @@ let gateway: ApiClient;
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal({ dataDirectory });
   service = await startLocalService({
-    port: 0, tableName: TABLE, operatorToken: OPERATOR_TOKEN, dynamoEndpoint: dynamo.endpoint, logLevel: 'SILENT',
-    configCacheMs: 0, streamProcessor: true, delivery: { backoffMs: [50, 100] },
+    port: 0,
+    tableName: TABLE,
+    operatorToken: OPERATOR_TOKEN,
+    dynamoEndpoint: dynamo.endpoint,
+    logLevel: 'SILENT',
+    configCacheMs: 0,
+    streamProcessor: true,
+    delivery: { backoffMs: [50, 100] },
   });
   api = apiClient(service);
   await setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET);
-  await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:alice@contoso.com', lineUri: 'tel:+14255550100', enterpriseVoiceEnabled: true, hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true } }));
+  await expectCreated(
+    api.post(`${T}/users`, {
+      sipUri: 'sip:alice@contoso.com',
+      lineUri: 'tel:+14255550100',
+      enterpriseVoiceEnabled: true,
+      hostedVoicemailPolicy: 'ExOnline',
+      hostedVoicemail: { admin: true },
+    }),
+  );
   await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:writer@contoso.com', lineUri: 'tel:+14255550101' }));
   gateway = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'gateway', name: 'gw' }))).token);
 });
@@ -103,16 +123,32 @@ describe('DynamoDB Local killed and restarted under load', () => {
       await until(() => resolves.samples.filter((sample) => sample.status === 200).length >= 20, 'the load runs');
       // Events in flight when DynamoDB dies: the provider is slow, so their batch is still open.
       provider.behave(() => ({ status: 204, delayMs: 300 }));
-      for (const sipUri of inFlight) await expectCreated(api.post(`${T}/contacts`, { sipUri, displayNumber: `+1425556${1000 + inFlight.indexOf(sipUri)}`, hostedVoicemailPolicy: 'ExOnline' }));
+      for (const sipUri of inFlight)
+        await expectCreated(
+          api.post(`${T}/contacts`, {
+            sipUri,
+            displayNumber: `+1425556${1000 + inFlight.indexOf(sipUri)}`,
+            hostedVoicemailPolicy: 'ExOnline',
+          }),
+        );
       await provider.waitFor(() => provider.received.length > 0);
       const { port, pid } = dynamo!;
       process.kill(pid!, 'SIGKILL');
       const killedAt = Date.now();
-      await until(() => resolves.samples.filter((sample) => sample.startedAt > killedAt && sample.status === 503).length >= 20, 'the outage is answered');
+      await until(
+        () => resolves.samples.filter((sample) => sample.startedAt > killedAt && sample.status === 503).length >= 20,
+        'the outage is answered',
+      );
       dynamo = await startDynamoDbLocal({ dataDirectory, port });
       restartedAt = Date.now();
-      recoveredAt = await until(() => resolves.samples.some((sample) => sample.startedAt >= restartedAt && sample.status === 200), 'resolves answer 200 again');
-      await until(() => resolves.samples.filter((sample) => sample.startedAt > recoveredAt && sample.status === 200).length >= 20, 'the load runs again');
+      recoveredAt = await until(
+        () => resolves.samples.some((sample) => sample.startedAt >= restartedAt && sample.status === 200),
+        'resolves answer 200 again',
+      );
+      await until(
+        () => resolves.samples.filter((sample) => sample.startedAt > recoveredAt && sample.status === 200).length >= 20,
+        'the load runs again',
+      );
     } finally {
       samples = await resolves.stop();
       await writer.stop();
@@ -120,7 +156,9 @@ describe('DynamoDB Local killed and restarted under load', () => {
 
     // The outage is answered, never hung up on: 503 with Retry-After, within the client's budget.
     expect(samples.filter((sample) => sample.status !== 200 && sample.status !== 503)).toEqual([]);
-    expect(samples.filter((sample) => sample.status === 503 && (sample.retryAfter !== '1' || sample.body?.code !== 'store-unavailable'))).toEqual([]);
+    expect(
+      samples.filter((sample) => sample.status === 503 && (sample.retryAfter !== '1' || sample.body?.code !== 'store-unavailable')),
+    ).toEqual([]);
     expect(Math.max(...samples.map((sample) => sample.ms))).toBeLessThan(REQUEST_BOUND_MS);
     // Recovered by itself, and for good: every call started a moment after the first 200 is a 200.
     expect(recoveredAt - restartedAt).toBeLessThan(RECOVERY_BOUND_MS);
@@ -132,15 +170,22 @@ describe('DynamoDB Local killed and restarted under load', () => {
     // acknowledged write is audited, and a write after recovery reaches the provider.
     provider.behave(() => ({ status: 204 }));
     await provider.waitFor(() => inFlight.every((sipUri) => provider.ofType('contact.created', sipUri).length > 0), 20_000);
-    for (const sipUri of inFlight) expect(new Set(provider.ofType('contact.created', sipUri).map((event) => event.id)).size, sipUri).toBe(1);
+    for (const sipUri of inFlight)
+      expect(new Set(provider.ofType('contact.created', sipUri).map((event) => event.id)).size, sipUri).toBe(1);
     const acknowledged = writer.samples.filter((sample) => sample.status === 200).map((sample) => sample.body.version as number);
-    await expectCreated(api.post(`${T}/contacts`, { sipUri: 'sip:after@contoso.com', displayNumber: '+14255550199', hostedVoicemailPolicy: 'ExOnline' }));
+    await expectCreated(
+      api.post(`${T}/contacts`, { sipUri: 'sip:after@contoso.com', displayNumber: '+14255550199', hostedVoicemailPolicy: 'ExOnline' }),
+    );
     await provider.waitFor(() => provider.ofType('contact.created', 'sip:after@contoso.com').length === 1, 20_000);
     await service!.streamDriver!.drained(20_000);
     const direct = createDynamoClient({ endpoint: dynamo!.endpoint });
     try {
       const items = await scanTable(direct, TABLE);
-      const auditedVersions = new Set(items.filter((item) => item.entity === 'audit' && item.objectId === 'sip:writer@contoso.com').map((item) => (item.after as { version: number }).version));
+      const auditedVersions = new Set(
+        items
+          .filter((item) => item.entity === 'audit' && item.objectId === 'sip:writer@contoso.com')
+          .map((item) => (item.after as { version: number }).version),
+      );
       expect(acknowledged.filter((version) => !auditedVersions.has(version))).toEqual([]);
       expect(await storeViolations(direct, TABLE, 'contoso')).toEqual([]);
     } finally {

@@ -16,10 +16,28 @@ let tokens: Awaited<ReturnType<typeof createTenantWithCredentials>>;
 const context = useTestService(async (api: ApiClient) => {
   tokens = await createTenantWithCredentials(api, 'contoso', ['contoso.com']);
   await setUpHostedProvider(api, 'contoso');
-  await expectCreated(api.post(`${T}/dial-plans`, { id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'secured', servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }] }));
-  await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:alice@contoso.com', lineUri: 'tel:+14255551001', enterpriseVoiceEnabled: true, onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' } }));
-  await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:bob@contoso.com', hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true } }));
-  await expectCreated(api.post(`${T}/contacts`, { sipUri: 'sip:exum-sa@contoso.com', displayNumber: '+14255550100', hostedVoicemailPolicy: 'ExOnline' }));
+  await expectCreated(
+    api.post(`${T}/dial-plans`, {
+      id: 'dp.contoso.com',
+      uriType: 'sip-name',
+      voipSecurity: 'secured',
+      servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }],
+    }),
+  );
+  await expectCreated(
+    api.post(`${T}/users`, {
+      sipUri: 'sip:alice@contoso.com',
+      lineUri: 'tel:+14255551001',
+      enterpriseVoiceEnabled: true,
+      onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' },
+    }),
+  );
+  await expectCreated(
+    api.post(`${T}/users`, { sipUri: 'sip:bob@contoso.com', hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true } }),
+  );
+  await expectCreated(
+    api.post(`${T}/contacts`, { sipUri: 'sip:exum-sa@contoso.com', displayNumber: '+14255550100', hostedVoicemailPolicy: 'ExOnline' }),
+  );
 });
 const dir = mkdtempSync(join(tmpdir(), 'exumctl-apply-'));
 const asOperator = (args: string[]) => exumctlAt(() => context.service.url, OPERATOR_TOKEN, 'contoso')(args);
@@ -68,7 +86,9 @@ describe('apply', () => {
     const dry = await asOperator(['apply', '-f', edited, '--dry-run']);
     expect(dry.code).toBe(EXIT.ok);
     expect(dry.stdout).toContain('1 to create, 2 to update, 1 to delete');
-    expect(dry.stdout).toContain('~ update user sip:alice@contoso.com\n    hostedVoicemailPolicy: - → ExOnline\n    hostedVoicemail.admin: - → true');
+    expect(dry.stdout).toContain(
+      '~ update user sip:alice@contoso.com\n    hostedVoicemailPolicy: - → ExOnline\n    hostedVoicemail.admin: - → true',
+    );
     expect(dry.stdout).toContain('+ create user sip:carol@contoso.com');
     expect(dry.stdout).toContain('- delete contact sip:exum-sa@contoso.com');
     expect(dry.stdout).toMatch(/~ update dial-plan dp\.contoso\.com\n {4}servers: /);
@@ -112,7 +132,13 @@ describe('apply', () => {
   });
 
   it('reports a step the service refuses, applies the rest, and exits 7', async () => {
-    await expectCreated(context.api.post(`${T}/contacts`, { sipUri: 'sip:exum-aa@contoso.com', displayNumber: '+14255550200', onPremisesDialPlan: 'dp.contoso.com' }));
+    await expectCreated(
+      context.api.post(`${T}/contacts`, {
+        sipUri: 'sip:exum-aa@contoso.com',
+        displayNumber: '+14255550200',
+        onPremisesDialPlan: 'dp.contoso.com',
+      }),
+    );
     const edited = edit(await exportFile('partial.yaml'), (file) => {
       delete file.contacts;
       file.users.push({ sipUri: 'sip:dan@contoso.com', lineUri: 'tel:+14255550200' });
@@ -144,7 +170,15 @@ describe('apply', () => {
 
   it('lets a server admin apply a file that declares configuration sections only', async () => {
     const path = join(dir, 'server-admin.yaml');
-    writeFileSync(path, stringify({ apiVersion: 'exum-router/v1', kind: 'TenantConfiguration', tenant: 'contoso', rerouting: [{ id: 'global', enabled: true, autoAttendantNumber: '+14255550000' }] }));
+    writeFileSync(
+      path,
+      stringify({
+        apiVersion: 'exum-router/v1',
+        kind: 'TenantConfiguration',
+        tenant: 'contoso',
+        rerouting: [{ id: 'global', enabled: true, autoAttendantNumber: '+14255550000' }],
+      }),
+    );
     const asServerAdmin = exumctlAt(() => context.service.url, tokens['server-admin'], 'contoso');
     const run = await asServerAdmin(['apply', '-f', path]);
     expect(run.code).toBe(EXIT.ok);

@@ -29,13 +29,21 @@ const csv = (name: string, lines: string[]) => {
 
 /** A file of `count` valid users, numbered from `from`. */
 const usersFile = (name: string, count: number, from = 0) =>
-  csv(name, ['sipUri,lineUri,enterpriseVoiceEnabled,site', ...Array.from({ length: count }, (_, i) => `sip:bulk${from + i}@contoso.com,tel:+1206${String(from + i).padStart(7, '0')},true,Seattle`)]);
+  csv(name, [
+    'sipUri,lineUri,enterpriseVoiceEnabled,site',
+    ...Array.from(
+      { length: count },
+      (_, i) => `sip:bulk${from + i}@contoso.com,tel:+1206${String(from + i).padStart(7, '0')},true,Seattle`,
+    ),
+  ]);
 
 async function countUsers(prefix: string): Promise<number> {
   let count = 0;
   let cursor: string | null = null;
   do {
-    const page: { body: { items: { sipUri: string }[]; nextCursor: string | null } } = await context.api.get(`${T}/users?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`);
+    const page: { body: { items: { sipUri: string }[]; nextCursor: string | null } } = await context.api.get(
+      `${T}/users?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`,
+    );
     count += page.body.items.filter((user) => user.sipUri.startsWith(prefix)).length;
     cursor = page.body.nextCursor;
   } while (cursor !== null);
@@ -79,7 +87,10 @@ describe('exumctl import', () => {
       '7 sip:erin@fabrikam.com sipUri tenant-sip-domain',
       '8 sip:frank@contoso.com hostedVoicemailPolicy policy-exists',
     ]);
-    expect((await context.api.get(`${T}/users/sip:alice@contoso.com`)).body).toMatchObject({ hostedVoicemail: { admin: true }, hostedVoicemailPolicy: 'ExOnline' });
+    expect((await context.api.get(`${T}/users/sip:alice@contoso.com`)).body).toMatchObject({
+      hostedVoicemail: { admin: true },
+      hostedVoicemailPolicy: 'ExOnline',
+    });
     expect((await context.api.get(`${T}/users/sip:bob@contoso.com`)).body.hostedVoicemail.admin).toBeNull();
   });
 
@@ -134,7 +145,10 @@ describe('exumctl import', () => {
     expect(changed.stderr).toContain('the file changed since the interrupted import');
     const restarted = await importer(['import', path, '--restart', '-o', 'json']);
     expect(restarted.code).toBe(EXIT.ok);
-    expect(JSON.parse(restarted.stdout)).toMatchObject({ rowsDone: 2001, counts: { created: 2001 - saved.rowsDone, unchanged: saved.rowsDone, failed: 0 } });
+    expect(JSON.parse(restarted.stdout)).toMatchObject({
+      rowsDone: 2001,
+      counts: { created: 2001 - saved.rowsDone, unchanged: saved.rowsDone, failed: 0 },
+    });
   });
 
   it('checks every row with --dry-run and writes nothing, not even a saved state', async () => {

@@ -10,21 +10,38 @@ import { createTenantWithCredentials, useTestService, type ApiClient } from '../
 const T = '/v1/tenants/contoso';
 let tokens: Awaited<ReturnType<typeof createTenantWithCredentials>>;
 let providerToken: string;
-const context = useTestService(async (api: ApiClient) => {
-  tokens = await createTenantWithCredentials(api, 'contoso', ['contoso.com']);
-  await setUpHostedProvider(api, 'contoso');
-  providerToken = (await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'exo', providerId: 'exo' }))).token;
-}, { streamProcessor: true });
+const context = useTestService(
+  async (api: ApiClient) => {
+    tokens = await createTenantWithCredentials(api, 'contoso', ['contoso.com']);
+    await setUpHostedProvider(api, 'contoso');
+    providerToken = (await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'exo', providerId: 'exo' }))).token;
+  },
+  { streamProcessor: true },
+);
 const url = () => context.service.url;
 const asUserAdmin = (args: string[]) => exumctlAt(url, tokens['user-admin'], 'contoso')(args);
 const json = (stdout: string) => JSON.parse(stdout);
 
 describe('migrations', () => {
   it('starts a migration and watches it live until the provider has answered every user', async () => {
-    for (const name of ['mig1', 'mig2']) await expectCreated(context.api.post(`${T}/users`, { sipUri: `sip:${name}@contoso.com`, enterpriseVoiceEnabled: true }));
-    const watcher = spawnExumctl(['migration', 'start', '--provider', 'exo', '--user', 'sip:mig1@contoso.com,sip:mig2@contoso.com', '--grant-policy', 'ExOnline', '--watch'], {
-      env: { EXUM_SERVER: url(), EXUM_TOKEN: tokens['user-admin'], EXUM_TENANT: 'contoso' },
-    });
+    for (const name of ['mig1', 'mig2'])
+      await expectCreated(context.api.post(`${T}/users`, { sipUri: `sip:${name}@contoso.com`, enterpriseVoiceEnabled: true }));
+    const watcher = spawnExumctl(
+      [
+        'migration',
+        'start',
+        '--provider',
+        'exo',
+        '--user',
+        'sip:mig1@contoso.com,sip:mig2@contoso.com',
+        '--grant-policy',
+        'ExOnline',
+        '--watch',
+      ],
+      {
+        env: { EXUM_SERVER: url(), EXUM_TOKEN: tokens['user-admin'], EXUM_TENANT: 'contoso' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     watcher.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -38,7 +55,8 @@ describe('migrations', () => {
       }
     })();
     // The stream processor requests the wave from the provider; answers come after that.
-    while ((await context.api.get(`${T}/migrations/${migrationId}`)).body.counts.requested < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    while ((await context.api.get(`${T}/migrations/${migrationId}`)).body.counts.requested < 2)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     for (const sipUri of ['sip:mig1@contoso.com', 'sip:mig2@contoso.com']) {
       await expectCreated(provider.put(`${T}/migrations/${migrationId}/users/${sipUri}/answer`, { status: 'ready' }));
     }

@@ -17,8 +17,23 @@ let providerToken: string;
 const context = useTestService(async (api: ApiClient) => {
   tokens = await createTenantWithCredentials(api, 'contoso', ['contoso.com']);
   await setUpHostedProvider(api, 'contoso');
-  await expectCreated(api.post(`${T}/dial-plans`, { id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'secured', servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }] }));
-  await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:alice@contoso.com', lineUri: 'tel:+14255551001', enterpriseVoiceEnabled: true, site: 'Dublin', onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' } }));
+  await expectCreated(
+    api.post(`${T}/dial-plans`, {
+      id: 'dp.contoso.com',
+      uriType: 'sip-name',
+      voipSecurity: 'secured',
+      servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }],
+    }),
+  );
+  await expectCreated(
+    api.post(`${T}/users`, {
+      sipUri: 'sip:alice@contoso.com',
+      lineUri: 'tel:+14255551001',
+      enterpriseVoiceEnabled: true,
+      site: 'Dublin',
+      onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' },
+    }),
+  );
   providerToken = (await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'exo', providerId: 'exo' }))).token;
   // Carol's voicemail is already hosted by the provider's own flag.
   await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:carol@contoso.com', hostedVoicemailPolicy: 'ExOnline' }));
@@ -49,7 +64,15 @@ describe('test-voicemail', () => {
 
 describe('users', () => {
   it('sets hosted voicemail like Set-CsUser, and the decision follows', async () => {
-    const set = await asUserAdmin(['user', 'set', 'sip:alice@contoso.com', '--hosted-voicemail', '$true', '--hosted-voicemail-policy', 'ExOnline']);
+    const set = await asUserAdmin([
+      'user',
+      'set',
+      'sip:alice@contoso.com',
+      '--hosted-voicemail',
+      '$true',
+      '--hosted-voicemail-policy',
+      'ExOnline',
+    ]);
     expect(set.code).toBe(EXIT.ok);
     expect(set.stdout).toMatch(/hostedVoicemail\.admin\s+: true/);
     const test = await asUserAdmin(['test-voicemail', 'sip:alice@contoso.com', '-o', 'json']);
@@ -103,8 +126,23 @@ describe('configuration', () => {
   });
 
   it('grants and revokes tag policies to users and contacts', async () => {
-    expect((await asServerAdmin(['policy', 'new', 'tag:Sales', '--destination', 'exap.um.outlook.com', '--organization', 'contoso.onmicrosoft.com,sales.contoso.com'])).code).toBe(EXIT.ok);
-    expect(json((await asServerAdmin(['policy', 'get', 'tag:Sales', '-o', 'json'])).stdout).organizations).toEqual(['contoso.onmicrosoft.com', 'sales.contoso.com']);
+    expect(
+      (
+        await asServerAdmin([
+          'policy',
+          'new',
+          'tag:Sales',
+          '--destination',
+          'exap.um.outlook.com',
+          '--organization',
+          'contoso.onmicrosoft.com,sales.contoso.com',
+        ])
+      ).code,
+    ).toBe(EXIT.ok);
+    expect(json((await asServerAdmin(['policy', 'get', 'tag:Sales', '-o', 'json'])).stdout).organizations).toEqual([
+      'contoso.onmicrosoft.com',
+      'sales.contoso.com',
+    ]);
     await expectCreated(context.api.post(`${T}/contacts`, { sipUri: 'sip:exum-sa@contoso.com', displayNumber: '+14255550100' }));
     expect((await asUserAdmin(['policy', 'grant', 'sip:exum-sa@contoso.com', 'Sales'])).code).toBe(EXIT.ok);
     expect((await context.api.get(`${T}/contacts/sip:exum-sa@contoso.com`)).body.hostedVoicemailPolicy).toBe('Sales');
@@ -116,17 +154,59 @@ describe('configuration', () => {
   });
 
   it('takes dial plan servers in one word, edge and rerouting settings, and contact moves', async () => {
-    expect((await asServerAdmin(['dial-plan', 'new', 'dp2.contoso.com', '--uri-type', 'e164', '--voip-security', 'unsecured', '--um-server', 'um05.contoso.local:5060/tcp@15', '--um-server', 'um06.contoso.local@14'])).code).toBe(EXIT.ok);
+    expect(
+      (
+        await asServerAdmin([
+          'dial-plan',
+          'new',
+          'dp2.contoso.com',
+          '--uri-type',
+          'e164',
+          '--voip-security',
+          'unsecured',
+          '--um-server',
+          'um05.contoso.local:5060/tcp@15',
+          '--um-server',
+          'um06.contoso.local@14',
+        ])
+      ).code,
+    ).toBe(EXIT.ok);
     expect(json((await asServerAdmin(['dial-plan', 'get', 'dp2.contoso.com', '-o', 'json'])).stdout).servers).toEqual([
       { fqdn: 'um05.contoso.local', port: 5060, transport: 'tcp', exchangeVersion: 15 },
       { fqdn: 'um06.contoso.local', port: 5061, transport: 'tls', exchangeVersion: 14 },
     ]);
     expect((await asServerAdmin(['edge', 'set', '--next-hop', 'sip:edge-int.contoso.com:5061'])).code).toBe(EXIT.ok);
-    expect(json((await asServerAdmin(['edge', 'get', '-o', 'json'])).stdout)).toMatchObject({ routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: 'sip:edge-int.contoso.com:5061' });
-    expect((await asServerAdmin(['rerouting', 'new', 'global', '--enabled', 'true', '--auto-attendant-number', '+14255550000'])).code).toBe(EXIT.ok);
-    expect((await asUserAdmin(['contact', 'new', 'sip:exum-aa@contoso.com', '--display-number', '+14255550200', '--kind', 'auto-attendant', '--dial-plan', 'dp2.contoso.com', '--registrar-pool', 'pool01.contoso.com'])).code).toBe(EXIT.ok);
+    expect(json((await asServerAdmin(['edge', 'get', '-o', 'json'])).stdout)).toMatchObject({
+      routingMode: 'dns-srv',
+      allowFederatedUsers: true,
+      nextHop: 'sip:edge-int.contoso.com:5061',
+    });
+    expect((await asServerAdmin(['rerouting', 'new', 'global', '--enabled', 'true', '--auto-attendant-number', '+14255550000'])).code).toBe(
+      EXIT.ok,
+    );
+    expect(
+      (
+        await asUserAdmin([
+          'contact',
+          'new',
+          'sip:exum-aa@contoso.com',
+          '--display-number',
+          '+14255550200',
+          '--kind',
+          'auto-attendant',
+          '--dial-plan',
+          'dp2.contoso.com',
+          '--registrar-pool',
+          'pool01.contoso.com',
+        ])
+      ).code,
+    ).toBe(EXIT.ok);
     expect((await asUserAdmin(['contact', 'move', 'sip:exum-aa@contoso.com', '--target-pool', 'pool02.contoso.com'])).code).toBe(EXIT.ok);
-    expect(json((await asUserAdmin(['contact', 'get', 'sip:exum-aa@contoso.com', '-o', 'json'])).stdout)).toMatchObject({ registrarPool: 'pool02.contoso.com', kind: 'auto-attendant', onPremisesDialPlan: 'dp2.contoso.com' });
+    expect(json((await asUserAdmin(['contact', 'get', 'sip:exum-aa@contoso.com', '-o', 'json'])).stdout)).toMatchObject({
+      registrarPool: 'pool02.contoso.com',
+      kind: 'auto-attendant',
+      onPremisesDialPlan: 'dp2.contoso.com',
+    });
   });
 
   it('refuses what the rules refuse, naming field and rule, with exit 3', async () => {
@@ -148,7 +228,9 @@ describe('operators', () => {
   });
 
   it('create a tenant with its domains', async () => {
-    expect((await asOperator(['tenant', 'new', 'fabrikam', '--name', 'Fabrikam', '--domain', 'fabrikam.com,fabrikam.net'])).code).toBe(EXIT.ok);
+    expect((await asOperator(['tenant', 'new', 'fabrikam', '--name', 'Fabrikam', '--domain', 'fabrikam.com,fabrikam.net'])).code).toBe(
+      EXIT.ok,
+    );
     expect(json((await asOperator(['tenant', 'get', 'fabrikam', '-o', 'json'])).stdout).domains).toEqual(['fabrikam.com', 'fabrikam.net']);
   });
 });
@@ -179,7 +261,11 @@ describe('exit codes and settings', () => {
   it('writes settings to its config file (owner-only) and reads them back', async () => {
     const home = mkdtempSync(join(tmpdir(), 'exumctl-config-'));
     const env = { XDG_CONFIG_HOME: home };
-    for (const [key, value] of [['server', url()], ['tenant', 'contoso'], ['token', tokens.reader]] as const) {
+    for (const [key, value] of [
+      ['server', url()],
+      ['tenant', 'contoso'],
+      ['token', tokens.reader],
+    ] as const) {
       expect((await exumctl(['config', 'set', key, value], { env })).code).toBe(EXIT.ok);
     }
     const file = join(home, 'exumctl', 'config.yaml');

@@ -34,7 +34,15 @@ const context = useFaultyService(async (api) => {
   await createTenant(api, 'contoso');
   await setUpHostedProvider(api, 'contoso');
   await expectCreated(api.post(`${T}/voicemail-policies`, { id: 'tag:Archive', destination: null }));
-  await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:alice@contoso.com', lineUri: 'tel:+14255550100', enterpriseVoiceEnabled: true, hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true } }));
+  await expectCreated(
+    api.post(`${T}/users`, {
+      sipUri: 'sip:alice@contoso.com',
+      lineUri: 'tel:+14255550100',
+      enterpriseVoiceEnabled: true,
+      hostedVoicemailPolicy: 'ExOnline',
+      hostedVoicemail: { admin: true },
+    }),
+  );
   gateway = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'gateway', name: 'gw' }))).token);
 });
 const { api } = context;
@@ -88,34 +96,52 @@ describe('resolve under DynamoDB faults', () => {
     ['a reset connection', { kind: 'reset' }, MARGIN_MS],
   ];
 
-  it.each(faults)('answers 503 with Retry-After under %s on its read, within the bound, then 200 once it is gone', async (_name, fault, boundMs) => {
-    const before = context.proxy.seen('GetItem').faulted;
-    context.proxy.inject('GetItem', fault);
-    try {
-      // Concurrent calls: none may wait on another's stuck connection.
-      const answers = await Promise.all(Array.from({ length: 8 }, () => timed(resolveAlice)));
-      for (const { answer, ms } of answers) {
-        expectUnavailable(answer);
-        expect(ms).toBeLessThan(boundMs);
+  it.each(faults)(
+    'answers 503 with Retry-After under %s on its read, within the bound, then 200 once it is gone',
+    async (_name, fault, boundMs) => {
+      const before = context.proxy.seen('GetItem').faulted;
+      context.proxy.inject('GetItem', fault);
+      try {
+        // Concurrent calls: none may wait on another's stuck connection.
+        const answers = await Promise.all(Array.from({ length: 8 }, () => timed(resolveAlice)));
+        for (const { answer, ms } of answers) {
+          expectUnavailable(answer);
+          expect(ms).toBeLessThan(boundMs);
+        }
+        expect(context.proxy.seen('GetItem').faulted).toBeGreaterThan(before);
+      } finally {
+        context.proxy.clear();
       }
-      expect(context.proxy.seen('GetItem').faulted).toBeGreaterThan(before);
-    } finally {
-      context.proxy.clear();
-    }
-    const { answer, ms } = await timed(resolveAlice);
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ decision: 'hosted', requestUri: 'sip:alice@contoso.com;opaque=app:voicemail' });
-    expect(ms).toBeLessThan(MARGIN_MS);
-  });
+      const { answer, ms } = await timed(resolveAlice);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ decision: 'hosted', requestUri: 'sip:alice@contoso.com;opaque=app:voicemail' });
+      expect(ms).toBeLessThan(MARGIN_MS);
+    },
+  );
 
   it('in AWS, answers 503 under a hang before the gateway gives up (its question times out after 2 s)', async () => {
     // The Lambda entry points as deployed, with their own budget (functions/resolve.ts, functions/authorizer.ts).
-    Object.assign(process.env, { TABLE_NAME: context.service.store.tableName, DYNAMODB_ENDPOINT: context.proxy.url, CONFIG_CACHE_MS: '0', POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    Object.assign(process.env, {
+      TABLE_NAME: context.service.store.tableName,
+      DYNAMODB_ENDPOINT: context.proxy.url,
+      CONFIG_CACHE_MS: '0',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
     const { handler: resolveFunction } = await import('../../functions/resolve.js');
     const { handler: authorizerFunction } = await import('../../functions/authorizer.js');
     const gatewayActor = { credentialId: 'cred_gw', role: 'gateway' as const, tenantId: 'contoso', providerId: null };
-    const resolveEvent = proxyEvent({ method: 'POST', resource: '/v1/resolve', path: '/v1/resolve', body: { target: 'tel:+14255550100' }, actor: gatewayActor });
-    const authorizerEvent = { type: 'REQUEST', methodArn: 'arn:aws:execute-api:us-east-1:0:api/prod/POST/v1/resolve', headers: { Authorization: 'Bearer exum_unknown_token_0000000000000001' } } as unknown as APIGatewayRequestAuthorizerEvent;
+    const resolveEvent = proxyEvent({
+      method: 'POST',
+      resource: '/v1/resolve',
+      path: '/v1/resolve',
+      body: { target: 'tel:+14255550100' },
+      actor: gatewayActor,
+    });
+    const authorizerEvent = {
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:us-east-1:0:api/prod/POST/v1/resolve',
+      headers: { Authorization: 'Bearer exum_unknown_token_0000000000000001' },
+    } as unknown as APIGatewayRequestAuthorizerEvent;
     context.proxy.inject('GetItem', { kind: 'hang' });
     try {
       const resolved = await timed(() => resolveFunction(resolveEvent, lambdaContext));
@@ -123,7 +149,12 @@ describe('resolve under DynamoDB faults', () => {
       expect(resolved.answer.headers?.['Retry-After']).toBe('1');
       expect(resolved.ms).toBeLessThan(GATEWAY_QUESTION_TIMEOUT_MS);
       // An authorizer that throws anything but "Unauthorized" is API Gateway's DEFAULT_5XX: 503, never 401.
-      const authorized = await timed(() => authorizerFunction(authorizerEvent).then(() => 'allowed', (error: ExumError) => error.code));
+      const authorized = await timed(() =>
+        authorizerFunction(authorizerEvent).then(
+          () => 'allowed',
+          (error: ExumError) => error.code,
+        ),
+      );
       expect(authorized.answer).toBe('store-unavailable');
       expect(authorized.ms).toBeLessThan(GATEWAY_QUESTION_TIMEOUT_MS);
     } finally {
@@ -160,7 +191,11 @@ describe('user writes under DynamoDB faults: all or nothing', () => {
   // A client of its own: the faults above drained the SDK's retry quota, and these tests count its retries.
   beforeAll(() => context.restartService());
 
-  const user = (name: string, number: number) => ({ sipUri: `sip:${name}@contoso.com`, lineUri: `tel:+1425555${number}`, hostedVoicemailPolicy: 'ExOnline' });
+  const user = (name: string, number: number) => ({
+    sipUri: `sip:${name}@contoso.com`,
+    lineUri: `tel:+1425555${number}`,
+    hostedVoicemailPolicy: 'ExOnline',
+  });
 
   /** Runs a request with a fault on TransactWriteItems; returns its answer and what the fault hit. */
   async function underFault(fault: Fault, request: () => Promise<Answer>, times?: number) {
@@ -190,7 +225,9 @@ describe('user writes under DynamoDB faults: all or nothing', () => {
   });
 
   it('a create whose transaction DynamoDB cancels for throttling answers 503 and writes nothing', async () => {
-    const { answer, sent, faulted } = await underFault({ kind: 'cancelled-by-throttling' }, () => api.post(`${T}/users`, user('cancelled', 1008)));
+    const { answer, sent, faulted } = await underFault({ kind: 'cancelled-by-throttling' }, () =>
+      api.post(`${T}/users`, user('cancelled', 1008)),
+    );
     expectUnavailable(answer);
     expect({ sent, faulted }).toEqual({ sent: 1, faulted: 1 });
     expect(itemsOfPrincipal(await consistentItems(), 'sip:cancelled@contoso.com').record).toBeUndefined();
@@ -244,7 +281,11 @@ describe('user writes under DynamoDB faults: all or nothing', () => {
     await expectCreated(api.post(`${T}/users`, user('mover', 1006)));
     const before = await context.items();
     const patch = { lineUri: 'tel:+14255552006', hostedVoicemailPolicy: 'Archive' };
-    const { answer, faulted } = await underFault({ kind: 'delay-answer', delayMs: DEFAULT_REQUEST_TIMEOUT_MS + 500 }, () => api.patch(`${T}/users/sip:mover@contoso.com`, patch), 1);
+    const { answer, faulted } = await underFault(
+      { kind: 'delay-answer', delayMs: DEFAULT_REQUEST_TIMEOUT_MS + 500 },
+      () => api.patch(`${T}/users/sip:mover@contoso.com`, patch),
+      1,
+    );
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(faulted).toBe(1);
     const after = await consistentItems();

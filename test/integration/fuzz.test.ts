@@ -24,7 +24,12 @@ const examples: Record<string, string[]> = {
   id: ['exo', 'global', 'tag:ExOnline', 'dp.contoso.com', 'site:Redmond'],
   providerId: ['exo'],
   domains: ['contoso.com', 'contoso.net'],
-  ...Object.fromEntries(['proxyFqdn', 'destination', 'organizations', 'registrarPool', 'dialPlan', 'onPremisesDialPlan', 'fqdn', 'domain'].map((field) => [field, ['exap.um.outlook.com', 'dp.contoso.com']])),
+  ...Object.fromEntries(
+    ['proxyFqdn', 'destination', 'organizations', 'registrarPool', 'dialPlan', 'onPremisesDialPlan', 'fqdn', 'domain'].map((field) => [
+      field,
+      ['exap.um.outlook.com', 'dp.contoso.com'],
+    ]),
+  ),
   lineUri: ['tel:+14255550100'],
   displayNumber: ['+14255550199'],
   autoAttendantNumber: ['+14255550123'],
@@ -43,11 +48,15 @@ const context = useTestService(async (api) => {
   await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:bob@contoso.com' }));
   await expectCreated(api.post(`${T}/contacts`, { sipUri: 'sip:sa@contoso.com' }));
   for (const role of ['server-admin', 'user-admin', 'reader', 'gateway', 'provider'] as const) {
-    const credential = await expectCreated(api.post(`${T}/credentials`, { role, name: role, ...(role === 'provider' ? { providerId: 'exo' } : {}) }));
+    const credential = await expectCreated(
+      api.post(`${T}/credentials`, { role, name: role, ...(role === 'provider' ? { providerId: 'exo' } : {}) }),
+    );
     tokens[role] = credential.token;
   }
   examples.credentialId = [(await expectCreated(api.post(`${T}/credentials`, { role: 'reader', name: 'target' }))).id];
-  examples.migrationId = [(await expectCreated(api.post(`${T}/migrations`, { users: ['sip:bob@contoso.com'], providerId: 'exo', grantPolicy: 'ExOnline' }))).id];
+  examples.migrationId = [
+    (await expectCreated(api.post(`${T}/migrations`, { users: ['sip:bob@contoso.com'], providerId: 'exo', grantPolicy: 'ExOnline' }))).id,
+  ];
   examples.cursor = await issuedCursors(api);
 });
 
@@ -72,7 +81,8 @@ beforeAll(async () => {
 const tokenFor = (route: AnyRoute) => fc.constantFrom(...route.roles.map((role) => tokens[role] ?? OPERATOR_TOKEN));
 
 /** Node's HTTP parser refuses some framing before our code runs: a bare 400 or 431, and the connection closed. */
-const isParserRefusal = (answer: RawAnswer) => (answer.status === 400 || answer.status === 431) && answer.headers['content-type'] === undefined && answer.text === '';
+const isParserRefusal = (answer: RawAnswer) =>
+  (answer.status === 400 || answer.status === 431) && answer.headers['content-type'] === undefined && answer.text === '';
 
 function expectProblem(answer: RawAnswer): void {
   expect(answer.headers['content-type'], answer.text).toBe('application/problem+json');
@@ -81,7 +91,8 @@ function expectProblem(answer: RawAnswer): void {
   expect(problem.code).toEqual(expect.any(String));
   if (answer.status !== 400) return;
   expect(problem.errors.length, answer.text).toBeGreaterThan(0);
-  for (const issue of problem.errors) expect(issue, answer.text).toEqual(expect.objectContaining({ field: expect.any(String), rule: expect.any(String) }));
+  for (const issue of problem.errors)
+    expect(issue, answer.text).toEqual(expect.objectContaining({ field: expect.any(String), rule: expect.any(String) }));
 }
 
 /** The property every answer keeps, whatever was sent. */
@@ -117,7 +128,9 @@ function inputFor(route: AnyRoute) {
   return fc.constantFrom('path', 'query', 'body', 'nothing').chain((broken) =>
     fc.record({
       broken: fc.constant(broken),
-      target: fc.tuple(broken === 'path' ? path.broken : path.valid, broken === 'query' ? query.broken : query.valid).map(([p, q]) => `${p}${q}`),
+      target: fc
+        .tuple(broken === 'path' ? path.broken : path.valid, broken === 'query' ? query.broken : query.valid)
+        .map(([p, q]) => `${p}${q}`),
       body: broken === 'body' ? body.broken : body.valid,
       token: tokenFor(route),
       ifMatch: fc.constantFrom(undefined, '*'),
@@ -125,18 +138,28 @@ function inputFor(route: AnyRoute) {
   );
 }
 
-const requestOf = (route: AnyRoute, { target, body, token, ifMatch }: { target: string; body: Body; token: string; ifMatch: string | undefined }): RawRequest => ({
+const requestOf = (
+  route: AnyRoute,
+  { target, body, token, ifMatch }: { target: string; body: Body; token: string; ifMatch: string | undefined },
+): RawRequest => ({
   method: route.method,
   target,
-  headers: [['Authorization', `Bearer ${token}`], ['Content-Type', 'application/json'], ...(ifMatch === undefined ? [] : [['If-Match', ifMatch] as const])],
+  headers: [
+    ['Authorization', `Bearer ${token}`],
+    ['Content-Type', 'application/json'],
+    ...(ifMatch === undefined ? [] : [['If-Match', ifMatch] as const]),
+  ],
   body: body.bytes,
 });
 
 /** A valid-ish request to the route, wrapped in abused headers and framing. */
 function abusedInputFor(route: AnyRoute) {
   const { path, query, body } = partsOf(route);
-  return fc.tuple(path.valid, query.valid, body.valid, tokenFor(route)).chain(([p, q, sent, token]) =>
-    transportFor(token, sent.bytes.length).map((transport) => ({ target: `${p}${q}`, body: sent, transport })));
+  return fc
+    .tuple(path.valid, query.valid, body.valid, tokenFor(route))
+    .chain(([p, q, sent, token]) =>
+      transportFor(token, sent.bytes.length).map((transport) => ({ target: `${p}${q}`, body: sent, transport })),
+    );
 }
 
 describe.each(apiRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))('fuzzing %s', (_name, route) => {
@@ -152,7 +175,9 @@ describe.each(apiRoutes.map((route) => [`${route.method} ${route.path}`, route] 
     await fc.assert(
       fc.asyncProperty(abusedInputFor(route), async ({ target, body, transport }) => {
         const request = { method: route.method, target, body: body.bytes, headers: transport.headers, framing: transport.framing };
-        await expectHarmless(await sendRaw(context.service.url, request, { halfClose: transport.halfClose }), { mayCloseSilently: transport.halfClose });
+        await expectHarmless(await sendRaw(context.service.url, request, { halfClose: transport.halfClose }), {
+          mayCloseSilently: transport.halfClose,
+        });
       }),
       { numRuns: 12 },
     );

@@ -11,8 +11,16 @@ import type { LocalService } from '../../lib/local/local-service.js';
 import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
 import type { ApiClient } from '../support/service.js';
 import {
-  callThroughGateway, freeUdpPorts, requireSipTools, startKamailio, startSippServer, stopSipProcesses,
-  type Call, type Kamailio, type SipMessage, type SippServer,
+  callThroughGateway,
+  freeUdpPorts,
+  requireSipTools,
+  startKamailio,
+  startSippServer,
+  stopSipProcesses,
+  type Call,
+  type Kamailio,
+  type SipMessage,
+  type SippServer,
 } from '../support/sip-tools.js';
 import { makeTlsFiles, startTlsTestService, tlsApiClient, type TlsFiles } from '../support/tls-service.js';
 
@@ -41,25 +49,56 @@ let ports: Record<UmServer | 'edge' | 'pstn', number>;
 async function setUpContoso(): Promise<string> {
   await createTenant(api, 'contoso');
   await setUpHostedProvider(api, 'contoso');
-  await expectCreated(api.put(`${T}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: `sip:edge.exum.test:${ports.edge};transport=udp` }));
-  await expectCreated(api.post(`${T}/dial-plans`, {
-    id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'unsecured',
-    servers: (['um01', 'um02'] as const).map((server) => ({ fqdn: UM_HOSTS[server], port: ports[server], transport: 'udp', exchangeVersion: 15 })),
-  }));
-  await expectCreated(api.post(`${T}/rerouting`, { id: 'global', enabled: true, autoAttendantNumber: AUTO_ATTENDANT_REROUTING, subscriberAccessNumber: '+14255550001' }));
-  const user = (sipUri: string, fields: Record<string, unknown>) => expectCreated(api.post(`${T}/users`, { sipUri, enterpriseVoiceEnabled: true, ...fields }));
+  await expectCreated(
+    api.put(`${T}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: `sip:edge.exum.test:${ports.edge};transport=udp` }),
+  );
+  await expectCreated(
+    api.post(`${T}/dial-plans`, {
+      id: 'dp.contoso.com',
+      uriType: 'sip-name',
+      voipSecurity: 'unsecured',
+      servers: (['um01', 'um02'] as const).map((server) => ({
+        fqdn: UM_HOSTS[server],
+        port: ports[server],
+        transport: 'udp',
+        exchangeVersion: 15,
+      })),
+    }),
+  );
+  await expectCreated(
+    api.post(`${T}/rerouting`, {
+      id: 'global',
+      enabled: true,
+      autoAttendantNumber: AUTO_ATTENDANT_REROUTING,
+      subscriberAccessNumber: '+14255550001',
+    }),
+  );
+  const user = (sipUri: string, fields: Record<string, unknown>) =>
+    expectCreated(api.post(`${T}/users`, { sipUri, enterpriseVoiceEnabled: true, ...fields }));
   await user('sip:alice@contoso.com', { onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' } });
   await user('sip:bob@contoso.com', { hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true } });
   await user('sip:dave@contoso.com', { enabled: false, onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' } });
-  await expectCreated(api.post(`${T}/contacts`, { sipUri: 'sip:exum-sa@contoso.com', displayNumber: SUBSCRIBER_ACCESS, onPremisesDialPlan: 'dp.contoso.com' }));
+  await expectCreated(
+    api.post(`${T}/contacts`, {
+      sipUri: 'sip:exum-sa@contoso.com',
+      displayNumber: SUBSCRIBER_ACCESS,
+      onPremisesDialPlan: 'dp.contoso.com',
+    }),
+  );
   return (await expectCreated(api.post(`${T}/credentials`, { role: 'gateway', name: 'kamailio' }))).token;
 }
 
 /** The example's settings for this service: its URL, the test CA, the gateway's client certificate. */
 function serviceDefines(url: string, extra: Record<string, string | number> = {}) {
   return {
-    EXUM_RESOLVE_URL: `${url}/v1/resolve`, EXUM_CA_FILE: tls.ca, EXUM_CLIENT_CERT: tls.clientCert, EXUM_CLIENT_KEY: tls.clientKey,
-    EXUM_HTTP_TIMEOUT: HTTP_TIMEOUT_S, EXUM_HOP_TIMEOUT_MS: HOP_TIMEOUT_MS, EXUM_WORKERS: 2, ...extra,
+    EXUM_RESOLVE_URL: `${url}/v1/resolve`,
+    EXUM_CA_FILE: tls.ca,
+    EXUM_CLIENT_CERT: tls.clientCert,
+    EXUM_CLIENT_KEY: tls.clientKey,
+    EXUM_HTTP_TIMEOUT: HTTP_TIMEOUT_S,
+    EXUM_HOP_TIMEOUT_MS: HOP_TIMEOUT_MS,
+    EXUM_WORKERS: 2,
+    ...extra,
   };
 }
 
@@ -73,8 +112,14 @@ beforeAll(async () => {
   ports = { um01, um02, edge, pstn };
   gatewayToken = await setUpContoso();
   gateway = await startKamailio({
-    name: 'gateway', dir, config: CONFIG, port: gatewayPort,
-    defines: serviceDefines(service.url, { EXUM_PSTN_GATEWAY: `sip:127.0.0.1:${pstn};transport=udp`, EXUM_SUBSCRIBER_ACCESS_NUMBER: SUBSCRIBER_ACCESS }),
+    name: 'gateway',
+    dir,
+    config: CONFIG,
+    port: gatewayPort,
+    defines: serviceDefines(service.url, {
+      EXUM_PSTN_GATEWAY: `sip:127.0.0.1:${pstn};transport=udp`,
+      EXUM_SUBSCRIBER_ACCESS_NUMBER: SUBSCRIBER_ACCESS,
+    }),
     env: { EXUM_GATEWAY_TOKEN: gatewayToken },
   });
   // The service refuses IP addresses as next hops; Kamailio's DNS cache stands in for DNS.
@@ -104,16 +149,30 @@ const inviteReceived = (server: SippServer) => requestsReceived(server).find((me
 
 /** The caller's final answer to its INVITE: status and headers. */
 function finalAnswer(call: Call) {
-  const answer = call.messages.find((message) =>
-    message.direction === 'received' && /^SIP\/2\.0 [2-6]\d\d /.test(message.firstLine) && message.headers.cseq?.[0] === '1 INVITE');
+  const answer = call.messages.find(
+    (message) =>
+      message.direction === 'received' && /^SIP\/2\.0 [2-6]\d\d /.test(message.firstLine) && message.headers.cseq?.[0] === '1 INVITE',
+  );
   return { status: Number(answer?.firstLine.split(' ')[1]), headers: answer?.headers ?? {} };
 }
 
 /** A call through `via` (the main gateway unless said), from `from` (127.0.0.1 unless said). */
 const call = (
-  name: string, scenario: 'uac-call.xml' | 'uac-refused.xml', requestUri: string, callId: string,
+  name: string,
+  scenario: 'uac-call.xml' | 'uac-refused.xml',
+  requestUri: string,
+  callId: string,
   { via = gateway, from }: { via?: Kamailio; from?: string } = {},
-) => callThroughGateway({ name, dir, scenario, gatewayPort: via.port, requestUri, callId, ...(from === undefined ? {} : { sourceAddress: from }) });
+) =>
+  callThroughGateway({
+    name,
+    dir,
+    scenario,
+    gatewayPort: via.port,
+    requestUri,
+    callId,
+    ...(from === undefined ? {} : { sourceAddress: from }),
+  });
 
 /** The SIPp servers of the running test; stopped after it, so a failed test leaves no port taken. */
 const serversOfThisTest: SippServer[] = [];
@@ -209,7 +268,10 @@ describe('failover to the alternates', { timeout: 60_000 }, () => {
     expect(finalAnswer(answered).status).toBe(200);
     expect(answered.exitCode, 'the caller completed the call').toBe(0);
     await Promise.all([...servers, pstn].map((server) => server.callEnded()));
-    expect(servers.map(methodsReceived)).toEqual([['INVITE', 'ACK'], ['INVITE', 'ACK']]);
+    expect(servers.map(methodsReceived)).toEqual([
+      ['INVITE', 'ACK'],
+      ['INVITE', 'ACK'],
+    ]);
     expect(inviteReceived(pstn)?.firstLine).toBe(`INVITE sip:${AUTO_ATTENDANT_REROUTING}@127.0.0.1;user=phone SIP/2.0`);
   });
 });
@@ -242,7 +304,8 @@ describe('when the service cannot answer, the caller gets a SIP error at once', 
 
   /** A TCP port nothing listens on, and the silent server's: it accepts connections and never answers. */
   async function deadAndSilentUrls() {
-    const listen = (server: Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+    const listen = (server: Server) =>
+      new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
     const closed = createServer();
     const closedPort = await listen(closed);
     await new Promise((resolve) => closed.close(resolve));
@@ -271,7 +334,9 @@ describe('when the service cannot answer, the caller gets a SIP error at once', 
     ['the service is unreachable', 503, 'unreachable', 3_000],
     ['the service does not answer within EXUM_HTTP_TIMEOUT', 503, 'silent', SILENT_SERVICE_TIMEOUT_S * 1_000 + 3_000],
   ])('%s: %i', async (_, status, which, withinMs) => {
-    const refused = await call(`service-${which}`, 'uac-refused.xml', ALICE, `service-${which}@caller.contoso.com`, { via: gateways[which]! });
+    const refused = await call(`service-${which}`, 'uac-refused.xml', ALICE, `service-${which}@caller.contoso.com`, {
+      via: gateways[which]!,
+    });
     expect(finalAnswer(refused).status).toBe(status);
     expect(refused.exitCode, 'the caller acknowledged the refusal').toBe(0);
     expect(refused.elapsedMs).toBeLessThan(withinMs);

@@ -14,8 +14,13 @@ const { api } = context;
 describe('ETag and If-Match', () => {
   it('gives every item an ETag that follows its version', async () => {
     const created = await api.post(`${T}/dial-plans`, {
-      id: 'dp1.contoso.com', uriType: 'sip-name', voipSecurity: 'secured',
-      servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }, { fqdn: 'um02.contoso.local', exchangeVersion: 14, port: 5063, transport: 'tcp' }],
+      id: 'dp1.contoso.com',
+      uriType: 'sip-name',
+      voipSecurity: 'secured',
+      servers: [
+        { fqdn: 'um01.contoso.local', exchangeVersion: 15 },
+        { fqdn: 'um02.contoso.local', exchangeVersion: 14, port: 5063, transport: 'tcp' },
+      ],
     });
     expect(created.status).toBe(201);
     expect(created.headers.get('etag')).toBe('"1"');
@@ -28,11 +33,15 @@ describe('ETag and If-Match', () => {
 
   it('refuses a stale If-Match with 412 on PATCH, PUT and DELETE, changing nothing', async () => {
     const before = await context.service.snapshot();
-    expect((await api.patch(`${T}/dial-plans/dp1.contoso.com`, { voipSecurity: 'secured' }, { headers: { 'if-match': '"1"' } })).status).toBe(412);
+    expect(
+      (await api.patch(`${T}/dial-plans/dp1.contoso.com`, { voipSecurity: 'secured' }, { headers: { 'if-match': '"1"' } })).status,
+    ).toBe(412);
     expect((await api.delete(`${T}/dial-plans/dp1.contoso.com`, { headers: { 'if-match': 'W/"1"' } })).status).toBe(412);
     const edge = await api.get(`${T}/edge`);
     const stale = `"${edge.body.version - 1}"`;
-    expect((await api.put(`${T}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true }, { headers: { 'if-match': stale } })).status).toBe(412);
+    expect(
+      (await api.put(`${T}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true }, { headers: { 'if-match': stale } })).status,
+    ).toBe(412);
     expect(await context.service.snapshot()).toBe(before);
     expect((await api.delete(`${T}/dial-plans/dp1.contoso.com`, { headers: { 'if-match': '"2"' } })).status).toBe(204);
     expect((await api.get(`${T}/dial-plans/dp1.contoso.com`)).status).toBe(404);
@@ -58,7 +67,11 @@ describe('dry runs', () => {
       api.patch(`${T}/hosting-providers/exo?dryRun=true`, { enabled: false }),
       api.post(`${T}/voicemail-policies?dryRun=true`, { id: 'site:Redmond', destination: 'exap.um.outlook.com' }),
       api.post(`${T}/rerouting?dryRun=true`, { id: 'site:Redmond', enabled: true, autoAttendantNumber: '+14255550000' }),
-      api.put(`${T}/edge?dryRun=true`, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: 'sip:edge.contoso.local:5061;transport=tls' }),
+      api.put(`${T}/edge?dryRun=true`, {
+        routingMode: 'dns-srv',
+        allowFederatedUsers: true,
+        nextHop: 'sip:edge.contoso.local:5061;transport=tls',
+      }),
       api.post(`${T}/credentials?dryRun=true`, { role: 'reader', name: 'dry' }),
       api.post('/v1/tenants?dryRun=true', { id: 'drytenant', name: 'Dry', domains: ['dry.example.com'] }),
     ];
@@ -69,7 +82,12 @@ describe('dry runs', () => {
       expect(answer.body.changes).toHaveLength(1);
       expect(JSON.stringify(answer.body)).not.toContain('"token"');
     }
-    expect(answers[1]!.body.changes[0]).toMatchObject({ action: 'update', type: 'user', id: 'sip:dry@contoso.com', after: { displayName: 'Dry' } });
+    expect(answers[1]!.body.changes[0]).toMatchObject({
+      action: 'update',
+      type: 'user',
+      id: 'sip:dry@contoso.com',
+      after: { displayName: 'Dry' },
+    });
     expect(answers[2]!.body.changes[0]).toMatchObject({ action: 'delete', after: null });
     expect(answers[3]!.body.changes[0].after).toMatchObject({ lineUri: 'tel:+14255554001' });
     expect(await context.service.snapshot()).toBe(before);
@@ -114,7 +132,10 @@ describe('hosted voicemail: the admin and the provider', () => {
   });
 
   it('lets the admin enable hosted voicemail once a destination applies', async () => {
-    const answer = await api.patch(`${T}/users/sip:onprem@contoso.com`, { hostedVoicemailPolicy: 'tag:ExOnline', hostedVoicemail: { admin: true } });
+    const answer = await api.patch(`${T}/users/sip:onprem@contoso.com`, {
+      hostedVoicemailPolicy: 'tag:ExOnline',
+      hostedVoicemail: { admin: true },
+    });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true, provider: null } });
   });
@@ -124,14 +145,20 @@ describe('hosting provider secrets', () => {
   it('are accepted on write and never returned', async () => {
     const secret = 'whsec_this-is-a-test-secret-000000000';
     const created = await api.post(`${T}/hosting-providers`, {
-      id: 'litware', proxyFqdn: 'proxy.litware.com', eventEndpoint: { url: 'https://events.litware.com/exum', secret },
+      id: 'litware',
+      proxyFqdn: 'proxy.litware.com',
+      eventEndpoint: { url: 'https://events.litware.com/exum', secret },
     });
     expect(created.status).toBe(201);
     expect(created.body.eventEndpoint).toEqual({ url: 'https://events.litware.com/exum', secretConfigured: true });
     for (const answer of [created, await api.get(`${T}/hosting-providers/litware`), await api.get(`${T}/hosting-providers`)]) {
       expect(JSON.stringify(answer.body)).not.toContain(secret);
     }
-    const insecure = await api.post(`${T}/hosting-providers`, { id: 'bad', proxyFqdn: 'p.bad.com', eventEndpoint: { url: 'http://events.bad.com', secret } });
+    const insecure = await api.post(`${T}/hosting-providers`, {
+      id: 'bad',
+      proxyFqdn: 'p.bad.com',
+      eventEndpoint: { url: 'http://events.bad.com', secret },
+    });
     expect(insecure.status).toBe(400);
     expect(insecure.body.errors[0].field).toBe('eventEndpoint.url');
   });
@@ -142,7 +169,14 @@ describe('listing', () => {
     for (let index = 0; index < 25; index++) {
       const site = index % 2 === 0 ? 'Redmond' : 'Dublin';
       const lineUri = index < 10 ? `tel:+1425555${String(5000 + index)}` : `tel:+3531555${String(5000 + index)}`;
-      await expectCreated(api.post(`${T}/users`, { sipUri: `sip:list${String(index).padStart(2, '0')}@contoso.com`, site, lineUri, enabled: index % 5 !== 0 }));
+      await expectCreated(
+        api.post(`${T}/users`, {
+          sipUri: `sip:list${String(index).padStart(2, '0')}@contoso.com`,
+          site,
+          lineUri,
+          enabled: index % 5 !== 0,
+        }),
+      );
     }
   });
 
@@ -150,7 +184,9 @@ describe('listing', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { sipUri: string }[]; nextCursor: string | null } } = await api.get(`${T}/users?limit=7${cursor === null ? '' : `&cursor=${cursor}`}`);
+      const page: { body: { items: { sipUri: string }[]; nextCursor: string | null } } = await api.get(
+        `${T}/users?limit=7${cursor === null ? '' : `&cursor=${cursor}`}`,
+      );
       expect(page.body.items.length).toBeLessThanOrEqual(7);
       seen.push(...page.body.items.map((user) => user.sipUri));
       cursor = page.body.nextCursor;
@@ -162,10 +198,18 @@ describe('listing', () => {
 
   it('filters by enabled, site and line URI prefix', async () => {
     const disabled = await api.get(`${T}/users?enabled=false`);
-    expect(disabled.body.items.map((u: { sipUri: string }) => u.sipUri)).toEqual(['sip:list00@contoso.com', 'sip:list05@contoso.com', 'sip:list10@contoso.com', 'sip:list15@contoso.com', 'sip:list20@contoso.com']);
+    expect(disabled.body.items.map((u: { sipUri: string }) => u.sipUri)).toEqual([
+      'sip:list00@contoso.com',
+      'sip:list05@contoso.com',
+      'sip:list10@contoso.com',
+      'sip:list15@contoso.com',
+      'sip:list20@contoso.com',
+    ]);
     const redmond1425 = await api.get(`${T}/users?site=Redmond&lineUri=tel:%2B1425*`);
     expect(redmond1425.body.items).toHaveLength(5);
-    expect(redmond1425.body.items.every((u: { site: string; lineUri: string }) => u.site === 'Redmond' && u.lineUri.startsWith('tel:+1425'))).toBe(true);
+    expect(
+      redmond1425.body.items.every((u: { site: string; lineUri: string }) => u.site === 'Redmond' && u.lineUri.startsWith('tel:+1425')),
+    ).toBe(true);
   });
 
   it('pages configuration collections too', async () => {
@@ -178,7 +222,14 @@ describe('listing', () => {
 
   it('refuses a cursor issued for another tenant or made up', async () => {
     await expectCreated(api.post('/v1/tenants', { id: 'fabrikam', name: 'Fabrikam', domains: ['fabrikam.com'] }));
-    const foreign = Buffer.from(JSON.stringify({ gsi1pk: 'T#contoso#USER', gsi1sk: 'sip:list03@contoso.com', pk: 'T#contoso#ADDR#sip:list03@contoso.com', sk: 'PRINCIPAL' })).toString('base64url');
+    const foreign = Buffer.from(
+      JSON.stringify({
+        gsi1pk: 'T#contoso#USER',
+        gsi1sk: 'sip:list03@contoso.com',
+        pk: 'T#contoso#ADDR#sip:list03@contoso.com',
+        sk: 'PRINCIPAL',
+      }),
+    ).toString('base64url');
     const answer = await api.get(`/v1/tenants/fabrikam/users?cursor=${foreign}`);
     expect(answer.status).toBe(400);
     expect(answer.body.errors[0].field).toBe('cursor');
@@ -189,8 +240,16 @@ describe('listing', () => {
 
 describe('users and contacts', () => {
   it('derives a contact’s line URI from its display number, and follows changes', async () => {
-    const created = await expectCreated(api.post(`${T}/contacts`, { sipUri: 'sip:exum-aa@contoso.com', kind: 'auto-attendant', displayNumber: '14255556000' }));
-    expect(created).toMatchObject({ type: 'contact', displayNumber: '+14255556000', lineUri: 'tel:+14255556000', enterpriseVoiceEnabled: true, onPremisesDialPlan: null });
+    const created = await expectCreated(
+      api.post(`${T}/contacts`, { sipUri: 'sip:exum-aa@contoso.com', kind: 'auto-attendant', displayNumber: '14255556000' }),
+    );
+    expect(created).toMatchObject({
+      type: 'contact',
+      displayNumber: '+14255556000',
+      lineUri: 'tel:+14255556000',
+      enterpriseVoiceEnabled: true,
+      onPremisesDialPlan: null,
+    });
     const moved = await api.patch(`${T}/contacts/sip:exum-aa@contoso.com`, { displayNumber: '+14255556001' });
     expect(moved.body.lineUri).toBe('tel:+14255556001');
     expect(await context.service.store.getPrincipalByNumber('contoso', 'tel:+14255556000')).toBeUndefined();

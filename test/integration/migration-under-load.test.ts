@@ -16,10 +16,26 @@ const provider = useProviderServer();
 const context = useTestService(
   async (api) => {
     await setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET);
-    await expectCreated(api.post(`${T}/dial-plans`, { id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'secured', servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }] }));
+    await expectCreated(
+      api.post(`${T}/dial-plans`, {
+        id: 'dp.contoso.com',
+        uriType: 'sip-name',
+        voipSecurity: 'secured',
+        servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }],
+      }),
+    );
     for (let start = 0; start < USERS; start += 25) {
-      await Promise.all(Array.from({ length: 25 }, (_, offset) => start + offset).map((index) =>
-        expectCreated(api.post(`${T}/users`, { sipUri: sipUriOf(index), enterpriseVoiceEnabled: true, onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' } }))));
+      await Promise.all(
+        Array.from({ length: 25 }, (_, offset) => start + offset).map((index) =>
+          expectCreated(
+            api.post(`${T}/users`, {
+              sipUri: sipUriOf(index),
+              enterpriseVoiceEnabled: true,
+              onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' },
+            }),
+          ),
+        ),
+      );
     }
     exo = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'exo', providerId: 'exo' }))).token);
     gateway = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'gateway', name: 'gw' }))).token);
@@ -37,13 +53,15 @@ describe('1,000 users under resolve traffic', () => {
       if (event.type === 'user.migration.requested') {
         const sipUri = String(event.data.sipUri);
         // The provider provisions, then answers through the API, a moment later.
-        answers.push((async () => {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
-          readySentAt.set(sipUri, Date.now());
-          const answer = await exo.put(`${T}/migrations/${String(event.data.migrationId)}/users/${sipUri}/answer`, { status: 'ready' });
-          if (answer.status !== 200) throw new Error(`answer ${sipUri}: ${answer.status}`);
-          readyDoneAt.set(sipUri, Date.now());
-        })());
+        answers.push(
+          (async () => {
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+            readySentAt.set(sipUri, Date.now());
+            const answer = await exo.put(`${T}/migrations/${String(event.data.migrationId)}/users/${sipUri}/answer`, { status: 'ready' });
+            if (answer.status !== 200) throw new Error(`answer ${sipUri}: ${answer.status}`);
+            readyDoneAt.set(sipUri, Date.now());
+          })(),
+        );
       }
       return { status: 204 };
     });
@@ -61,7 +79,12 @@ describe('1,000 users under resolve traffic', () => {
     };
     const loops = Array.from({ length: 4 }, resolveLoop);
 
-    const started = await api.post(`${T}/migrations`, { filter: { domain: 'contoso.com' }, providerId: 'exo', grantPolicy: 'ExOnline', waveSize: 250 });
+    const started = await api.post(`${T}/migrations`, {
+      filter: { domain: 'contoso.com' },
+      providerId: 'exo',
+      grantPolicy: 'ExOnline',
+      waveSize: 250,
+    });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     expect(started.body.userCount).toBe(USERS);
     const deadline = Date.now() + 200_000;
@@ -80,10 +103,13 @@ describe('1,000 users under resolve traffic', () => {
     for (const resolution of resolutions) {
       const sent = readySentAt.get(resolution.sipUri);
       const done = readyDoneAt.get(resolution.sipUri);
-      if (resolution.decision === 'hosted') expect(sent !== undefined && resolution.endedAt >= sent, `${resolution.sipUri} hosted before ready`).toBe(true);
-      if (resolution.decision === 'on-premises' && done !== undefined) expect(resolution.startedAt < done, `${resolution.sipUri} on premises after ready`).toBe(true);
+      if (resolution.decision === 'hosted')
+        expect(sent !== undefined && resolution.endedAt >= sent, `${resolution.sipUri} hosted before ready`).toBe(true);
+      if (resolution.decision === 'on-premises' && done !== undefined)
+        expect(resolution.startedAt < done, `${resolution.sipUri} on premises after ready`).toBe(true);
     }
     // Every user routes hosted now.
-    for (const index of [0, 1, 499, 999]) expect((await gateway.post('/v1/resolve', { target: sipUriOf(index) })).body.decision).toBe('hosted');
+    for (const index of [0, 1, 499, 999])
+      expect((await gateway.post('/v1/resolve', { target: sipUriOf(index) })).body.decision).toBe('hosted');
   });
 });

@@ -18,16 +18,34 @@ const context = useTestService(
   async (api) => {
     await setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET);
     await expectCreated(api.post(`${T}/hosting-providers`, { id: 'other', proxyFqdn: 'proxy.other-provider.com' }));
-    await expectCreated(api.post(`${T}/dial-plans`, { id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'secured', servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }] }));
+    await expectCreated(
+      api.post(`${T}/dial-plans`, {
+        id: 'dp.contoso.com',
+        uriType: 'sip-name',
+        voipSecurity: 'secured',
+        servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }],
+      }),
+    );
     for (const [index, sipUri] of users.entries()) {
-      await expectCreated(api.post(`${T}/users`, { sipUri, lineUri: `tel:+1425555${7000 + index}`, enterpriseVoiceEnabled: true, onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' } }));
+      await expectCreated(
+        api.post(`${T}/users`, {
+          sipUri,
+          lineUri: `tel:+1425555${7000 + index}`,
+          enterpriseVoiceEnabled: true,
+          onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' },
+        }),
+      );
     }
     exo = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'exo', providerId: 'exo' }))).token);
-    otherProvider = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'other', providerId: 'other' }))).token);
+    otherProvider = api.as(
+      (await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'other', providerId: 'other' }))).token,
+    );
     gateway = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'gateway', name: 'gw' }))).token);
     await createTenant(api, 'fabrikam');
     await setUpHostedProvider(api, 'fabrikam');
-    foreignProvider = api.as((await expectCreated(api.post('/v1/tenants/fabrikam/credentials', { role: 'provider', name: 'exo', providerId: 'exo' }))).token);
+    foreignProvider = api.as(
+      (await expectCreated(api.post('/v1/tenants/fabrikam/credentials', { role: 'provider', name: 'exo', providerId: 'exo' }))).token,
+    );
   },
   { streamProcessor: true },
 );
@@ -44,13 +62,23 @@ let migrationId: string;
 
 describe('a migration in waves', () => {
   it('starts: users pending, the first wave requested, routing unchanged', async () => {
-    const started = await api.post(`${T}/migrations`, { users: users.slice(0, 5), providerId: 'exo', grantPolicy: 'ExOnline', waveSize: 2 });
+    const started = await api.post(`${T}/migrations`, {
+      users: users.slice(0, 5),
+      providerId: 'exo',
+      grantPolicy: 'ExOnline',
+      waveSize: 2,
+    });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     expect(started.body).toMatchObject({ providerId: 'exo', state: 'running', waveCount: 3, userCount: 5, currentWave: 1 });
     migrationId = started.body.id;
 
     await provider.waitFor(() => provider.ofType('user.migration.requested').length === 2);
-    expect(provider.ofType('user.migration.requested').map((event) => event.data.sipUri).sort()).toEqual(users.slice(0, 2));
+    expect(
+      provider
+        .ofType('user.migration.requested')
+        .map((event) => event.data.sipUri)
+        .sort(),
+    ).toEqual(users.slice(0, 2));
     const requested = provider.ofType('user.migration.requested')[0]!;
     expect(requested.data).toMatchObject({ migrationId, destination: 'exap.um.outlook.com', organizations: ['contoso.onmicrosoft.com'] });
     expect(requested.headers['webhook-signature']).toMatch(/^v1,/);
@@ -93,11 +121,24 @@ describe('a migration in waves', () => {
 
   it('advances to the next wave once the previous one settled, and tells the provider everything', async () => {
     await provider.waitFor(() => provider.ofType('user.migration.requested').length === 4);
-    expect(provider.ofType('user.migration.requested').slice(2).map((event) => event.data.sipUri).sort()).toEqual(users.slice(2, 4));
-    await provider.waitFor(() => provider.ofType('user.migration.completed', users[0]).length === 1 && provider.ofType('user.migration.failed', users[1]).length === 1);
+    expect(
+      provider
+        .ofType('user.migration.requested')
+        .slice(2)
+        .map((event) => event.data.sipUri)
+        .sort(),
+    ).toEqual(users.slice(2, 4));
+    await provider.waitFor(
+      () =>
+        provider.ofType('user.migration.completed', users[0]).length === 1 &&
+        provider.ofType('user.migration.failed', users[1]).length === 1,
+    );
     expect(provider.ofType('user.migration.failed', users[1])[0]!.data.reason).toBe('mailbox quota');
     await provider.waitFor(() => provider.ofType('user.hosted-voicemail.changed', users[0]).length === 1);
-    expect(provider.ofType('user.hosted-voicemail.changed', users[0])[0]!.data).toMatchObject({ hosted: true, hostedVoicemail: { admin: null, provider: true } });
+    expect(provider.ofType('user.hosted-voicemail.changed', users[0])[0]!.data).toMatchObject({
+      hosted: true,
+      hostedVoicemail: { admin: null, provider: true },
+    });
     const ids = provider.received.map((event) => event.id);
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -111,7 +152,9 @@ describe('a migration in waves', () => {
     expect(first.steps.completedAt >= first.steps.requestedAt).toBe(true);
     // The last delivery is recorded just after the provider answered: let the processor finish.
     await context.service.streamDriver!.drained();
-    const refreshed = (await api.get(`${T}/migrations/${migrationId}`)).body.users.find((user: { sipUri: string }) => user.sipUri === users[0]);
+    const refreshed = (await api.get(`${T}/migrations/${migrationId}`)).body.users.find(
+      (user: { sipUri: string }) => user.sipUri === users[0],
+    );
     expect(refreshed.lastDelivery).toMatchObject({ type: 'user.migration.completed', outcome: 'delivered', status: 204 });
   });
 

@@ -17,7 +17,15 @@ describe('npm start', () => {
     const { child, banner, javaPid, url } = await start(['--demo'], /^try:/);
     const gateway = /gateway token: (\S+)/.exec(banner)![1]!;
     const resolve = async (target: string, reason = 'voicemail') =>
-      ((await (await fetch(`${url}/v1/resolve`, { method: "POST", headers: { authorization: `Bearer ${gateway}`, "content-type": "application/json" }, body: JSON.stringify({ target, reason }) })).json()) as { decision: string }).decision;
+      (
+        (await (
+          await fetch(`${url}/v1/resolve`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${gateway}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ target, reason }),
+          })
+        ).json()) as { decision: string }
+      ).decision;
     expect(await resolve('sip:alice@contoso.com')).toBe('on-premises');
     expect(await resolve('sip:bob@contoso.com')).toBe('hosted');
     expect(await resolve('tel:+14255551003')).toBe('hosted');
@@ -45,23 +53,89 @@ describe('npm start', () => {
       if (result.status !== 0) throw new Error(result.stderr);
     };
     try {
-      openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=exum test CA');
-      openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1');
-      openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-copy_extensions', 'copy');
+      openssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.pem',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=exum test CA',
+      );
+      openssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'server.key',
+        '-out',
+        'server.csr',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      );
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        'server.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'server.pem',
+        '-days',
+        '1',
+        '-copy_extensions',
+        'copy',
+      );
       openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'gateway.key', '-out', 'gateway.csr', '-subj', '/CN=gateway01');
-      openssl('x509', '-req', '-in', 'gateway.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'gateway.pem', '-days', '1');
-      const { child, url } = await start(['--tls-cert', join(dir, 'server.pem'), '--tls-key', join(dir, 'server.key'), '--tls-client-ca', join(dir, 'ca.pem')], /^try:/);
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        'gateway.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'gateway.pem',
+        '-days',
+        '1',
+      );
+      const { child, url } = await start(
+        ['--tls-cert', join(dir, 'server.pem'), '--tls-key', join(dir, 'server.key'), '--tls-client-ca', join(dir, 'ca.pem')],
+        /^try:/,
+      );
       expect(url).toMatch(/^https:/);
       const get = (withClientCertificate: boolean) =>
         new Promise<number>((resolve, reject) => {
-          const req = request(`${url}/v1/tenants`, {
-            ca: readFileSync(join(dir, 'ca.pem')),
-            headers: { authorization: 'Bearer exum_npm_start_test_operator_token_001' },
-            ...(withClientCertificate ? { cert: readFileSync(join(dir, 'gateway.pem')), key: readFileSync(join(dir, 'gateway.key')) } : {}),
-          }, (response) => {
-            response.resume();
-            resolve(response.statusCode ?? 0);
-          });
+          const req = request(
+            `${url}/v1/tenants`,
+            {
+              ca: readFileSync(join(dir, 'ca.pem')),
+              headers: { authorization: 'Bearer exum_npm_start_test_operator_token_001' },
+              ...(withClientCertificate
+                ? { cert: readFileSync(join(dir, 'gateway.pem')), key: readFileSync(join(dir, 'gateway.key')) }
+                : {}),
+            },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode ?? 0);
+            },
+          );
           req.on('error', reject);
           req.end();
         });

@@ -23,7 +23,9 @@ const { api } = context;
 
 /** A hosted Subscriber Access contact: every create/update is an event for the provider. */
 const createContact = (name: string, number: number) =>
-  expectCreated(api.post(`${T}/contacts`, { sipUri: `sip:${name}@contoso.com`, displayNumber: `+1425556${number}`, hostedVoicemailPolicy: 'ExOnline' }));
+  expectCreated(
+    api.post(`${T}/contacts`, { sipUri: `sip:${name}@contoso.com`, displayNumber: `+1425556${number}`, hostedVoicemailPolicy: 'ExOnline' }),
+  );
 
 /** The dead letter about a subject, once it is there (up to 20 s). */
 async function deadLetterOf(subject: string) {
@@ -73,7 +75,13 @@ describe('delivery under faults', () => {
     await provider.waitFor(() => provider.ofType('contact.created', 'sip:sa-after@contoso.com').length === 1);
     // The two are processed in parallel: the dead letter may land a moment after the delivery.
     const refused = await deadLetterOf('sip:sa-refused@contoso.com');
-    expect(refused).toMatchObject({ type: 'contact.created', providerId: 'exo', reason: 'the provider refused the event: HTTP 400', lastStatus: 400, attempts: 1 });
+    expect(refused).toMatchObject({
+      type: 'contact.created',
+      providerId: 'exo',
+      reason: 'the provider refused the event: HTTP 400',
+      lastStatus: 400,
+      attempts: 1,
+    });
     expect(refused.event.data.sipUri).toBe('sip:sa-refused@contoso.com');
   });
 
@@ -88,10 +96,14 @@ describe('delivery under faults', () => {
 
 describe('a stream processor that dies mid-batch', () => {
   const spawnProcessor = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/stream-processor-process.ts', context.service.dynamoEndpoint, context.service.tableName], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/stream-processor-process.ts', context.service.dynamoEndpoint, context.service.tableName],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
     await once(createInterface({ input: child.stdout! }), 'line');
     return child;
   };
@@ -102,13 +114,21 @@ describe('a stream processor that dies mid-batch', () => {
     await context.service.streamDriver!.stop();
     const names = Array.from({ length: 12 }, (_, index) => `sa-crash${index}`);
     for (const [index, name] of names.entries()) {
-      await expectCreated(api.post(`${T}/contacts`, { sipUri: `sip:${name}@contoso.com`, displayNumber: `+1425557${1000 + index}`, hostedVoicemailPolicy: 'ExOnline' }));
+      await expectCreated(
+        api.post(`${T}/contacts`, {
+          sipUri: `sip:${name}@contoso.com`,
+          displayNumber: `+1425557${1000 + index}`,
+          hostedVoicemailPolicy: 'ExOnline',
+        }),
+      );
     }
     // Half the deliveries are slow: kill the process while they are in flight.
     const slow = new Set(names.slice(6).map((name) => `sip:${name}@contoso.com`));
     provider.behave((event) => ({ status: 204, ...(slow.has(String(event.data.sipUri)) ? { delayMs: 3_000 } : {}) }));
     const first = await spawnProcessor();
-    await provider.waitFor(() => names.filter((name) => provider.ofType('contact.created', `sip:${name}@contoso.com`).length > 0).length >= 6);
+    await provider.waitFor(
+      () => names.filter((name) => provider.ofType('contact.created', `sip:${name}@contoso.com`).length > 0).length >= 6,
+    );
     first.kill('SIGKILL');
     await once(first, 'exit');
     const deliveredBeforeCrash = names.filter((name) => provider.ofType('contact.created', `sip:${name}@contoso.com`).length > 0).length;
@@ -117,7 +137,10 @@ describe('a stream processor that dies mid-batch', () => {
     provider.behave(() => ({ status: 204 }));
     const second = await spawnProcessor();
     try {
-      await provider.waitFor(() => names.every((name) => provider.ofType('contact.created', `sip:${name}@contoso.com`).length >= 1), 30_000);
+      await provider.waitFor(
+        () => names.every((name) => provider.ofType('contact.created', `sip:${name}@contoso.com`).length >= 1),
+        30_000,
+      );
       for (const name of names) {
         const copies = provider.ofType('contact.created', `sip:${name}@contoso.com`);
         expect(new Set(copies.map((event) => event.id)).size, name).toBe(1);

@@ -13,8 +13,18 @@ const context = useTestService(
   async (api) => {
     await createTenant(api, 'contoso');
     await setUpHostedProvider(api, 'contoso');
-    await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:alice@contoso.com', lineUri: 'tel:+14255550100', enterpriseVoiceEnabled: true, hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true } }));
-    await expectCreated(api.post(`${T}/contacts`, { sipUri: 'sip:sa@contoso.com', displayNumber: '+14255550199', hostedVoicemailPolicy: 'ExOnline' }));
+    await expectCreated(
+      api.post(`${T}/users`, {
+        sipUri: 'sip:alice@contoso.com',
+        lineUri: 'tel:+14255550100',
+        enterpriseVoiceEnabled: true,
+        hostedVoicemailPolicy: 'ExOnline',
+        hostedVoicemail: { admin: true },
+      }),
+    );
+    await expectCreated(
+      api.post(`${T}/contacts`, { sipUri: 'sip:sa@contoso.com', displayNumber: '+14255550199', hostedVoicemailPolicy: 'ExOnline' }),
+    );
     gateway = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'gateway', name: 'gw' }))).token);
   },
   { configCacheMs: CONFIG_CACHE_MS, credentialCacheMs: 60_000 },
@@ -22,7 +32,14 @@ const context = useTestService(
 
 describe('reads per resolution', () => {
   it('is one GetItem for SIP addresses, line URIs, display numbers and unknown targets', async () => {
-    const targets = ['sip:alice@contoso.com;opaque=app:voicemail', 'tel:+14255550100', '+14255550199', 'sip:sa@contoso.com', 'sip:nobody@contoso.com', 'tel:+19999999999'];
+    const targets = [
+      'sip:alice@contoso.com;opaque=app:voicemail',
+      'tel:+14255550100',
+      '+14255550199',
+      'sip:sa@contoso.com',
+      'sip:nobody@contoso.com',
+      'tel:+19999999999',
+    ];
     await gateway.post('/v1/resolve', { target: targets[0] }); // warm the caches
     const counter = countCommands(context.service.dynamoClient);
     try {

@@ -13,17 +13,47 @@ const context = useTestService(async (api) => {
   await createTenant(api, 'contoso');
   await createTenant(api, 'fabrikam');
   await setUpHostedProvider(api, 'contoso');
-  await expectCreated(api.post(`${T}/dial-plans`, {
-    id: 'dp.contoso.com', uriType: 'sip-name', voipSecurity: 'secured',
-    servers: [{ fqdn: 'um01.contoso.local', exchangeVersion: 15 }, { fqdn: 'um02.contoso.local', exchangeVersion: 15 }, { fqdn: 'um-old.contoso.local', exchangeVersion: 14 }],
-  }));
-  await expectCreated(api.post(`${T}/rerouting`, { id: 'global', enabled: true, autoAttendantNumber: '+14255550000', subscriberAccessNumber: '+14255550001' }));
-  await expectCreated(api.post(`${T}/users`, {
-    sipUri: 'sip:alice@contoso.com', lineUri: 'tel:+14255550100', enterpriseVoiceEnabled: true,
-    onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' }, hostedVoicemailPolicy: 'ExOnline',
-  }));
-  await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:bob@contoso.com', lineUri: 'tel:+14255550101;ext=101', enterpriseVoiceEnabled: true, hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true } }));
-  await expectCreated(api.post(`${T}/contacts`, { sipUri: 'sip:sa@contoso.com', displayNumber: '+14255550199', hostedVoicemailPolicy: 'ExOnline' }));
+  await expectCreated(
+    api.post(`${T}/dial-plans`, {
+      id: 'dp.contoso.com',
+      uriType: 'sip-name',
+      voipSecurity: 'secured',
+      servers: [
+        { fqdn: 'um01.contoso.local', exchangeVersion: 15 },
+        { fqdn: 'um02.contoso.local', exchangeVersion: 15 },
+        { fqdn: 'um-old.contoso.local', exchangeVersion: 14 },
+      ],
+    }),
+  );
+  await expectCreated(
+    api.post(`${T}/rerouting`, {
+      id: 'global',
+      enabled: true,
+      autoAttendantNumber: '+14255550000',
+      subscriberAccessNumber: '+14255550001',
+    }),
+  );
+  await expectCreated(
+    api.post(`${T}/users`, {
+      sipUri: 'sip:alice@contoso.com',
+      lineUri: 'tel:+14255550100',
+      enterpriseVoiceEnabled: true,
+      onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' },
+      hostedVoicemailPolicy: 'ExOnline',
+    }),
+  );
+  await expectCreated(
+    api.post(`${T}/users`, {
+      sipUri: 'sip:bob@contoso.com',
+      lineUri: 'tel:+14255550101;ext=101',
+      enterpriseVoiceEnabled: true,
+      hostedVoicemailPolicy: 'ExOnline',
+      hostedVoicemail: { admin: true },
+    }),
+  );
+  await expectCreated(
+    api.post(`${T}/contacts`, { sipUri: 'sip:sa@contoso.com', displayNumber: '+14255550199', hostedVoicemailPolicy: 'ExOnline' }),
+  );
   gateway = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'gateway', name: 'gw' }))).token);
   readerToken = (await expectCreated(api.post(`${T}/credentials`, { role: 'reader', name: 'diag' }))).token;
 });
@@ -63,7 +93,11 @@ describe('the contract', () => {
       });
     }
     // The extension is part of the number.
-    expect((await resolve({ target: 'tel:+14255550101' })).body).toMatchObject({ decision: 'reject', sipStatus: 404, diagnostic: { code: 15012 } });
+    expect((await resolve({ target: 'tel:+14255550101' })).body).toMatchObject({
+      decision: 'reject',
+      sipStatus: 404,
+      diagnostic: { code: 15012 },
+    });
   });
 
   it('routes a Subscriber Access contact by its display number', async () => {
@@ -75,7 +109,13 @@ describe('the contract', () => {
   it('answers a rejection as 200 with the SIP status to relay', async () => {
     const answer = await resolve({ target: 'sip:nobody@contoso.com' });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ decision: 'reject', sipStatus: 404, reasonPhrase: 'Not Found', diagnostic: { code: 15010 }, alternates: [] });
+    expect(answer.body).toMatchObject({
+      decision: 'reject',
+      sipStatus: 404,
+      reasonPhrase: 'Not Found',
+      diagnostic: { code: 15010 },
+      alternates: [],
+    });
     expect(answer.body).not.toHaveProperty('nextHop');
   });
 
@@ -87,7 +127,14 @@ describe('the contract', () => {
 
   it('explains its checks on request, also to readers, who may not resolve otherwise', async () => {
     const explained = await resolve({ target: 'sip:alice@contoso.com' }, '?explain=true');
-    expect(explained.body.explain.checks.map((check: { step: string }) => check.step)).toEqual(['find object', 'usable', 'hosted or on-premises', 'on-premises UM', 'rerouting', 'decision']);
+    expect(explained.body.explain.checks.map((check: { step: string }) => check.step)).toEqual([
+      'find object',
+      'usable',
+      'hosted or on-premises',
+      'on-premises UM',
+      'rerouting',
+      'decision',
+    ]);
     const reader = api.as(readerToken);
     expect((await reader.post('/v1/resolve?explain=true', { target: 'sip:alice@contoso.com' })).status).toBe(200);
     const plain = await reader.post('/v1/resolve', { target: 'sip:alice@contoso.com' });
@@ -101,7 +148,9 @@ describe('routing follows the user at once', () => {
   it('flips on the next call when the provider says the mailbox is ready', async () => {
     expect((await resolve({ target: 'sip:alice@contoso.com' })).body.decision).toBe('on-premises');
     const providerToken = (await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'exo', providerId: 'exo' }))).token;
-    expect((await api.as(providerToken).put(`${T}/users/sip:alice@contoso.com/hosted-voicemail/provider`, { value: true })).status).toBe(200);
+    expect((await api.as(providerToken).put(`${T}/users/sip:alice@contoso.com/hosted-voicemail/provider`, { value: true })).status).toBe(
+      200,
+    );
     expect((await resolve({ target: 'sip:alice@contoso.com' })).body.decision).toBe('hosted');
     expect((await resolve({ target: 'tel:+14255550100' })).body.decision).toBe('hosted');
     await api.as(providerToken).put(`${T}/users/sip:alice@contoso.com/hosted-voicemail/provider`, { value: null });
@@ -126,7 +175,10 @@ describe('bad targets', () => {
   });
 
   it('answers an IPv6 host with a reject, not an error', async () => {
-    expect((await resolve({ target: 'sip:alice@[2001:db8::1]:5061' })).body).toMatchObject({ decision: 'reject', diagnostic: { code: 15011 } });
+    expect((await resolve({ target: 'sip:alice@[2001:db8::1]:5061' })).body).toMatchObject({
+      decision: 'reject',
+      diagnostic: { code: 15011 },
+    });
   });
 
   it('never answers 5xx, whatever the target (property)', async () => {

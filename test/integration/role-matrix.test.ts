@@ -31,18 +31,31 @@ let credentialIds: Record<Tenant, string>;
 
 /** Objects that exist in both tenants, by the path parameter that names them. */
 function concretePath(template: string, tenant: string, existing = true): string {
-  const id = template.includes('hosting-providers') ? 'exo'
-    : template.includes('voicemail-policies') ? 'tag:ExOnline'
-    : template.includes('dial-plans') ? 'dp.example.com'
-    : template.includes('rerouting') ? 'global'
-    : 'unused';
+  const id = template.includes('hosting-providers')
+    ? 'exo'
+    : template.includes('voicemail-policies')
+      ? 'tag:ExOnline'
+      : template.includes('dial-plans')
+        ? 'dp.example.com'
+        : template.includes('rerouting')
+          ? 'global'
+          : 'unused';
   const sipUri = template.includes('contacts') ? `sip:sa@${tenant}.com` : `sip:alice@${tenant}.com`;
   return template
     .replace('{tenant}', tenant)
-    .replace('{id}', existing ? id : id === 'tag:ExOnline' ? 'tag:Missing' : id === 'global' ? 'site:Missing' : `missing.${id}`.replace('missing.exo', 'missing'))
+    .replace(
+      '{id}',
+      existing
+        ? id
+        : id === 'tag:ExOnline'
+          ? 'tag:Missing'
+          : id === 'global'
+            ? 'site:Missing'
+            : `missing.${id}`.replace('missing.exo', 'missing'),
+    )
     .replace('{sipUri}', existing ? sipUri : sipUri.replace(/:(alice|sa)@/, ':nobody@'))
     .replace('{credentialId}', existing ? credentialIds[tenant === 'contoso' ? 'own' : 'other'] : 'cred_missing000000')
-    .replace('{migrationId}', existing ? migrationIds[tenant] ?? 'mig_missing' : 'mig_missing000000');
+    .replace('{migrationId}', existing ? (migrationIds[tenant] ?? 'mig_missing') : 'mig_missing000000');
 }
 
 const migrationIds: Record<string, string> = {};
@@ -55,7 +68,11 @@ async function setUpTenant(api: ApiClient, tenant: string) {
   await expectCreated(api.post(`/v1/tenants/${tenant}/users`, { sipUri: `sip:alice@${tenant}.com`, hostedVoicemailPolicy: 'ExOnline' }));
   await expectCreated(api.post(`/v1/tenants/${tenant}/users`, { sipUri: `sip:bob@${tenant}.com` }));
   await expectCreated(api.post(`/v1/tenants/${tenant}/contacts`, { sipUri: `sip:sa@${tenant}.com` }));
-  migrationIds[tenant] = (await expectCreated(api.post(`/v1/tenants/${tenant}/migrations`, { users: [`sip:bob@${tenant}.com`], providerId: 'exo', grantPolicy: 'ExOnline' }))).id;
+  migrationIds[tenant] = (
+    await expectCreated(
+      api.post(`/v1/tenants/${tenant}/migrations`, { users: [`sip:bob@${tenant}.com`], providerId: 'exo', grantPolicy: 'ExOnline' }),
+    )
+  ).id;
 }
 
 const { api } = useTestService(async (api) => {
@@ -79,7 +96,10 @@ const { api } = useTestService(async (api) => {
 });
 
 const request = (credential: Credential, method: string, path: string) =>
-  api.call(method, method === 'GET' ? path : `${path}?dryRun=true`, { token: tokens[credential], ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }) });
+  api.call(method, method === 'GET' ? path : `${path}?dryRun=true`, {
+    token: tokens[credential],
+    ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }),
+  });
 
 const check = async (route: AnyRoute, credential: Credential, tenant: Tenant) => {
   const answer = await request(credential, route.method, concretePath(route.path, tenant === 'own' ? 'contoso' : 'fabrikam'));
@@ -91,41 +111,47 @@ const check = async (route: AnyRoute, credential: Credential, tenant: Tenant) =>
 const name = (route: AnyRoute) => `${route.method} ${route.path}`;
 
 describe('authorization matrix', () => {
-  it.each(apiRoutes.flatMap((route) => ROLES.map((role) => [name(route), role, route] as const)))('%s as %s, own tenant', async (_name, role, route) => {
-    await check(route, role, 'own');
+  it.each(apiRoutes.flatMap((route) => ROLES.map((role) => [name(route), role, route] as const)))(
+    '%s as %s, own tenant',
+    async (_name, role, route) => {
+      await check(route, role, 'own');
+    },
+  );
+
+  it.each(
+    apiRoutes
+      .filter((route) => route.path.includes('{tenant}'))
+      .flatMap((route) => ROLES.map((role) => [name(route), role, route] as const)),
+  )('%s as %s of another tenant', async (_name, role, route) => {
+    await check(route, role, 'other');
   });
 
-  it.each(apiRoutes.filter((route) => route.path.includes('{tenant}')).flatMap((route) => ROLES.map((role) => [name(route), role, route] as const)))(
-    '%s as %s of another tenant',
-    async (_name, role, route) => {
-      await check(route, role, 'other');
-    },
-  );
-
-  it.each(apiRoutes.flatMap((route) => (['none', 'revoked', 'malformed'] as const).map((credential) => [name(route), credential, route] as const)))(
-    '%s with %s credential',
-    async (_name, credential, route) => {
-      await check(route, credential, 'own');
-    },
-  );
+  it.each(
+    apiRoutes.flatMap((route) =>
+      (['none', 'revoked', 'malformed'] as const).map((credential) => [name(route), credential, route] as const),
+    ),
+  )('%s with %s credential', async (_name, credential, route) => {
+    await check(route, credential, 'own');
+  });
 });
 
 describe('a foreign credential learns nothing', () => {
   const strip = (body: Record<string, unknown> | undefined) => JSON.stringify({ ...body, instance: undefined });
 
-  it.each(apiRoutes.filter((route) => route.path.includes('{tenant}')).flatMap((route) => (['reader', 'user-admin', 'provider'] as const).map((role) => [name(route), role, route] as const)))(
-    '%s as %s: an object of another tenant that exists answers as one that does not',
-    async (_name, role, route) => {
-      const existing = await request(role, route.method, concretePath(route.path, 'fabrikam', true));
-      const missing = await request(role, route.method, concretePath(route.path, 'fabrikam', false));
-      const noTenant = await request(role, route.method, concretePath(route.path, 'nosuchtenant', false));
-      expect(existing.status).toBe(404);
-      expect(missing.status).toBe(404);
-      expect(strip(existing.body).replaceAll('fabrikam', 'T')).toBe(strip(missing.body).replaceAll('fabrikam', 'T'));
-      // A tenant that does not exist at all answers the same, but for the name it echoes.
-      expect(strip(noTenant.body).replaceAll('nosuchtenant', 'T')).toBe(strip(existing.body).replaceAll('fabrikam', 'T'));
-    },
-  );
+  it.each(
+    apiRoutes
+      .filter((route) => route.path.includes('{tenant}'))
+      .flatMap((route) => (['reader', 'user-admin', 'provider'] as const).map((role) => [name(route), role, route] as const)),
+  )('%s as %s: an object of another tenant that exists answers as one that does not', async (_name, role, route) => {
+    const existing = await request(role, route.method, concretePath(route.path, 'fabrikam', true));
+    const missing = await request(role, route.method, concretePath(route.path, 'fabrikam', false));
+    const noTenant = await request(role, route.method, concretePath(route.path, 'nosuchtenant', false));
+    expect(existing.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(strip(existing.body).replaceAll('fabrikam', 'T')).toBe(strip(missing.body).replaceAll('fabrikam', 'T'));
+    // A tenant that does not exist at all answers the same, but for the name it echoes.
+    expect(strip(noTenant.body).replaceAll('nosuchtenant', 'T')).toBe(strip(existing.body).replaceAll('fabrikam', 'T'));
+  });
 
   it('operators act in every tenant', async () => {
     expect((await api.get('/v1/tenants/fabrikam/users/sip:alice@fabrikam.com')).status).toBe(200);

@@ -19,11 +19,21 @@ beforeAll(async () => {
 });
 afterAll(() => client.destroy());
 
-const put = (n: number) => client.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: `ITEM#${n}` }, sk: { S: 'X' }, n: { N: String(n) } } }));
+const put = (n: number) =>
+  client.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: `ITEM#${n}` }, sk: { S: 'X' }, n: { N: String(n) } } }));
 const numbersOf = (event: DynamoDBStreamEvent) => event.Records.map((record) => Number(record.dynamodb?.NewImage?.n?.N));
 
 function driver(handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>, onError?: (error: unknown) => void) {
-  return new StreamDriver({ dynamoClient: client, endpoint: inject('dynamoEndpoint'), tableName, checkpoints, handler, pollMs: 20, retryBackoffMs: [5], ...(onError === undefined ? {} : { onError }) });
+  return new StreamDriver({
+    dynamoClient: client,
+    endpoint: inject('dynamoEndpoint'),
+    tableName,
+    checkpoints,
+    handler,
+    pollMs: 20,
+    retryBackoffMs: [5],
+    ...(onError === undefined ? {} : { onError }),
+  });
 }
 
 async function until(predicate: () => boolean, timeoutMs = 10_000) {
@@ -72,12 +82,18 @@ describe('the local stream driver', () => {
     for (let n = 9; n <= 11; n++) await put(n);
     const handled: number[] = [];
     const reported: string[] = [];
-    const poisoned = driver(async (event) => {
-      const numbers = numbersOf(event);
-      const poison = numbers.indexOf(10);
-      handled.push(...(poison === -1 ? numbers : numbers.slice(0, poison)));
-      return { batchItemFailures: poison === -1 ? [] : event.Records.slice(poison).map((record) => ({ itemIdentifier: record.dynamodb!.SequenceNumber! })) };
-    }, (error) => reported.push(String(error)));
+    const poisoned = driver(
+      async (event) => {
+        const numbers = numbersOf(event);
+        const poison = numbers.indexOf(10);
+        handled.push(...(poison === -1 ? numbers : numbers.slice(0, poison)));
+        return {
+          batchItemFailures:
+            poison === -1 ? [] : event.Records.slice(poison).map((record) => ({ itemIdentifier: record.dynamodb!.SequenceNumber! })),
+        };
+      },
+      (error) => reported.push(String(error)),
+    );
     poisoned.start();
     await until(() => handled.includes(11));
     await poisoned.stop();
@@ -93,13 +109,24 @@ describe('the stream handler and an unreadable record', () => {
     const { createStreamHandler } = await import('../../lib/stream/process-stream.js');
     const handler = createStreamHandler(createStreamDeps(new ExumStore(client, tableName), { configCacheMs: 0 }));
     const record = (sequence: string, pk: string, image: Record<string, unknown>) => ({
-      eventID: `e${sequence}`, eventName: 'INSERT' as const, eventSource: 'aws:dynamodb',
-      dynamodb: { Keys: { pk: { S: pk }, sk: { S: 'PRINCIPAL' } }, NewImage: image as never, SequenceNumber: sequence, ApproximateCreationDateTime: 1_700_000_000 },
+      eventID: `e${sequence}`,
+      eventName: 'INSERT' as const,
+      eventSource: 'aws:dynamodb',
+      dynamodb: {
+        Keys: { pk: { S: pk }, sk: { S: 'PRINCIPAL' } },
+        NewImage: image as never,
+        SequenceNumber: sequence,
+        ApproximateCreationDateTime: 1_700_000_000,
+      },
     });
     const response = await handler(
       {
         Records: [
-          record('100', 'T#contoso#ADDR#sip:broken@contoso.com', { pk: { S: 'T#contoso#ADDR#sip:broken@contoso.com' }, entity: { S: 'user' }, sipUri: { N: '7' } }),
+          record('100', 'T#contoso#ADDR#sip:broken@contoso.com', {
+            pk: { S: 'T#contoso#ADDR#sip:broken@contoso.com' },
+            entity: { S: 'user' },
+            sipUri: { N: '7' },
+          }),
           record('101', 'T#contoso#NUM#tel:+1', { pk: { S: 'T#contoso#NUM#tel:+1' }, entity: { S: 'number' } }),
         ],
       },

@@ -12,10 +12,10 @@ import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.j
 const T = '/v1/tenants/contoso';
 
 const provider = useProviderServer();
-const context = useFaultyService(
-  (api) => setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET),
-  { streamProcessor: true, delivery: { backoffMs: [50, 100] } },
-);
+const context = useFaultyService((api) => setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET), {
+  streamProcessor: true,
+  delivery: { backoffMs: [50, 100] },
+});
 const { api } = context;
 
 /** Hosted Subscriber Access contacts: each creation is a contact.created event and an audit record. */
@@ -23,7 +23,9 @@ async function createContacts(prefix: string, count: number, firstNumber: number
   const sipUris: string[] = [];
   for (let index = 0; index < count; index++) {
     const sipUri = `sip:${prefix}${index}@contoso.com`;
-    await expectCreated(api.post(`${T}/contacts`, { sipUri, displayNumber: `+1425556${firstNumber + index}`, hostedVoicemailPolicy: 'ExOnline' }));
+    await expectCreated(
+      api.post(`${T}/contacts`, { sipUri, displayNumber: `+1425556${firstNumber + index}`, hostedVoicemailPolicy: 'ExOnline' }),
+    );
     sipUris.push(sipUri);
   }
   return sipUris;
@@ -53,7 +55,11 @@ async function expectEachAuditedOnce(sipUris: readonly string[]): Promise<void> 
     return sipUris.every((sipUri) => audits.some((audit) => audit.objectId === sipUri));
   }, 'every contact is audited');
   const audits = await auditsOf();
-  for (const sipUri of sipUris) expect(audits.filter((audit) => audit.objectId === sipUri), sipUri).toHaveLength(1);
+  for (const sipUri of sipUris)
+    expect(
+      audits.filter((audit) => audit.objectId === sipUri),
+      sipUri,
+    ).toHaveLength(1);
 }
 
 describe('the stream processor under DynamoDB faults', () => {
@@ -67,7 +73,10 @@ describe('the stream processor under DynamoDB faults', () => {
       await until(() => proxy.seen('GetRecords').faulted > before.reads, 'a stream read is throttled');
       sipUris = await createContacts('held', 3, 1000);
       proxy.inject('DescribeStream', { kind: 'internal-server-error' }, { times: 2 * DEFAULT_MAX_ATTEMPTS });
-      await until(() => proxy.seen('DescribeStream').faulted === before.describes + 2 * DEFAULT_MAX_ATTEMPTS, 'DescribeStream has failed a while');
+      await until(
+        () => proxy.seen('DescribeStream').faulted === before.describes + 2 * DEFAULT_MAX_ATTEMPTS,
+        'DescribeStream has failed a while',
+      );
       expect(sipUris.flatMap(createdEventsOf)).toEqual([]);
     } finally {
       proxy.clear();
@@ -78,7 +87,9 @@ describe('the stream processor under DynamoDB faults', () => {
 
   it('retries a batch whose own writes fail (audits answered lost, settled reads, re-positioning, checkpoint)', async () => {
     const { proxy } = context;
-    const before = Object.fromEntries(['BatchWriteItem', 'BatchGetItem', 'GetShardIterator', 'PutItem'].map((operation) => [operation, proxy.seen(operation).faulted]));
+    const before = Object.fromEntries(
+      ['BatchWriteItem', 'BatchGetItem', 'GetShardIterator', 'PutItem'].map((operation) => [operation, proxy.seen(operation).faulted]),
+    );
     // Audit records written, the answer lost: the batch fails and its records come back.
     proxy.inject('BatchWriteItem', { kind: 'lose-answer' }, { times: 3 });
     // The bulk read of settled markers fails: the batch fails again.
@@ -139,7 +150,11 @@ describe('the stream processor under DynamoDB faults', () => {
     try {
       sipUris = await createContacts('hung', 1, 3000);
       // A second hung read means the first was abandoned: the driver is not stuck on it.
-      await until(() => proxy.seen('GetRecords').faulted >= before + 2, 'a hung GetRecords is abandoned', 2 * DEFAULT_REQUEST_TIMEOUT_MS + 2_000);
+      await until(
+        () => proxy.seen('GetRecords').faulted >= before + 2,
+        'a hung GetRecords is abandoned',
+        2 * DEFAULT_REQUEST_TIMEOUT_MS + 2_000,
+      );
     } finally {
       proxy.clear();
     }

@@ -11,7 +11,11 @@ describe('tenants', () => {
     expect(created.body).toMatchObject({ id: 'contoso', domains: ['contoso.com', 'contoso.net'], version: 1 });
     expect(created.headers.get('etag')).toBe('"1"');
 
-    expect((await api.get('/v1/tenants/contoso/edge')).body).toMatchObject({ routingMode: 'dns-srv', allowFederatedUsers: false, nextHop: null });
+    expect((await api.get('/v1/tenants/contoso/edge')).body).toMatchObject({
+      routingMode: 'dns-srv',
+      allowFederatedUsers: false,
+      nextHop: null,
+    });
     expect((await api.get('/v1/tenants/contoso/voicemail-policies/global')).body).toMatchObject({ id: 'global', destination: null });
     expect((await api.get('/v1/tenants')).body.items.map((t: { id: string }) => t.id)).toContain('contoso');
   });
@@ -52,7 +56,10 @@ describe('the API Gateway authorizer', () => {
     const event = (authorization: string) => ({ type: 'REQUEST', methodArn, headers: { Authorization: authorization } }) as never;
     const result = await authorize(event(`Bearer ${created.body.token}`));
     expect(result.context).toEqual({ credentialId: created.body.id, role: 'gateway', tenantId: 'northwind', providerId: '' });
-    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*' });
+    expect(result.policyDocument.Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*',
+    });
     await expect(authorize(event('Bearer exum_unknown_token_000000000000000000000000'))).rejects.toThrow('Unauthorized');
     await api.delete(`/v1/tenants/northwind/credentials/${created.body.id}`);
     await expect(authorize(event(`Bearer ${created.body.token}`))).rejects.toThrow('Unauthorized');
@@ -128,6 +135,8 @@ describe('credentials', () => {
   it('refuses unknown, malformed and missing credentials with 401', async () => {
     expect((await api.as(null).get('/v1/tenants/litware')).status).toBe(401);
     expect((await api.as('exum_not_a_real_token_at_all_00000000000000000000').get('/v1/tenants/litware')).status).toBe(401);
-    expect((await api.call('GET', '/v1/tenants/litware', { token: null, headers: { authorization: 'Basic Zm9vOmJhcg==' } })).status).toBe(401);
+    expect((await api.call('GET', '/v1/tenants/litware', { token: null, headers: { authorization: 'Basic Zm9vOmJhcg==' } })).status).toBe(
+      401,
+    );
   });
 });

@@ -16,7 +16,9 @@ const batch = (users: unknown[], query = '') => api.post(`${T}/users/batch${quer
 
 describe('POST /users/batch', () => {
   it('creates new users with the creation defaults and updates existing ones field by field', async () => {
-    await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:old@contoso.com', displayName: 'Old', lineUri: 'tel:+14255557000', site: 'Dublin' }));
+    await expectCreated(
+      api.post(`${T}/users`, { sipUri: 'sip:old@contoso.com', displayName: 'Old', lineUri: 'tel:+14255557000', site: 'Dublin' }),
+    );
     const answer = await batch([
       { sipUri: 'sip:new1@contoso.com', lineUri: 'tel:+14255557001' },
       { sipUri: 'sip:old@contoso.com', displayName: 'Renamed' },
@@ -28,7 +30,12 @@ describe('POST /users/batch', () => {
     const old = await api.get(`${T}/users/sip:old@contoso.com`);
     expect(old.body).toMatchObject({ displayName: 'Renamed', lineUri: 'tel:+14255557000', site: 'Dublin', version: 2 });
     const created = await api.get(`${T}/users/sip:new2@contoso.com`);
-    expect(created.body).toMatchObject({ enabled: true, enterpriseVoiceEnabled: true, lineUri: null, hostedVoicemail: { admin: null, provider: null } });
+    expect(created.body).toMatchObject({
+      enabled: true,
+      enterpriseVoiceEnabled: true,
+      lineUri: null,
+      hostedVoicemail: { admin: null, provider: null },
+    });
     const byNumber = await api.get(`${T}/users?lineUri=tel:%2B14255557001`);
     expect(byNumber.body.items.map((u: { sipUri: string }) => u.sipUri)).toEqual(['sip:new1@contoso.com']);
   });
@@ -63,7 +70,18 @@ describe('POST /users/batch', () => {
     const byIndex = answer.body.results;
     const rule = (index: number) => `${byIndex[index].errors?.[0]?.field}/${byIndex[index].errors?.[0]?.rule}`;
     expect(byIndex.map((r: { outcome: string }) => r.outcome)).toEqual([
-      'created', 'failed', 'failed', 'failed', 'failed', 'failed', 'failed', 'failed', 'failed', 'failed', 'failed', 'created',
+      'created',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'created',
     ]);
     expect(rule(1)).toBe('sipUri/sip-scheme');
     expect(rule(2)).toBe('lineUri/unique-line-uri-across-users-and-contacts');
@@ -81,10 +99,15 @@ describe('POST /users/batch', () => {
   });
 
   it('keeps grant counters exact, so a policy granted by a batch cannot be deleted', async () => {
-    const answer = await batch(Array.from({ length: 30 }, (_, i) => ({ sipUri: `sip:granted${i}@contoso.com`, hostedVoicemailPolicy: 'ExOnline' })));
+    const answer = await batch(
+      Array.from({ length: 30 }, (_, i) => ({ sipUri: `sip:granted${i}@contoso.com`, hostedVoicemailPolicy: 'ExOnline' })),
+    );
     expect(answer.body.counts.created).toBe(30);
     expect((await api.delete(`${T}/voicemail-policies/tag:ExOnline`)).body.errors[0].rule).toBe('policy-not-granted');
-    const revoke = await batch([...Array.from({ length: 30 }, (_, i) => ({ sipUri: `sip:granted${i}@contoso.com`, hostedVoicemailPolicy: null })), { sipUri: 'sip:good2@contoso.com', hostedVoicemailPolicy: null, hostedVoicemail: { admin: null } }]);
+    const revoke = await batch([
+      ...Array.from({ length: 30 }, (_, i) => ({ sipUri: `sip:granted${i}@contoso.com`, hostedVoicemailPolicy: null })),
+      { sipUri: 'sip:good2@contoso.com', hostedVoicemailPolicy: null, hostedVoicemail: { admin: null } },
+    ]);
     expect(revoke.body.counts.updated).toBe(31);
     await expectCreated(api.post(`${T}/voicemail-policies`, { id: 'tag:Spare', destination: 'exap.um.outlook.com' }));
     expect((await api.delete(`${T}/voicemail-policies/tag:Spare`)).status).toBe(204);
@@ -103,7 +126,11 @@ describe('POST /users/batch', () => {
   });
 
   it('writes over a hundred rows across several transactions', async () => {
-    const rows = Array.from({ length: 240 }, (_, i) => ({ sipUri: `sip:many${i}@contoso.com`, lineUri: `tel:+1425556${String(i).padStart(4, '0')}`, enterpriseVoiceEnabled: true }));
+    const rows = Array.from({ length: 240 }, (_, i) => ({
+      sipUri: `sip:many${i}@contoso.com`,
+      lineUri: `tel:+1425556${String(i).padStart(4, '0')}`,
+      enterpriseVoiceEnabled: true,
+    }));
     const answer = await batch(rows);
     expect(answer.body.counts).toEqual({ created: 240, updated: 0, unchanged: 0, failed: 0 });
     const resolve = await api.get(`${T}/users?lineUri=tel:%2B14255560239`);
@@ -112,11 +139,14 @@ describe('POST /users/batch', () => {
 
   it('validates a dry run row by row, claims included, and writes nothing', async () => {
     const before = await context.service.snapshot();
-    const answer = await batch([
-      { sipUri: 'sip:dry-new@contoso.com', lineUri: 'tel:+14255557300' },
-      { sipUri: 'sip:dry-taken@contoso.com', lineUri: 'tel:+14255557000' },
-      { sipUri: 'sip:old@contoso.com', displayName: 'Dry' },
-    ], '?dryRun=true');
+    const answer = await batch(
+      [
+        { sipUri: 'sip:dry-new@contoso.com', lineUri: 'tel:+14255557300' },
+        { sipUri: 'sip:dry-taken@contoso.com', lineUri: 'tel:+14255557000' },
+        { sipUri: 'sip:old@contoso.com', displayName: 'Dry' },
+      ],
+      '?dryRun=true',
+    );
     expect(answer.body.dryRun).toBe(true);
     expect(answer.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['created', 'failed', 'updated']);
     expect(await context.service.snapshot()).toBe(before);
@@ -124,15 +154,23 @@ describe('POST /users/batch', () => {
 
   it('refuses a malformed request as a whole, naming the field', async () => {
     expect((await api.post(`${T}/users/batch`, { users: [] })).body.errors[0]).toMatchObject({ field: 'users', rule: 'min' });
-    const tooMany = await api.post(`${T}/users/batch`, { users: Array.from({ length: 501 }, (_, i) => ({ sipUri: `sip:u${i}@contoso.com` })) });
+    const tooMany = await api.post(`${T}/users/batch`, {
+      users: Array.from({ length: 501 }, (_, i) => ({ sipUri: `sip:u${i}@contoso.com` })),
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.errors[0]).toMatchObject({ field: 'users', rule: 'max' });
   });
 
   it('answers concurrent batches over the same users without losing an update', async () => {
-    const rows = (field: 'displayName' | 'site', value: string) => Array.from({ length: 40 }, (_, i) => ({ sipUri: `sip:race${i}@contoso.com`, [field]: value }));
+    const rows = (field: 'displayName' | 'site', value: string) =>
+      Array.from({ length: 40 }, (_, i) => ({ sipUri: `sip:race${i}@contoso.com`, [field]: value }));
     await batch(rows('displayName', 'start'));
-    const answers = await Promise.all([batch(rows('displayName', 'A')), batch(rows('site', 'Redmond')), batch(rows('displayName', 'A')), batch(rows('site', 'Redmond'))]);
+    const answers = await Promise.all([
+      batch(rows('displayName', 'A')),
+      batch(rows('site', 'Redmond')),
+      batch(rows('displayName', 'A')),
+      batch(rows('site', 'Redmond')),
+    ]);
     for (const answer of answers) expect(answer.body.counts.failed).toBe(0);
     const listed = await api.get(`${T}/users?site=Redmond&limit=500`);
     const race = listed.body.items.filter((u: { sipUri: string }) => u.sipUri.startsWith('sip:race'));

@@ -25,7 +25,14 @@ export function spawnExumctl(args: string[], options: CliOptions = {}): ChildPro
   return spawn(process.execPath, [EXUMCTL, ...args], {
     cwd: options.cwd ?? isolatedHome,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: isolatedHome, EXUM_SERVER: undefined, EXUM_TOKEN: undefined, EXUM_TENANT: undefined, ...options.env },
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: isolatedHome,
+      EXUM_SERVER: undefined,
+      EXUM_TOKEN: undefined,
+      EXUM_TENANT: undefined,
+      ...options.env,
+    },
   });
 }
 
@@ -36,10 +43,14 @@ export async function exumctl(args: string[], options: CliOptions = {}): Promise
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number>((resolve) => child.on('close', (exitCode, signal) => resolve(exitCode ?? (signal === null ? -1 : 128))));
+  const code = await new Promise<number>((resolve) =>
+    child.on('close', (exitCode, signal) => resolve(exitCode ?? (signal === null ? -1 : 128))),
+  );
   return { code, stdout, stderr };
 }
 
 /** exumctl bound to a server, a credential and a tenant through the environment. */
-export const exumctlAt = (server: () => string, token: string, tenant?: string) => (args: string[], env: Record<string, string> = {}) =>
-  exumctl(args, { env: { EXUM_SERVER: server(), EXUM_TOKEN: token, ...(tenant === undefined ? {} : { EXUM_TENANT: tenant }), ...env } });
+export const exumctlAt =
+  (server: () => string, token: string, tenant?: string) =>
+  (args: string[], env: Record<string, string> = {}) =>
+    exumctl(args, { env: { EXUM_SERVER: server(), EXUM_TOKEN: token, ...(tenant === undefined ? {} : { EXUM_TENANT: tenant }), ...env } });

@@ -62,7 +62,11 @@ function operationOf(request: IncomingMessage): string {
 /** An error answer shaped as DynamoDB's (AWS JSON 1.0): the SDK names the error from `__type`. */
 function answerError(response: ServerResponse, status: number, type: string, message: string, details: object = {}): void {
   const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message, ...details });
-  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), 'content-length': Buffer.byteLength(body) });
+  response.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amzn-requestid': randomUUID(),
+    'content-length': Buffer.byteLength(body),
+  });
   response.end(body);
 }
 
@@ -72,7 +76,11 @@ function answerError(response: ServerResponse, status: number, type: string, mes
  */
 async function answerThrottledCancellation(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { TransactItems: items = [] } = JSON.parse((await readAll(request)).toString('utf8')) as { TransactItems?: unknown[] };
-  const reasons = items.map((_, index) => (index === 0 ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity of your table or index.' } : { Code: 'None' }));
+  const reasons = items.map((_, index) =>
+    index === 0
+      ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity of your table or index.' }
+      : { Code: 'None' },
+  );
   const message = `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((reason) => reason.Code).join(', ')}]`;
   answerError(response, 400, 'TransactionCanceledException', message, { CancellationReasons: reasons });
 }
@@ -90,7 +98,10 @@ async function forward(request: IncomingMessage, target: URL, agent: Agent): Pro
     const upstream = httpRequest(
       { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers, agent },
       (answer) => {
-        readAll(answer).then((answerBody) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: answerBody }), reject);
+        readAll(answer).then(
+          (answerBody) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: answerBody }),
+          reject,
+        );
       },
     );
     upstream.on('error', reject);

@@ -83,7 +83,11 @@ export function useFaultyService(setUp: (api: ApiClient) => Promise<void>, optio
     if (running === undefined) throw new Error('the faulty service is not started yet');
     return running;
   };
-  const api = apiClient({ get url() { return started().service.url; } });
+  const api = apiClient({
+    get url() {
+      return started().service.url;
+    },
+  });
   beforeAll(async () => {
     running = await startFaultyService(options);
     await setUp(api);
@@ -91,8 +95,12 @@ export function useFaultyService(setUp: (api: ApiClient) => Promise<void>, optio
   afterAll(() => running?.stop());
   return {
     api,
-    get service() { return started().service; },
-    get proxy() { return started().proxy; },
+    get service() {
+      return started().service;
+    },
+    get proxy() {
+      return started().proxy;
+    },
     items: () => started().items(),
     violations: (tenantId: string) => started().violations(tenantId),
     restartService: () => started().restartService(),

@@ -12,11 +12,19 @@ export async function setUpHostedProvider(api: ApiClient, tenant: string): Promi
   await expectCreated(api.put(`/v1/tenants/${tenant}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: null }));
   await expectCreated(
     api.post(`/v1/tenants/${tenant}/hosting-providers`, {
-      id: 'exo', proxyFqdn: 'exap.um.outlook.com', enabled: true, sharedAddressSpace: true, hostsUsers: false,
+      id: 'exo',
+      proxyFqdn: 'exap.um.outlook.com',
+      enabled: true,
+      sharedAddressSpace: true,
+      hostsUsers: false,
     }),
   );
   await expectCreated(
-    api.post(`/v1/tenants/${tenant}/voicemail-policies`, { id: 'tag:ExOnline', destination: 'exap.um.outlook.com', organizations: [`${tenant}.onmicrosoft.com`] }),
+    api.post(`/v1/tenants/${tenant}/voicemail-policies`, {
+      id: 'tag:ExOnline',
+      destination: 'exap.um.outlook.com',
+      organizations: [`${tenant}.onmicrosoft.com`],
+    }),
   );
 }
 

@@ -31,17 +31,23 @@ export interface JsonSchema {
  */
 export type Examples = Readonly<Record<string, readonly string[]>>;
 
-export const jsonSchemaOf = (schema: z.ZodType): JsonSchema => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+export const jsonSchemaOf = (schema: z.ZodType): JsonSchema =>
+  z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
 
 // --- valid-ish values ------------------------------------------------------------------------
 
 function stringOf(schema: JsonSchema, examples: readonly string[] | undefined): fc.Arbitrary<string> {
   const generated =
-    schema.format === 'uri' ? fc.webUrl()
-    : schema.format === 'date-time' ? fc.date({ noInvalidDate: true, min: new Date(0), max: new Date('2100-01-01') }).map((date) => date.toISOString())
-    : schema.pattern !== undefined ? fc.stringMatching(new RegExp(schema.pattern))
-    : fc.string({ unit: 'binary', minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 32, 32) });
-  return examples === undefined ? generated : fc.oneof({ arbitrary: fc.constantFrom(...examples), weight: 3 }, { arbitrary: generated, weight: 1 });
+    schema.format === 'uri'
+      ? fc.webUrl()
+      : schema.format === 'date-time'
+        ? fc.date({ noInvalidDate: true, min: new Date(0), max: new Date('2100-01-01') }).map((date) => date.toISOString())
+        : schema.pattern !== undefined
+          ? fc.stringMatching(new RegExp(schema.pattern))
+          : fc.string({ unit: 'binary', minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 32, 32) });
+  return examples === undefined
+    ? generated
+    : fc.oneof({ arbitrary: fc.constantFrom(...examples), weight: 3 }, { arbitrary: generated, weight: 1 });
 }
 
 function objectOf(schema: JsonSchema, examples: Examples): fc.Arbitrary<Record<string, unknown>> {
@@ -59,14 +65,25 @@ function validish(schema: JsonSchema, examples: Examples, field?: string): fc.Ar
   if (schema.anyOf !== undefined) return fc.oneof(...schema.anyOf.map((option) => validish(option, examples, field)));
   if (Array.isArray(schema.type)) return fc.oneof(...schema.type.map((type) => validish({ ...schema, type }, examples, field)));
   switch (schema.type) {
-    case 'object': return objectOf(schema, examples);
-    case 'array': return fc.array(validish(schema.items ?? {}, examples, field), { minLength: schema.minItems ?? 0, maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 3, 3)) });
-    case 'string': return stringOf(schema, field === undefined ? undefined : examples[field]);
-    case 'integer': return fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000 });
-    case 'number': return fc.double({ noNaN: true, noDefaultInfinity: true });
-    case 'boolean': return fc.boolean();
-    case 'null': return fc.constant(null);
-    default: return fc.jsonValue({ maxDepth: 2 });
+    case 'object':
+      return objectOf(schema, examples);
+    case 'array':
+      return fc.array(validish(schema.items ?? {}, examples, field), {
+        minLength: schema.minItems ?? 0,
+        maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 3, 3)),
+      });
+    case 'string':
+      return stringOf(schema, field === undefined ? undefined : examples[field]);
+    case 'integer':
+      return fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000 });
+    case 'number':
+      return fc.double({ noNaN: true, noDefaultInfinity: true });
+    case 'boolean':
+      return fc.boolean();
+    case 'null':
+      return fc.constant(null);
+    default:
+      return fc.jsonValue({ maxDepth: 2 });
   }
 }
 
@@ -78,13 +95,17 @@ interface Field {
   schema: JsonSchema;
 }
 
-const objectShape = (schema: JsonSchema): JsonSchema | undefined => (schema.type === 'object' ? schema : schema.anyOf?.find((option) => option.type === 'object'));
+const objectShape = (schema: JsonSchema): JsonSchema | undefined =>
+  schema.type === 'object' ? schema : schema.anyOf?.find((option) => option.type === 'object');
 
 /** Every field a schema names, nested objects and the first item of arrays of objects included. */
 function fieldsOf(schema: JsonSchema, prefix = ''): Field[] {
   return Object.entries(objectShape(schema)?.properties ?? {}).flatMap(([key, property]) => {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    const items = property.type === 'array' && property.items !== undefined && objectShape(property.items) !== undefined ? fieldsOf(property.items, `${path}.0`) : [];
+    const items =
+      property.type === 'array' && property.items !== undefined && objectShape(property.items) !== undefined
+        ? fieldsOf(property.items, `${path}.0`)
+        : [];
     return [{ path, schema: property }, ...fieldsOf(property, path), ...items];
   });
 }
@@ -98,7 +119,8 @@ function setAt(value: unknown, path: string, replacement: unknown): unknown {
   const keys = path.split('.');
   let node = root;
   keys.forEach((key, index) => {
-    const next = index === keys.length - 1 ? replacement : isContainer(node[key]) ? node[key] : /^\d+$/.test(keys[index + 1] ?? '') ? [] : {};
+    const next =
+      index === keys.length - 1 ? replacement : isContainer(node[key]) ? node[key] : /^\d+$/.test(keys[index + 1] ?? '') ? [] : {};
     Object.defineProperty(node, key, { value: next, enumerable: true, writable: true, configurable: true });
     node = next as Record<string, unknown>;
   });
@@ -114,9 +136,11 @@ function removeAt(value: unknown, path: string): unknown {
 }
 
 const mapLeaves = (value: unknown, map: (leaf: unknown) => unknown): unknown =>
-  Array.isArray(value) ? value.map((item) => mapLeaves(item, map))
-  : isContainer(value) ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapLeaves(item, map)]))
-  : map(value);
+  Array.isArray(value)
+    ? value.map((item) => mapLeaves(item, map))
+    : isContainer(value)
+      ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapLeaves(item, map)]))
+      : map(value);
 
 // --- bodies ----------------------------------------------------------------------------------
 
@@ -151,7 +175,14 @@ const deepNesting = (depth: number, kind: 'array' | 'object'): string =>
   kind === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
 const INVALID_UTF8: readonly number[][] = [
-  [0xff], [0xfe, 0xff], [0xc3, 0x28], [0xc0, 0xaf], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80],
+  [0xff],
+  [0xfe, 0xff],
+  [0xc3, 0x28],
+  [0xc0, 0xaf],
+  [0xe2, 0x82],
+  [0xed, 0xa0, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0x80],
 ];
 
 const PROTOTYPE_KEYS = '"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}';
@@ -173,7 +204,10 @@ const wrongValue = fc.oneof(
   fc.constantFrom<unknown>(1e308, -1, 0, Number.MAX_SAFE_INTEGER + 2, '', ' ', '\u0000', '\ud800', 'true', '1', [], {}),
 );
 
-const unknownKey = fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', ''));
+const unknownKey = fc.oneof(
+  fc.string({ maxLength: 10 }),
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', ''),
+);
 
 /** Sizes that cross field maxima, the 64 KiB body limit, and the local server's 1 MiB read limit. */
 const hugeLength = (field: JsonSchema) => fc.constantFrom(...[(field.maxLength ?? 512) + 1, 70_000, 100_000, 1_100_000]);
@@ -189,18 +223,60 @@ export function bodiesFor(schema: JsonSchema, examples: Examples): Variants<Body
   const broken = fc.oneof(
     fc.tuple(valid, field, wrongValue).map(([value, at, wrong]) => json(`wrong type at ${at.path}`, setAt(value, at.path, wrong))),
     fc.tuple(valid, field).map(([value, at]) => json(`${at.path} missing`, removeAt(value, at.path))),
-    fc.tuple(valid, anywhere, unknownKey, fc.jsonValue({ maxDepth: 1 })).map(([value, at, key, extra]) =>
-      json(`unknown field "${key}" at ${at.path}`, setAt(value, at.path === '' ? key : `${at.path}.${key}`, extra))),
-    valid.map((value) => json('null everywhere', mapLeaves(value, () => null))),
-    valid.map((value) => json('numbers and booleans as strings', mapLeaves(value, (leaf) => (typeof leaf === 'number' || typeof leaf === 'boolean' ? String(leaf) : leaf)))),
-    fc.tuple(valid, field).chain(([value, at]) => hugeLength(at.schema).map((length) => json(`${length} characters at ${at.path}`, setAt(value, at.path, 'x'.repeat(length))))),
+    fc
+      .tuple(valid, anywhere, unknownKey, fc.jsonValue({ maxDepth: 1 }))
+      .map(([value, at, key, extra]) =>
+        json(`unknown field "${key}" at ${at.path}`, setAt(value, at.path === '' ? key : `${at.path}.${key}`, extra)),
+      ),
+    valid.map((value) =>
+      json(
+        'null everywhere',
+        mapLeaves(value, () => null),
+      ),
+    ),
+    valid.map((value) =>
+      json(
+        'numbers and booleans as strings',
+        mapLeaves(value, (leaf) => (typeof leaf === 'number' || typeof leaf === 'boolean' ? String(leaf) : leaf)),
+      ),
+    ),
+    fc
+      .tuple(valid, field)
+      .chain(([value, at]) =>
+        hugeLength(at.schema).map((length) => json(`${length} characters at ${at.path}`, setAt(value, at.path, 'x'.repeat(length)))),
+      ),
     fc.tuple(valid, field, fc.constantFrom<unknown>(0, null, 'sip:alice@contoso.com')).chain(([value, at, item]) =>
-      hugeCount(at.schema).map((count) => json(`${count} items at ${at.path}`, setAt(value, at.path, Array.from({ length: count }, () => item))))),
-    fc.tuple(valid, anywhere, fc.constantFrom(40, 10_000, 30_000), fc.constantFrom('array' as const, 'object' as const)).map(([value, at, depth, kind]) =>
-      body(`${depth} levels of ${kind}s at ${at.path}`, withRawAt(value, at.path, Buffer.from(deepNesting(depth, kind))))),
-    fc.tuple(valid, anywhere, fc.constantFrom(...INVALID_UTF8), fc.boolean()).map(([value, at, bytes, quoted]) =>
-      body(`invalid UTF-8 ${Buffer.from(bytes).toString('hex')} at ${at.path}`, withRawAt(value, at.path, Buffer.concat(quoted ? [Buffer.from('"a'), Buffer.from(bytes), Buffer.from('b"')] : [Buffer.from(bytes)])))),
-    fc.tuple(valid, field).map(([value, at]) => body(`prototype keys at ${at.path}`, withRawAt(value, at.path, Buffer.from(`{${PROTOTYPE_KEYS}}`)))),
+      hugeCount(at.schema).map((count) =>
+        json(
+          `${count} items at ${at.path}`,
+          setAt(
+            value,
+            at.path,
+            Array.from({ length: count }, () => item),
+          ),
+        ),
+      ),
+    ),
+    fc
+      .tuple(valid, anywhere, fc.constantFrom(40, 10_000, 30_000), fc.constantFrom('array' as const, 'object' as const))
+      .map(([value, at, depth, kind]) =>
+        body(`${depth} levels of ${kind}s at ${at.path}`, withRawAt(value, at.path, Buffer.from(deepNesting(depth, kind)))),
+      ),
+    fc
+      .tuple(valid, anywhere, fc.constantFrom(...INVALID_UTF8), fc.boolean())
+      .map(([value, at, bytes, quoted]) =>
+        body(
+          `invalid UTF-8 ${Buffer.from(bytes).toString('hex')} at ${at.path}`,
+          withRawAt(
+            value,
+            at.path,
+            Buffer.concat(quoted ? [Buffer.from('"a'), Buffer.from(bytes), Buffer.from('b"')] : [Buffer.from(bytes)]),
+          ),
+        ),
+      ),
+    fc
+      .tuple(valid, field)
+      .map(([value, at]) => body(`prototype keys at ${at.path}`, withRawAt(value, at.path, Buffer.from(`{${PROTOTYPE_KEYS}}`)))),
     valid.map((value) => body('prototype keys beside the fields', withPrototypeKeys(value))),
     fc.jsonValue().map((value) => json('any JSON', value)),
     fc.tuple(valid, fc.nat()).map(([value, cut]) => {
@@ -224,8 +300,21 @@ const wrongQueryValue = fc.oneof(
 
 /** Written into the query string as is: bad percent-encoding, raw bytes, prototype keys, a request line past Node's header limit. */
 const RAW_QUERY_ABUSE = [
-  '%', '%zz', 'limit=%FF', 'cursor=%E0%A4%A', 'dryRun=%C0%AF', '\u00ff=\u00fe', '__proto__=1', '__proto__[polluted]=1', 'constructor=x',
-  'dryRun', '=', '&&&', 'limit=1&limit=2', `limit=${'9'.repeat(5_000)}`, `x=${'y'.repeat(20_000)}`,
+  '%',
+  '%zz',
+  'limit=%FF',
+  'cursor=%E0%A4%A',
+  'dryRun=%C0%AF',
+  '\u00ff=\u00fe',
+  '__proto__=1',
+  '__proto__[polluted]=1',
+  'constructor=x',
+  'dryRun',
+  '=',
+  '&&&',
+  'limit=1&limit=2',
+  `limit=${'9'.repeat(5_000)}`,
+  `x=${'y'.repeat(20_000)}`,
 ];
 
 type CursorEdit = (fields: Record<string, unknown>, key: string) => void;
@@ -233,9 +322,15 @@ type CursorEdit = (fields: Record<string, unknown>, key: string) => void;
 /** A cursor the service issued (base64url of its JSON), tampered with: a key dropped, emptied, changed or added. */
 function forgedCursor(issued: readonly string[]): fc.Arbitrary<string> {
   const edit = fc.oneof(
-    fc.constant<CursorEdit>((fields, key) => { delete fields[key]; }),
-    fc.constantFrom<unknown>('', ' ', 'x', 0, null, 'T#other#CONFIG').map((value): CursorEdit => (fields, key) => { fields[key] = value; }),
-    fc.constant<CursorEdit>((fields) => { fields.gsi1sk = 'x'; }),
+    fc.constant<CursorEdit>((fields, key) => {
+      delete fields[key];
+    }),
+    fc.constantFrom<unknown>('', ' ', 'x', 0, null, 'T#other#CONFIG').map((value): CursorEdit => (fields, key) => {
+      fields[key] = value;
+    }),
+    fc.constant<CursorEdit>((fields) => {
+      fields.gsi1sk = 'x';
+    }),
   );
   return fc.tuple(fc.constantFrom(...issued), fc.nat(), edit).map(([cursor, pick, apply]) => {
     const text = Buffer.from(cursor, 'base64url').toString('utf8');
@@ -257,9 +352,15 @@ export function queriesFor(schema: JsonSchema, examples: Examples): Variants<str
   const issuedCursors = names.includes('cursor') ? (examples.cursor ?? []) : [];
   const broken = fc.oneof(
     fc.tuple(valid, name, wrongQueryValue).map(([params, key, value]) => encodeQuery(Object.entries({ ...params, [key]: value }))),
-    fc.tuple(valid, unknownKey, fc.string({ maxLength: 8 })).map(([params, key, value]) => encodeQuery([...Object.entries(params), [key, value]])),
-    fc.tuple(valid, fc.constantFrom(...RAW_QUERY_ABUSE)).map(([params, raw]) => [encodeQuery(Object.entries(params)), raw].filter((part) => part !== '').join('&')),
-    ...(issuedCursors.length === 0 ? [] : [fc.tuple(valid, forgedCursor(issuedCursors)).map(([params, cursor]) => encodeQuery(Object.entries({ ...params, cursor })))]),
+    fc
+      .tuple(valid, unknownKey, fc.string({ maxLength: 8 }))
+      .map(([params, key, value]) => encodeQuery([...Object.entries(params), [key, value]])),
+    fc
+      .tuple(valid, fc.constantFrom(...RAW_QUERY_ABUSE))
+      .map(([params, raw]) => [encodeQuery(Object.entries(params)), raw].filter((part) => part !== '').join('&')),
+    ...(issuedCursors.length === 0
+      ? []
+      : [fc.tuple(valid, forgedCursor(issuedCursors)).map(([params, cursor]) => encodeQuery(Object.entries({ ...params, cursor })))]),
   );
   return { valid: valid.map((params) => withQuestionMark(encodeQuery(Object.entries(params)))), broken: broken.map(withQuestionMark) };
 }
@@ -268,24 +369,53 @@ export function queriesFor(schema: JsonSchema, examples: Examples): Variants<str
 
 /** Path segments written as is: percent-encoding abuse, raw bytes (sent as latin1), dot segments, sizes past every limit. */
 const RAW_SEGMENT_ABUSE = [
-  '%', '%zz', '%E0%A4%A', '%FF', '%C0%AF', '%ED%A0%80', '%00', '%2F', '%252F', '%2e%2e', '..', '.', '\u00ff\u00fe', '\u00c3\u00a9',
-  'sip:alice@contoso.com', 'sip%3Aalice%40contoso.com%00', 'a'.repeat(5_000), 'a'.repeat(100_000),
+  '%',
+  '%zz',
+  '%E0%A4%A',
+  '%FF',
+  '%C0%AF',
+  '%ED%A0%80',
+  '%00',
+  '%2F',
+  '%252F',
+  '%2e%2e',
+  '..',
+  '.',
+  '\u00ff\u00fe',
+  '\u00c3\u00a9',
+  'sip:alice@contoso.com',
+  'sip%3Aalice%40contoso.com%00',
+  'a'.repeat(5_000),
+  'a'.repeat(100_000),
 ];
 
 /** Request targets in other forms than a path (RFC 9112, section 3.2), some of them not URLs at all. */
-const ODD_TARGET_FORMS = ['http://localhost{path}', 'https://other.example{path}', '//{path}', '//[{path}', 'http://[::1{path}', 'http://user:pass@localhost:99999{path}', '*', '{path}\u00ff'];
+const ODD_TARGET_FORMS = [
+  'http://localhost{path}',
+  'https://other.example{path}',
+  '//{path}',
+  '//[{path}',
+  'http://[::1{path}',
+  'http://user:pass@localhost:99999{path}',
+  '*',
+  '{path}\u00ff',
+];
 
 /** Concrete request paths for a route template: its parameters valid-ish, or one abused, or the path stretched or in another form. */
 export function pathsFor(template: string, schema: JsonSchema, examples: Examples): Variants<string> {
   const names = [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '');
-  const validSegment = (name: string) => validish(schema.properties?.[name] ?? {}, examples, name).map((value) => encodeURIComponent(String(value)));
+  const validSegment = (name: string) =>
+    validish(schema.properties?.[name] ?? {}, examples, name).map((value) => encodeURIComponent(String(value)));
   const fill = (values: string[]) => values.reduce((path, value, index) => path.replace(`{${names[index]}}`, value), template);
   const valid = fc.tuple(...names.map(validSegment)).map(fill);
-  const abusedSegment = fc.tuple(fc.tuple(...names.map(validSegment)), fc.nat(), fc.constantFrom(...RAW_SEGMENT_ABUSE)).map(([values, pick, abuse]) =>
-    fill(values.map((value, index) => (index === pick % values.length ? abuse : value))));
+  const abusedSegment = fc
+    .tuple(fc.tuple(...names.map(validSegment)), fc.nat(), fc.constantFrom(...RAW_SEGMENT_ABUSE))
+    .map(([values, pick, abuse]) => fill(values.map((value, index) => (index === pick % values.length ? abuse : value))));
   const broken = fc.oneof(
     ...(names.length > 0 ? [abusedSegment] : []),
-    fc.tuple(valid, fc.constantFrom('/', '//', '/..', '/%2e%2e', '#fragment', `/${'x/'.repeat(3_000)}`, `/${'a'.repeat(100_000)}`)).map(([path, suffix]) => `${path}${suffix}`),
+    fc
+      .tuple(valid, fc.constantFrom('/', '//', '/..', '/%2e%2e', '#fragment', `/${'x/'.repeat(3_000)}`, `/${'a'.repeat(100_000)}`))
+      .map(([path, suffix]) => `${path}${suffix}`),
     fc.tuple(fc.constantFrom(...ODD_TARGET_FORMS), valid).map(([form, path]) => form.replace('{path}', path)),
   );
   return { valid, broken };
@@ -356,10 +486,15 @@ export function transportFor(token: string, bodyLength: number): fc.Arbitrary<Tr
     fc.constant<Framing>({ kind: 'length' }),
     fc.constant<Framing>({ kind: 'none' }),
     fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 5 }).map((sizes): Framing => ({ kind: 'chunked', sizes })),
-    fc.constantFrom('0', '1', String(Math.max(bodyLength - 1, 0)), String(bodyLength + 10), '99999999999', '-1', 'abc', '1e3', ' 5', '5, 6').map((declared): Framing => ({ kind: 'declared-length', declared })),
+    fc
+      .constantFrom('0', '1', String(Math.max(bodyLength - 1, 0)), String(bodyLength + 10), '99999999999', '-1', 'abc', '1e3', ' 5', '5, 6')
+      .map((declared): Framing => ({ kind: 'declared-length', declared })),
   );
   return fc.tuple(authorization, contentType, ifMatch, extra, framing).map(([auth, type, match, more, frame]) => {
-    const declared = [...(frame.kind === 'declared-length' ? [frame.declared] : []), ...more.filter(([name]) => name === 'Content-Length').map(([, value]) => value)];
+    const declared = [
+      ...(frame.kind === 'declared-length' ? [frame.declared] : []),
+      ...more.filter(([name]) => name === 'Content-Length').map(([, value]) => value),
+    ];
     return {
       headers: [...auth, ...type, ...match, ...more],
       framing: frame,

@@ -22,11 +22,21 @@ export function stopStartedServices(): void {
  * Starts `npm start`'s script and reads its banner until the last line it prints at start. It
  * runs in a directory of its own: with --demo it writes ./.exumctl.yaml there.
  */
-export async function start(args: string[], lastLine: RegExp, cwd = mkdtempSync(join(tmpdir(), 'exum-start-')), env: Record<string, string> = {}) {
+export async function start(
+  args: string[],
+  lastLine: RegExp,
+  cwd = mkdtempSync(join(tmpdir(), 'exum-start-')),
+  env: Record<string, string> = {},
+) {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, EXUM_LOCAL, '--in-memory', '--port', '0', ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXUM_OPERATOR_TOKEN: 'exum_npm_start_test_operator_token_001', ...env },
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      EXUM_OPERATOR_TOKEN: 'exum_npm_start_test_operator_token_001',
+      ...env,
+    },
   });
   started.push(child);
   const lines: string[] = [];
@@ -48,7 +58,6 @@ export async function gone(pid: number, timeoutMs = 5_000) {
   return !alive(pid);
 }
 
-
 /** Runs `npm start`'s script to its end (for refusals at start): its exit code and what it printed. */
 export async function runToExit(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000) {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, EXUM_LOCAL, '--in-memory', ...args], {
@@ -69,11 +78,14 @@ export async function runToExit(args: string[], env: Record<string, string> = {}
 /** Processes whose environment holds EXUM_TEST_MARK=mark: a run's children, wherever they were reparented. */
 export function processesMarked(mark: string): number[] {
   const wanted = Buffer.from(`EXUM_TEST_MARK=${mark}\0`);
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/environ`).includes(wanted);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`).includes(wanted);
+      } catch {
+        return false;
+      }
+    });
 }

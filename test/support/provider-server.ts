@@ -68,15 +68,21 @@ export async function startProviderServer(secret = PROVIDER_SECRET) {
       behaviour = next;
     },
     /** Events accepted so far of a type, optionally about one SIP address. */
-    ofType: (type: string, sipUri?: string) => received.filter((event) => event.type === type && (sipUri === undefined || event.data.sipUri === sipUri)),
+    ofType: (type: string, sipUri?: string) =>
+      received.filter((event) => event.type === type && (sipUri === undefined || event.data.sipUri === sipUri)),
     async waitFor(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`timed out; received: ${received.map((event) => `${event.type} ${String(event.data.sipUri)}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out; received: ${received.map((event) => `${event.type} ${String(event.data.sipUri)}`).join(', ')}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -94,9 +100,15 @@ export function useProviderServer(): Omit<ProviderServer, 'stop'> {
     return server;
   };
   return {
-    get url() { return started().url; },
-    get received() { return started().received; },
-    get refusedSignatures() { return started().refusedSignatures; },
+    get url() {
+      return started().url;
+    },
+    get received() {
+      return started().received;
+    },
+    get refusedSignatures() {
+      return started().refusedSignatures;
+    },
     behave: (behaviour) => started().behave(behaviour),
     ofType: (type, sipUri) => started().ofType(type, sipUri),
     waitFor: (predicate, timeoutMs) => started().waitFor(predicate, timeoutMs),

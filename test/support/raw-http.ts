@@ -45,11 +45,21 @@ function encodeRequest(request: RawRequest, host: string): Buffer {
   const body = request.body ?? Buffer.alloc(0);
   const framing = request.framing ?? { kind: 'length' };
   const framingHeaders: [string, string][] =
-    framing.kind === 'length' ? (body.length > 0 ? [['Content-Length', String(body.length)]] : [])
-    : framing.kind === 'declared-length' ? [['Content-Length', framing.declared]]
-    : framing.kind === 'chunked' ? [['Transfer-Encoding', 'chunked']]
-    : [];
-  const lines = [`${request.method} ${request.target} HTTP/1.1`, `Host: ${host}`, 'Connection: close', ...[...request.headers, ...framingHeaders].map(([name, value]) => `${name}: ${value}`)];
+    framing.kind === 'length'
+      ? body.length > 0
+        ? [['Content-Length', String(body.length)]]
+        : []
+      : framing.kind === 'declared-length'
+        ? [['Content-Length', framing.declared]]
+        : framing.kind === 'chunked'
+          ? [['Transfer-Encoding', 'chunked']]
+          : [];
+  const lines = [
+    `${request.method} ${request.target} HTTP/1.1`,
+    `Host: ${host}`,
+    'Connection: close',
+    ...[...request.headers, ...framingHeaders].map(([name, value]) => `${name}: ${value}`),
+  ];
   const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
   return Buffer.concat([head, framing.kind === 'chunked' ? chunked(body, framing.sizes) : body]);
 }
@@ -77,7 +87,11 @@ function decodeAnswer(received: Buffer): RawAnswer | undefined {
  * `halfClose` the client ends its side after sending, as a client that gave up mid-body would.
  * A server that neither answers nor closes within `timeoutMs` is a hang: the promise rejects.
  */
-export function sendRaw(baseUrl: string, request: RawRequest, options: { halfClose?: boolean; timeoutMs?: number } = {}): Promise<RawAnswer | undefined> {
+export function sendRaw(
+  baseUrl: string,
+  request: RawRequest,
+  options: { halfClose?: boolean; timeoutMs?: number } = {},
+): Promise<RawAnswer | undefined> {
   const { hostname, port } = new URL(baseUrl);
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {

@@ -53,7 +53,12 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     dynamoEndpoint: endpoint,
     snapshot: async (keep = () => true) => {
       const items = await scanTable(client, tableName);
-      return JSON.stringify(items.filter(keep).map((item) => JSON.stringify(item, Object.keys(item).sort())).sort());
+      return JSON.stringify(
+        items
+          .filter(keep)
+          .map((item) => JSON.stringify(item, Object.keys(item).sort()))
+          .sort(),
+      );
     },
     stop: async () => {
       client.destroy();
@@ -128,11 +133,20 @@ export function useTestService(setUp?: (api: ApiClient) => Promise<void>, option
     if (service === undefined) throw new Error('the test service is not started yet');
     return service;
   };
-  const api = apiClient({ get url() { return started().url; } });
+  const api = apiClient({
+    get url() {
+      return started().url;
+    },
+  });
   beforeAll(async () => {
     service = await startTestService(options);
     await setUp?.(api);
   });
   afterAll(() => service?.stop());
-  return { api, get service() { return started(); } };
+  return {
+    api,
+    get service() {
+      return started();
+    },
+  };
 }

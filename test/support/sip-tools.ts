@@ -61,7 +61,12 @@ export function freeUdpPorts(count: number): number[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs: number, failedEarly: () => string | null): Promise<void> {
+async function waitFor(
+  what: string,
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  failedEarly: () => string | null,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const failure = failedEarly();
@@ -185,13 +190,22 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
   const ctlSocket = `unix:${join(runtimeDir, 'ctl')}`;
   const defines = { ...options.defines, EXUM_CTL_SOCKET: ctlSocket };
   const args = [
-    '-f', options.config, '-m', '32', '-Y', runtimeDir, '-P', join(runtimeDir, 'kamailio.pid'),
-    '-A', `EXUM_LISTEN=udp:${LOOPBACK}:${options.port}`,
+    '-f',
+    options.config,
+    '-m',
+    '32',
+    '-Y',
+    runtimeDir,
+    '-P',
+    join(runtimeDir, 'kamailio.pid'),
+    '-A',
+    `EXUM_LISTEN=udp:${LOOPBACK}:${options.port}`,
     ...Object.entries(defines).flatMap(([name, value]) => ['-A', typeof value === 'number' ? `${name}=${value}` : `${name}="${value}"`]),
   ];
   const env = { ...process.env, ...options.env };
   const check = spawnSync(tool('kamailio'), ['-c', ...args], { env, encoding: 'utf8' });
-  if (check.status !== 0) throw new Error(`kamailio refused ${options.config} (${INSTALL_HINT}):\n${check.stderr.split('\n').slice(-15).join('\n')}`);
+  if (check.status !== 0)
+    throw new Error(`kamailio refused ${options.config} (${INSTALL_HINT}):\n${check.stderr.split('\n').slice(-15).join('\n')}`);
 
   const logFile = join(options.dir, `${options.name}.log`);
   const kamailio = spawnGroup(tool('kamailio'), ['-DD', '-E', ...args], { cwd: runtimeDir, logFile, env });
@@ -256,10 +270,26 @@ export interface SippServer {
 /** A SIPp UAS (a voicemail server, the edge, a PSTN gateway) for one call on `port`. */
 export async function startSippServer(options: { name: string; dir: string; scenario: string; port: number }): Promise<SippServer> {
   const messageFile = join(options.dir, `${options.name}-messages.log`);
-  const sipp = spawnGroup(tool('sipp'), [
-    '-sf', join(SCENARIOS, options.scenario), '-i', LOOPBACK, '-p', String(options.port),
-    '-m', '1', '-nostdin', '-timeout', '120', '-trace_msg', '-message_file', messageFile,
-  ], { cwd: options.dir, logFile: join(options.dir, `${options.name}.out`) });
+  const sipp = spawnGroup(
+    tool('sipp'),
+    [
+      '-sf',
+      join(SCENARIOS, options.scenario),
+      '-i',
+      LOOPBACK,
+      '-p',
+      String(options.port),
+      '-m',
+      '1',
+      '-nostdin',
+      '-timeout',
+      '120',
+      '-trace_msg',
+      '-message_file',
+      messageFile,
+    ],
+    { cwd: options.dir, logFile: join(options.dir, `${options.name}.out`) },
+  );
   const exitedEarly = () => (sipp.exitCode() === undefined ? null : `sipp exited with ${sipp.exitCode()}`);
   await waitFor(`sipp ${options.name} on ${options.port}`, async () => boundUdpPorts().has(options.port), 15_000, exitedEarly);
   return {
@@ -286,16 +316,44 @@ export interface Call {
  * loopback on Linux; default 127.0.0.1). SIPp gives up after 30 s, within the test's timeout.
  */
 export async function callThroughGateway(options: {
-  name: string; dir: string; scenario: string; gatewayPort: number; requestUri: string; callId: string; sourceAddress?: string;
+  name: string;
+  dir: string;
+  scenario: string;
+  gatewayPort: number;
+  requestUri: string;
+  callId: string;
+  sourceAddress?: string;
 }): Promise<Call> {
   const [localPort] = freeUdpPorts(1);
   const messageFile = join(options.dir, `${options.name}-messages.log`);
   const started = Date.now();
-  const sipp = spawnGroup(tool('sipp'), [
-    `${LOOPBACK}:${options.gatewayPort}`, '-sf', join(SCENARIOS, options.scenario), '-i', options.sourceAddress ?? LOOPBACK, '-p', String(localPort),
-    '-m', '1', '-nostdin', '-key', 'ruri', options.requestUri, '-cid_str', options.callId,
-    '-timeout', '30', '-timeout_error', '-trace_msg', '-message_file', messageFile,
-  ], { cwd: options.dir, logFile: join(options.dir, `${options.name}.out`) });
+  const sipp = spawnGroup(
+    tool('sipp'),
+    [
+      `${LOOPBACK}:${options.gatewayPort}`,
+      '-sf',
+      join(SCENARIOS, options.scenario),
+      '-i',
+      options.sourceAddress ?? LOOPBACK,
+      '-p',
+      String(localPort),
+      '-m',
+      '1',
+      '-nostdin',
+      '-key',
+      'ruri',
+      options.requestUri,
+      '-cid_str',
+      options.callId,
+      '-timeout',
+      '30',
+      '-timeout_error',
+      '-trace_msg',
+      '-message_file',
+      messageFile,
+    ],
+    { cwd: options.dir, logFile: join(options.dir, `${options.name}.out`) },
+  );
   const exitCode = await sipp.exited;
   return { exitCode, elapsedMs: Date.now() - started, messages: readSippMessages(messageFile) };
 }

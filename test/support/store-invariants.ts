@@ -11,8 +11,12 @@ const tenantItems = async (client: DynamoDBClient, tableName: string, tenantId: 
 export async function storeViolations(client: DynamoDBClient, tableName: string, tenantId: string): Promise<string[]> {
   const items = await tenantItems(client, tableName, tenantId);
   const principals = items.filter((item) => item.entity === 'user' || item.entity === 'contact');
-  const numbers = new Map(items.filter((item) => item.entity === 'number').map((item) => [String(item.pk).slice(`T#${tenantId}#NUM#`.length), item]));
-  const grantCounts = new Map(items.filter((item) => item.entity === 'grant-count').map((item) => [String(item.sk), Number(item.grants ?? 0)]));
+  const numbers = new Map(
+    items.filter((item) => item.entity === 'number').map((item) => [String(item.pk).slice(`T#${tenantId}#NUM#`.length), item]),
+  );
+  const grantCounts = new Map(
+    items.filter((item) => item.entity === 'grant-count').map((item) => [String(item.sk), Number(item.grants ?? 0)]),
+  );
   const violations: string[] = [];
 
   const owners = new Map<string, string[]>();
@@ -23,18 +27,24 @@ export async function storeViolations(client: DynamoDBClient, tableName: string,
     const copy = numbers.get(principal.lineUri);
     if (copy === undefined) violations.push(`${principal.sipUri} has line URI ${principal.lineUri} but no number copy`);
     else if (copy.sipUri !== principal.sipUri || copy.version !== principal.version) {
-      violations.push(`the number copy of ${principal.lineUri} is ${copy.sipUri} v${copy.version}, not ${principal.sipUri} v${principal.version}`);
+      violations.push(
+        `the number copy of ${principal.lineUri} is ${copy.sipUri} v${copy.version}, not ${principal.sipUri} v${principal.version}`,
+      );
     }
   }
   for (const [lineUri, sipUris] of owners) if (sipUris.length > 1) violations.push(`${lineUri} belongs to ${sipUris.join(' and ')}`);
   for (const [lineUri, copy] of numbers) {
-    if (!owners.get(lineUri)?.includes(copy.sipUri)) violations.push(`the number copy of ${lineUri} names ${copy.sipUri}, whose record does not have it`);
+    if (!owners.get(lineUri)?.includes(copy.sipUri))
+      violations.push(`the number copy of ${lineUri} names ${copy.sipUri}, whose record does not have it`);
   }
 
   const granted = new Map<string, number>();
-  for (const principal of principals) if (principal.hostedVoicemailPolicy !== null) granted.set(principal.hostedVoicemailPolicy, (granted.get(principal.hostedVoicemailPolicy) ?? 0) + 1);
+  for (const principal of principals)
+    if (principal.hostedVoicemailPolicy !== null)
+      granted.set(principal.hostedVoicemailPolicy, (granted.get(principal.hostedVoicemailPolicy) ?? 0) + 1);
   for (const tag of new Set([...granted.keys(), ...grantCounts.keys()])) {
-    if ((granted.get(tag) ?? 0) !== (grantCounts.get(tag) ?? 0)) violations.push(`tag ${tag} is granted ${granted.get(tag) ?? 0} times but counted ${grantCounts.get(tag) ?? 0}`);
+    if ((granted.get(tag) ?? 0) !== (grantCounts.get(tag) ?? 0))
+      violations.push(`tag ${tag} is granted ${granted.get(tag) ?? 0} times but counted ${grantCounts.get(tag) ?? 0}`);
   }
   return violations;
 }

@@ -4,7 +4,14 @@ import { startLocalService } from '../../lib/local/local-service.js';
 
 const [endpoint, tableName] = process.argv.slice(2) as [string, string];
 await startLocalService({
-  port: 0, tableName, operatorToken: 'exum_crash_test_operator_token_00000001', dynamoEndpoint: endpoint, logLevel: 'SILENT',
-  configCacheMs: 0, credentialCacheMs: 0, streamBatchTimeoutMs: 1_500, delivery: { timeoutMs: 2_000, backoffMs: [50] },
+  port: 0,
+  tableName,
+  operatorToken: 'exum_crash_test_operator_token_00000001',
+  dynamoEndpoint: endpoint,
+  logLevel: 'SILENT',
+  configCacheMs: 0,
+  credentialCacheMs: 0,
+  streamBatchTimeoutMs: 1_500,
+  delivery: { timeoutMs: 2_000, backoffMs: [50] },
 });
 process.stdout.write('ready\n');

@@ -60,10 +60,12 @@ describe('parseSipAddress', () => {
   ])('refuses %s (%s)', (input, expectedRule) => expect(rule(parseSipAddress(input))).toBe(expectedRule));
 
   it('never throws, whatever the input', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (input) => {
-      const parsed = parseSipAddress(input);
-      if (parsed.ok) expect(parsed.value.host).toBe(parsed.value.host.toLowerCase());
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (input) => {
+        const parsed = parseSipAddress(input);
+        if (parsed.ok) expect(parsed.value.host).toBe(parsed.value.host.toLowerCase());
+      }),
+    );
   });
 });
 

@@ -17,19 +17,27 @@ afterEach(() => dynamo.reset());
 /** Two new users with numbers, the second granted a tag (so the transaction has a counter and a guard). */
 const changes: PrincipalChange[] = [
   { before: null, after: user({ sipUri: 'sip:a@contoso.com', lineUri: 'tel:+14255550001' }), guards: [] },
-  { before: null, after: user({ sipUri: 'sip:b@contoso.com', lineUri: 'tel:+14255550002', hostedVoicemailPolicy: 'ExOnline' }), guards: [{ id: 'tag:ExOnline', version: 1 }] },
+  {
+    before: null,
+    after: user({ sipUri: 'sip:b@contoso.com', lineUri: 'tel:+14255550002', hostedVoicemailPolicy: 'ExOnline' }),
+    guards: [{ id: 'tag:ExOnline', version: 1 }],
+  },
 ];
 // Positions in the transaction: a's record, a's number, b's record, b's number, the counter, the guard.
 const cancelled = (codes: string[], items: Record<number, object> = {}) =>
   new TransactionCanceledException({
     message: 'Transaction cancelled',
     $metadata: {},
-    CancellationReasons: codes.map((Code, position) => ({ Code, ...(items[position] === undefined ? {} : { Item: marshall(items[position]) }) })),
+    CancellationReasons: codes.map((Code, position) => ({
+      Code,
+      ...(items[position] === undefined ? {} : { Item: marshall(items[position]) }),
+    })),
   });
 
 describe('principals written together', () => {
   it('send the same transaction again after a collision, and all are written', async () => {
-    dynamo.on(TransactWriteItemsCommand)
+    dynamo
+      .on(TransactWriteItemsCommand)
       .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None']))
       .resolves({});
     const outcomes = await store.writePrincipalsTogether('contoso', changes);
@@ -39,12 +47,20 @@ describe('principals written together', () => {
   });
 
   it('fail only the change whose claim is taken, and write the others without it', async () => {
-    dynamo.on(TransactWriteItemsCommand)
-      .rejectsOnce(cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None'], { 1: { pk: 'x', sk: 'y', sipUri: 'sip:other@contoso.com' } }))
+    dynamo
+      .on(TransactWriteItemsCommand)
+      .rejectsOnce(
+        cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None'], {
+          1: { pk: 'x', sk: 'y', sipUri: 'sip:other@contoso.com' },
+        }),
+      )
       .resolves({});
     const [a, b] = await store.writePrincipalsTogether('contoso', changes);
     expect(a).toMatchObject({ written: false, error: expect.any(ExumError) });
-    expect(((a as { error: unknown }).error as ExumError).issues[0]).toMatchObject({ field: 'lineUri', rule: 'unique-line-uri-across-users-and-contacts' });
+    expect(((a as { error: unknown }).error as ExumError).issues[0]).toMatchObject({
+      field: 'lineUri',
+      rule: 'unique-line-uri-across-users-and-contacts',
+    });
     expect(b).toEqual({ written: true });
     // The second transaction: b alone (record, number, counter, guard).
     expect(dynamo.commandCalls(TransactWriteItemsCommand)[1]!.args[0].input.TransactItems).toHaveLength(4);
@@ -66,7 +82,11 @@ describe('principals written together', () => {
 
   it('sum grant counters per tag, so one counter item appears once in a transaction', async () => {
     dynamo.on(TransactWriteItemsCommand).resolves({});
-    const granted = Array.from({ length: 3 }, (_, i): PrincipalChange => ({ before: null, after: user({ sipUri: `sip:g${i}@contoso.com`, lineUri: null, hostedVoicemailPolicy: 'ExOnline' }), guards: [{ id: 'tag:ExOnline', version: 1 }] }));
+    const granted = Array.from({ length: 3 }, (_, i): PrincipalChange => ({
+      before: null,
+      after: user({ sipUri: `sip:g${i}@contoso.com`, lineUri: null, hostedVoicemailPolicy: 'ExOnline' }),
+      guards: [{ id: 'tag:ExOnline', version: 1 }],
+    }));
     await store.writePrincipalsTogether('contoso', granted);
     const items = dynamo.commandCalls(TransactWriteItemsCommand)[0]!.args[0].input.TransactItems!;
     const counters = items.filter((item) => item.Update !== undefined);

@@ -36,7 +36,13 @@ describe('TenantConfigCache', () => {
 
   it('does not keep a failed load', async () => {
     let fail = true;
-    const cache = new TenantConfigCache({ ttlMs: 5000, load: async () => { if (fail) throw new Error('down'); return tenantConfig(); } });
+    const cache = new TenantConfigCache({
+      ttlMs: 5000,
+      load: async () => {
+        if (fail) throw new Error('down');
+        return tenantConfig();
+      },
+    });
     await expect(cache.get('contoso')).rejects.toThrow('down');
     fail = false;
     await expect(cache.get('contoso')).resolves.toBeDefined();
@@ -51,7 +57,14 @@ describe('TenantConfigCache', () => {
 
   it('keeps at most maxTenants', async () => {
     let loads = 0;
-    const cache = new TenantConfigCache({ ttlMs: 60_000, maxTenants: 2, load: async () => { loads++; return tenantConfig(); } });
+    const cache = new TenantConfigCache({
+      ttlMs: 60_000,
+      maxTenants: 2,
+      load: async () => {
+        loads++;
+        return tenantConfig();
+      },
+    });
     await cache.get('a');
     await cache.get('b');
     await cache.get('c');

@@ -25,7 +25,10 @@ describe('stateful stack', () => {
   });
 
   it('protects the data: PITR, deletion protection, retained on stack deletion', () => {
-    expect(table.Properties.Replicas[0]).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true });
+    expect(table.Properties.Replicas[0]).toMatchObject({
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
     expect(table.DeletionPolicy).toBe('Retain');
   });
 });

@@ -26,7 +26,11 @@ describe('the stateless stack', () => {
       expect(method.Properties.RequestValidatorId).toBeDefined();
     }
     const [, authorizer] = resources('AWS::ApiGateway::Authorizer')[0]!;
-    expect(authorizer.Properties).toMatchObject({ Type: 'REQUEST', IdentitySource: 'method.request.header.Authorization', AuthorizerResultTtlInSeconds: 30 });
+    expect(authorizer.Properties).toMatchObject({
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 30,
+    });
   });
 
   it('logs access and throttles the stage', () => {
@@ -37,7 +41,8 @@ describe('the stateless stack', () => {
   });
 
   it('maps the stream with batch item failures, bisection, bounded retries and age, an on-failure queue, in order', () => {
-    const mapping = resources('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.StartingPosition === 'TRIM_HORIZON')![1].Properties;
+    const mapping = resources('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.StartingPosition === 'TRIM_HORIZON')![1]
+      .Properties;
     expect(mapping).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
@@ -51,7 +56,9 @@ describe('the stateless stack', () => {
   });
 
   it('runs every function on Node.js 24, arm64, traced, from a bundle', () => {
-    const functions = resources('AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Runtime?.startsWith('nodejs') && fn.Properties.Handler === 'index.handler');
+    const functions = resources('AWS::Lambda::Function').filter(
+      ([, fn]) => fn.Properties.Runtime?.startsWith('nodejs') && fn.Properties.Handler === 'index.handler',
+    );
     expect(functions).toHaveLength(5);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
@@ -67,24 +74,49 @@ describe('the stateless stack', () => {
   });
 
   it('grants table access by action and by name: no wildcards on data', () => {
-    const statements = resources('AWS::IAM::Policy').flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const statements = resources('AWS::IAM::Policy').flatMap(
+      ([, policy]) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
     const dynamo = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')));
     expect(dynamo.length).toBeGreaterThanOrEqual(5);
     for (const statement of dynamo) {
-      expect([statement.Action].flat().every((action) => !action.includes('*') || action === 'dynamodb:DescribeStream' || action.startsWith('dynamodb:GetShard') || action.startsWith('dynamodb:ListStreams')), JSON.stringify(statement.Action)).toBe(true);
+      expect(
+        [statement.Action]
+          .flat()
+          .every(
+            (action) =>
+              !action.includes('*') ||
+              action === 'dynamodb:DescribeStream' ||
+              action.startsWith('dynamodb:GetShard') ||
+              action.startsWith('dynamodb:ListStreams'),
+          ),
+        JSON.stringify(statement.Action),
+      ).toBe(true);
       expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
     }
     // The resolve function reads, and only reads.
     const resolveRole = resources('AWS::IAM::Policy').find(([id]) => id.startsWith('ResolveFunctionServiceRoleDefaultPolicy'))![1];
-    const resolveActions = (resolveRole.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('dynamodb:'));
+    const resolveActions = (resolveRole.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+      .flatMap((statement) => [statement.Action].flat())
+      .filter((action) => action.startsWith('dynamodb:'));
     expect(resolveActions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
   });
 
   it('lets only the management API write providers’ secrets and only the stream processor read them', () => {
     const policies = resources('AWS::IAM::Policy');
     const actionsOf = (prefix: string) =>
-      policies.filter(([id]) => id.startsWith(prefix)).flatMap(([, policy]) => (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((statement) => [statement.Action].flat())).filter((action) => action.startsWith('secretsmanager:')).sort();
-    expect(actionsOf('ManagementFunction')).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue']);
+      policies
+        .filter(([id]) => id.startsWith(prefix))
+        .flatMap(([, policy]) =>
+          (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((statement) => [statement.Action].flat()),
+        )
+        .filter((action) => action.startsWith('secretsmanager:'))
+        .sort();
+    expect(actionsOf('ManagementFunction')).toEqual([
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:PutSecretValue',
+    ]);
     expect(actionsOf('StreamProcessorFunction')).toEqual(['secretsmanager:GetSecretValue']);
     expect(actionsOf('ResolveFunction')).toEqual([]);
     expect(actionsOf('AuthorizerFunction')).toEqual([]);
@@ -103,9 +135,14 @@ describe('the API’s own refusals', () => {
   it('answer problem+json, 401 with WWW-Authenticate for bad credentials', () => {
     const responses = resources('AWS::ApiGateway::GatewayResponse').map(([, response]) => response.Properties);
     const unauthorized = responses.find((response) => response.ResponseType === 'UNAUTHORIZED');
-    expect(unauthorized).toMatchObject({ StatusCode: '401', ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" } });
+    expect(unauthorized).toMatchObject({
+      StatusCode: '401',
+      ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
+    });
     expect(JSON.parse(unauthorized.ResponseTemplates['application/json'])).toMatchObject({ status: 401, code: 'unauthenticated' });
-    expect(responses.map((response) => response.ResponseType)).toEqual(expect.arrayContaining(['ACCESS_DENIED', 'BAD_REQUEST_PARAMETERS', 'THROTTLED', 'DEFAULT_5XX']));
+    expect(responses.map((response) => response.ResponseType)).toEqual(
+      expect.arrayContaining(['ACCESS_DENIED', 'BAD_REQUEST_PARAMETERS', 'THROTTLED', 'DEFAULT_5XX']),
+    );
   });
 });
 
@@ -115,7 +152,12 @@ describe('mutual TLS', () => {
     try {
       const mtlsApp = new App({
         outdir: mtlsOut,
-        context: { 'aws:cdk:bundling-stacks': [], mtlsDomainName: 'exum.contoso.com', mtlsCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', mtlsTruststoreUri: 's3://contoso-truststores/exum/ca.pem' },
+        context: {
+          'aws:cdk:bundling-stacks': [],
+          mtlsDomainName: 'exum.contoso.com',
+          mtlsCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+          mtlsTruststoreUri: 's3://contoso-truststores/exum/ca.pem',
+        },
       });
       const mtls = Template.fromStack(createExumStacks(mtlsApp).stateless);
       mtls.hasResourceProperties('AWS::ApiGateway::DomainName', {

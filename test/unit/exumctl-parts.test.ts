@@ -11,7 +11,16 @@ import { resolveSettings } from '../../lib/cli/settings.js';
 import { CLEAR, parseBool, parseTristate, parseUmServer } from '../../lib/cli/values.js';
 
 describe('option values', () => {
-  it.each([['true', true], ['$true', true], ['Yes', true], ['1', true], ['false', false], ['$FALSE', false], ['no', false], ['0', false]])('%s is %s', (word, value) => {
+  it.each([
+    ['true', true],
+    ['$true', true],
+    ['Yes', true],
+    ['1', true],
+    ['false', false],
+    ['$FALSE', false],
+    ['no', false],
+    ['0', false],
+  ])('%s is %s', (word, value) => {
     expect(parseBool(word)).toBe(value);
   });
 
@@ -23,14 +32,25 @@ describe('option values', () => {
   });
 
   it('sends a cleared field as null', () => {
-    const fields = [{ flags: '--hosted-voicemail <value>', field: 'hostedVoicemail.admin', description: '' }, { flags: '--site <site>', field: 'site', description: '' }];
-    expect(bodyFromOptions({ hostedVoicemail: CLEAR, site: 'Dublin' }, fields)).toEqual({ hostedVoicemail: { admin: null }, site: 'Dublin' });
+    const fields = [
+      { flags: '--hosted-voicemail <value>', field: 'hostedVoicemail.admin', description: '' },
+      { flags: '--site <site>', field: 'site', description: '' },
+    ];
+    expect(bodyFromOptions({ hostedVoicemail: CLEAR, site: 'Dublin' }, fields)).toEqual({
+      hostedVoicemail: { admin: null },
+      site: 'Dublin',
+    });
     expect(bodyFromOptions({}, fields)).toEqual({});
   });
 
   it('reads a UM server as FQDN[:PORT][/TRANSPORT]@VERSION', () => {
     expect(parseUmServer('um01.contoso.com@15')).toEqual({ fqdn: 'um01.contoso.com', exchangeVersion: 15 });
-    expect(parseUmServer('um01.contoso.com:5063/TCP@14')).toEqual({ fqdn: 'um01.contoso.com', port: 5063, transport: 'tcp', exchangeVersion: 14 });
+    expect(parseUmServer('um01.contoso.com:5063/TCP@14')).toEqual({
+      fqdn: 'um01.contoso.com',
+      port: 5063,
+      transport: 'tcp',
+      exchangeVersion: 14,
+    });
     expect(() => parseUmServer('um01.contoso.com:5061')).toThrow(/@VERSION/);
   });
 });
@@ -42,7 +62,13 @@ describe('settings', () => {
 
   it('take flags over the environment over the config file, and say where each came from', () => {
     const settings = resolveSettings({ config: file, tenant: 'from-flag' }, { EXUM_TOKEN: 'env-token' }, dir);
-    expect(settings).toMatchObject({ server: 'https://exum.example.com', tenant: 'from-flag', token: 'env-token', ca: join(dir, 'certs/ca.pem'), output: 'table' });
+    expect(settings).toMatchObject({
+      server: 'https://exum.example.com',
+      tenant: 'from-flag',
+      token: 'env-token',
+      ca: join(dir, 'certs/ca.pem'),
+      output: 'table',
+    });
     expect(settings.sources).toMatchObject({ server: 'config file', tenant: 'flag', token: 'environment' });
   });
 
@@ -70,7 +96,16 @@ describe('settings', () => {
 });
 
 describe('exit codes', () => {
-  it.each([[400, EXIT.refused], [409, EXIT.refused], [412, EXIT.refused], [404, EXIT.notFound], [401, EXIT.denied], [403, EXIT.denied], [503, EXIT.unavailable], [500, EXIT.failed]])('HTTP %i → %i', (status, code) => {
+  it.each([
+    [400, EXIT.refused],
+    [409, EXIT.refused],
+    [412, EXIT.refused],
+    [404, EXIT.notFound],
+    [401, EXIT.denied],
+    [403, EXIT.denied],
+    [503, EXIT.unavailable],
+    [500, EXIT.failed],
+  ])('HTTP %i → %i', (status, code) => {
     expect(exitCodeOfStatus(status)).toBe(code);
   });
 });
@@ -84,15 +119,28 @@ describe('changes for review', () => {
   });
 
   it('read as a plan', () => {
-    expect(formatChanges([
-      { action: 'create', type: 'user', id: 'sip:a@contoso.com', before: null, after: { sipUri: 'sip:a@contoso.com', site: null } },
-      { action: 'update', type: 'user', id: 'sip:b@contoso.com', before: { hostedVoicemail: { admin: null } }, after: { hostedVoicemail: { admin: true } } },
-      { action: 'delete', type: 'contact', id: 'sip:sa@contoso.com', before: { sipUri: 'sip:sa@contoso.com' }, after: null },
-    ])).toBe([
-      '+ create user sip:a@contoso.com', '    sipUri: sip:a@contoso.com', '    site: -',
-      '~ update user sip:b@contoso.com', '    hostedVoicemail.admin: - → true',
-      '- delete contact sip:sa@contoso.com',
-    ].join('\n'));
+    expect(
+      formatChanges([
+        { action: 'create', type: 'user', id: 'sip:a@contoso.com', before: null, after: { sipUri: 'sip:a@contoso.com', site: null } },
+        {
+          action: 'update',
+          type: 'user',
+          id: 'sip:b@contoso.com',
+          before: { hostedVoicemail: { admin: null } },
+          after: { hostedVoicemail: { admin: true } },
+        },
+        { action: 'delete', type: 'contact', id: 'sip:sa@contoso.com', before: { sipUri: 'sip:sa@contoso.com' }, after: null },
+      ]),
+    ).toBe(
+      [
+        '+ create user sip:a@contoso.com',
+        '    sipUri: sip:a@contoso.com',
+        '    site: -',
+        '~ update user sip:b@contoso.com',
+        '    hostedVoicemail.admin: - → true',
+        '- delete contact sip:sa@contoso.com',
+      ].join('\n'),
+    );
     expect(formatChanges([])).toBe('no changes');
   });
 });

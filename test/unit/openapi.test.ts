@@ -8,7 +8,9 @@ describe('OpenAPI document', () => {
 
   it('lists every route with its roles and a request body schema for writes', () => {
     for (const route of apiRoutes) {
-      const operation = (document.paths[route.path] as Record<string, { 'x-exum-roles': string[]; requestBody?: unknown }>)[route.method.toLowerCase()];
+      const operation = (document.paths[route.path] as Record<string, { 'x-exum-roles': string[]; requestBody?: unknown }>)[
+        route.method.toLowerCase()
+      ];
       expect(operation, `${route.method} ${route.path}`).toBeDefined();
       expect(operation!['x-exum-roles']).toEqual(route.roles);
       expect(operation!.requestBody !== undefined).toBe(route.body !== undefined);
@@ -17,7 +19,9 @@ describe('OpenAPI document', () => {
 
   it('describes the user body with the domain field names', () => {
     const body = (document.paths['/v1/tenants/{tenant}/users'] as any).post.requestBody.content['application/json'].schema;
-    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['sipUri', 'lineUri', 'enterpriseVoiceEnabled', 'hostedVoicemail', 'onPremisesUm']));
+    expect(Object.keys(body.properties)).toEqual(
+      expect.arrayContaining(['sipUri', 'lineUri', 'enterpriseVoiceEnabled', 'hostedVoicemail', 'onPremisesUm']),
+    );
     expect(body.required).toEqual(['sipUri']);
     expect(body.additionalProperties).toBe(false);
   });
@@ -72,9 +76,22 @@ describe('docs/tenant-file.schema.json', () => {
 
   it('describes every section with the domain field names, and refuses unknown fields', async () => {
     const schema = JSON.parse((await import('../../bin/generate-api-docs.js')).tenantFileSchemaJson());
-    expect(Object.keys(schema.properties)).toEqual(['apiVersion', 'kind', 'tenant', 'edge', 'hostingProviders', 'voicemailPolicies', 'dialPlans', 'rerouting', 'users', 'contacts']);
+    expect(Object.keys(schema.properties)).toEqual([
+      'apiVersion',
+      'kind',
+      'tenant',
+      'edge',
+      'hostingProviders',
+      'voicemailPolicies',
+      'dialPlans',
+      'rerouting',
+      'users',
+      'contacts',
+    ]);
     expect(schema.required).toEqual(['apiVersion', 'kind', 'tenant']);
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties.users.items.properties)).toEqual(expect.arrayContaining(['sipUri', 'lineUri', 'hostedVoicemail', 'onPremisesUm']));
+    expect(Object.keys(schema.properties.users.items.properties)).toEqual(
+      expect.arrayContaining(['sipUri', 'lineUri', 'hostedVoicemail', 'onPremisesUm']),
+    );
   });
 });

@@ -5,11 +5,35 @@ import { describe, expect, it } from 'vitest';
 
 describe('the resolve function bundle', () => {
   it('leaves out management, migrations, events and idempotency', async () => {
-    const { metafile } = await build({ entryPoints: ['functions/resolve.ts'], bundle: true, format: 'esm', platform: 'node', write: false, metafile: true, outdir: 'unused' });
+    const { metafile } = await build({
+      entryPoints: ['functions/resolve.ts'],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      write: false,
+      metafile: true,
+      outdir: 'unused',
+    });
     // What ends up in the output (esbuild parses more than it keeps).
-    const inputs = Object.values(metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, use]) => use.bytesInOutput > 0).map(([input]) => input));
-    for (const unwanted of ['lib/management/', 'lib/migrations/', 'lib/stream/', 'lib/events/', 'lib/provisioning/', 'lib/api/management-routes', '@aws-lambda-powertools/idempotency', 'zod/v4/locales/he']) {
-      expect(inputs.filter((input) => input.includes(unwanted)), unwanted).toEqual([]);
+    const inputs = Object.values(metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, use]) => use.bytesInOutput > 0)
+        .map(([input]) => input),
+    );
+    for (const unwanted of [
+      'lib/management/',
+      'lib/migrations/',
+      'lib/stream/',
+      'lib/events/',
+      'lib/provisioning/',
+      'lib/api/management-routes',
+      '@aws-lambda-powertools/idempotency',
+      'zod/v4/locales/he',
+    ]) {
+      expect(
+        inputs.filter((input) => input.includes(unwanted)),
+        unwanted,
+      ).toEqual([]);
     }
     expect(inputs.some((input) => input.includes('lib/routing/decide-route'))).toBe(true);
   });

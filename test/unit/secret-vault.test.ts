@@ -1,5 +1,11 @@
 // Providers' secrets in Secrets Manager (faked by aws-sdk-client-mock: there is none locally).
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inlineVault, secretsManagerVault } from '../../lib/secrets/secret-vault.js';
@@ -12,8 +18,13 @@ describe('the Secrets Manager vault', () => {
   it('creates a secret under the prefix and keeps only its ARN', async () => {
     secretsManager.on(CreateSecretCommand).resolves({ ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:exum-router/contoso/exo-AbCd' });
     const vault = secretsManagerVault(client, { prefix: 'exum-router' });
-    expect(await vault.put('contoso/exo', 's3cret-value-of-24-chars!')).toBe('arn:aws:secretsmanager:us-east-1:1:secret:exum-router/contoso/exo-AbCd');
-    expect(secretsManager.commandCalls(CreateSecretCommand)[0]!.args[0].input).toMatchObject({ Name: 'exum-router/contoso/exo', SecretString: 's3cret-value-of-24-chars!' });
+    expect(await vault.put('contoso/exo', 's3cret-value-of-24-chars!')).toBe(
+      'arn:aws:secretsmanager:us-east-1:1:secret:exum-router/contoso/exo-AbCd',
+    );
+    expect(secretsManager.commandCalls(CreateSecretCommand)[0]!.args[0].input).toMatchObject({
+      Name: 'exum-router/contoso/exo',
+      SecretString: 's3cret-value-of-24-chars!',
+    });
   });
 
   it('replaces the value when the provider is written again', async () => {

@@ -22,24 +22,62 @@ const sdkError = (name: string, message: string) => Object.assign(new Error(mess
 
 const meta = { version: 1, createdAt: 'x', updatedAt: 'x', modifiedBy: { credentialId: 'c', role: 'operator' } };
 const configItems = [
-  marshall({ pk: 'T#contoso#CONFIG', sk: 'TENANT', entity: 'tenant', id: 'contoso', name: 'C', domains: ['contoso.com'], configVersion: 0, ...meta }),
-  marshall({ pk: 'T#contoso#CONFIG', sk: 'EDGE', entity: 'edge', routingMode: 'dns-srv', allowFederatedUsers: false, nextHop: null, ...meta }),
-  marshall({ pk: 'T#contoso#CONFIG', sk: 'POLICY#global', entity: 'policy', id: 'global', destination: null, organizations: [], description: '', ...meta }),
+  marshall({
+    pk: 'T#contoso#CONFIG',
+    sk: 'TENANT',
+    entity: 'tenant',
+    id: 'contoso',
+    name: 'C',
+    domains: ['contoso.com'],
+    configVersion: 0,
+    ...meta,
+  }),
+  marshall({
+    pk: 'T#contoso#CONFIG',
+    sk: 'EDGE',
+    entity: 'edge',
+    routingMode: 'dns-srv',
+    allowFederatedUsers: false,
+    nextHop: null,
+    ...meta,
+  }),
+  marshall({
+    pk: 'T#contoso#CONFIG',
+    sk: 'POLICY#global',
+    entity: 'policy',
+    id: 'global',
+    destination: null,
+    organizations: [],
+    description: '',
+    ...meta,
+  }),
 ];
 
 const getTenant = () =>
-  handler(proxyEvent({ method: 'GET', resource: '/v1/tenants/{tenant}', path: '/v1/tenants/contoso', pathParameters: { tenant: 'contoso' }, actor: operator }), lambdaContext);
+  handler(
+    proxyEvent({
+      method: 'GET',
+      resource: '/v1/tenants/{tenant}',
+      path: '/v1/tenants/contoso',
+      pathParameters: { tenant: 'contoso' },
+      actor: operator,
+    }),
+    lambdaContext,
+  );
 
 describe('store faults', () => {
-  it.each(['ThrottlingException', 'ProvisionedThroughputExceededException', 'InternalServerError', 'TimeoutError'])('%s becomes 503 with Retry-After', async (name) => {
-    dynamo.on(GetItemCommand).rejects(sdkError(name, `secret detail of ${name}`));
-    const answer = await getTenant();
-    expect(answer.statusCode).toBe(503);
-    expect(answer.headers?.['Retry-After']).toBe('1');
-    expect(answer.headers?.['Content-Type']).toBe('application/problem+json');
-    expect(answer.body).not.toContain('secret detail');
-    expect(JSON.parse(answer.body)).toMatchObject({ code: 'store-unavailable', errors: [] });
-  });
+  it.each(['ThrottlingException', 'ProvisionedThroughputExceededException', 'InternalServerError', 'TimeoutError'])(
+    '%s becomes 503 with Retry-After',
+    async (name) => {
+      dynamo.on(GetItemCommand).rejects(sdkError(name, `secret detail of ${name}`));
+      const answer = await getTenant();
+      expect(answer.statusCode).toBe(503);
+      expect(answer.headers?.['Retry-After']).toBe('1');
+      expect(answer.headers?.['Content-Type']).toBe('application/problem+json');
+      expect(answer.body).not.toContain('secret detail');
+      expect(JSON.parse(answer.body)).toMatchObject({ code: 'store-unavailable', errors: [] });
+    },
+  );
 
   it('a connection refused becomes 503', async () => {
     dynamo.on(GetItemCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }));
@@ -65,7 +103,14 @@ describe('store faults', () => {
     dynamo.on(QueryCommand).resolves({ Items: configItems });
     dynamo.on(TransactWriteItemsCommand).rejects(sdkError('ThrottlingException', 'slow down'));
     const answer = await handler(
-      proxyEvent({ method: 'PUT', resource: '/v1/tenants/{tenant}/edge', path: '/v1/tenants/contoso/edge', pathParameters: { tenant: 'contoso' }, body: { routingMode: 'dns-srv', allowFederatedUsers: true }, actor: operator }),
+      proxyEvent({
+        method: 'PUT',
+        resource: '/v1/tenants/{tenant}/edge',
+        path: '/v1/tenants/contoso/edge',
+        pathParameters: { tenant: 'contoso' },
+        body: { routingMode: 'dns-srv', allowFederatedUsers: true },
+        actor: operator,
+      }),
       lambdaContext,
     );
     expect(answer.statusCode).toBe(503);
@@ -74,10 +119,23 @@ describe('store faults', () => {
 });
 
 describe('store faults on the hot path', () => {
-  const resolveHandler = createApiHandler(resolveRoutes, createApiDeps(new ExumStore(client, 'faults'), { configCacheMs: 0 }), new Logger({ logLevel: 'SILENT' }));
+  const resolveHandler = createApiHandler(
+    resolveRoutes,
+    createApiDeps(new ExumStore(client, 'faults'), { configCacheMs: 0 }),
+    new Logger({ logLevel: 'SILENT' }),
+  );
   const gateway = { credentialId: 'cred_gw', role: 'gateway' as const, tenantId: 'contoso', providerId: null };
   const resolve = () =>
-    resolveHandler(proxyEvent({ method: 'POST', resource: '/v1/resolve', path: '/v1/resolve', body: { target: 'sip:alice@contoso.com' }, actor: gateway }), lambdaContext);
+    resolveHandler(
+      proxyEvent({
+        method: 'POST',
+        resource: '/v1/resolve',
+        path: '/v1/resolve',
+        body: { target: 'sip:alice@contoso.com' },
+        actor: gateway,
+      }),
+      lambdaContext,
+    );
 
   it('answers 503 with Retry-After when the user cannot be read', async () => {
     dynamo.on(QueryCommand).resolves({ Items: configItems });

@@ -67,10 +67,12 @@ describe('parseTarget', () => {
   });
 
   it('never throws, and what it accepts is normalised (property)', () => {
-    const sipish = fc.tuple(
-      fc.constantFrom('sip:', 'sips:', 'SIP:', 'tel:', '+', ''),
-      fc.string({ maxLength: 40, unit: fc.constantFrom(...'aZ09+-.;=@:%[]()?&_~!*'.split('')) }),
-    ).map(([scheme, rest]) => scheme + rest);
+    const sipish = fc
+      .tuple(
+        fc.constantFrom('sip:', 'sips:', 'SIP:', 'tel:', '+', ''),
+        fc.string({ maxLength: 40, unit: fc.constantFrom(...'aZ09+-.;=@:%[]()?&_~!*'.split('')) }),
+      )
+      .map(([scheme, rest]) => scheme + rest);
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 50 }), sipish), (input) => {
         const result = parseTarget(input);
@@ -83,7 +85,9 @@ describe('parseTarget', () => {
         }
         // Normalisation is stable: parsing the normal form gives the same target.
         const again = parseTarget(result.value.kind === 'sip' ? result.value.addressOfRecord : result.value.lineUri);
-        expect(again.ok && again.value).toMatchObject(result.value.kind === 'sip' ? { addressOfRecord: result.value.addressOfRecord } : { lineUri: result.value.lineUri });
+        expect(again.ok && again.value).toMatchObject(
+          result.value.kind === 'sip' ? { addressOfRecord: result.value.addressOfRecord } : { lineUri: result.value.lineUri },
+        );
       }),
       { numRuns: 2000 },
     );

@@ -6,11 +6,29 @@ import { effectivePolicy, type VoicemailPolicy } from '../../lib/domain/voicemai
 
 const meta = { version: 1, createdAt: '', updatedAt: '', modifiedBy: { credentialId: 'c', role: 'operator' } };
 const provider = (id: string, proxyFqdn: string, enabled = false): HostingProvider => ({
-  id, proxyFqdn, enabled, sharedAddressSpace: true, hostsUsers: false, isLocal: false,
-  verificationLevel: 'always-verifiable', eventEndpoint: null, ...meta,
+  id,
+  proxyFqdn,
+  enabled,
+  sharedAddressSpace: true,
+  hostsUsers: false,
+  isLocal: false,
+  verificationLevel: 'always-verifiable',
+  eventEndpoint: null,
+  ...meta,
 });
-const policy = (id: string, destination: string | null = null): VoicemailPolicy => ({ id, destination, organizations: [], description: '', ...meta });
-const edge = (routingMode: Edge['routingMode'], allowFederatedUsers: boolean): Edge => ({ routingMode, allowFederatedUsers, nextHop: null, ...meta });
+const policy = (id: string, destination: string | null = null): VoicemailPolicy => ({
+  id,
+  destination,
+  organizations: [],
+  description: '',
+  ...meta,
+});
+const edge = (routingMode: Edge['routingMode'], allowFederatedUsers: boolean): Edge => ({
+  routingMode,
+  allowFederatedUsers,
+  nextHop: null,
+  ...meta,
+});
 
 function config(parts: { edge?: Edge; providers?: HostingProvider[]; policies?: VoicemailPolicy[] }): TenantConfig {
   return {
@@ -27,7 +45,9 @@ describe('providersServing', () => {
   const exo = provider('exo', 'exap.um.outlook.com');
   const fab = provider('fab', 'proxy.fabrikam.com');
   it('prefers the provider whose proxyFqdn equals the destination', () => {
-    expect(providersServing('exap.um.outlook.com', [exo, fab, provider('other', 'other.um.outlook.com')]).map((p) => p.id)).toEqual(['exo']);
+    expect(providersServing('exap.um.outlook.com', [exo, fab, provider('other', 'other.um.outlook.com')]).map((p) => p.id)).toEqual([
+      'exo',
+    ]);
   });
   it('else matches on the parent domain', () => {
     expect(providersServing('um.fabrikam.com', [exo, fab]).map((p) => p.id)).toEqual(['fab']);
@@ -51,20 +71,35 @@ describe('violationsIntroduced', () => {
   it('refuses default-route while providers exist, naming routingMode', () => {
     const before = config({ providers: [provider('exo', 'exap.um.outlook.com')] });
     const after = { ...before, edge: edge('default-route', true) };
-    expect(violationsIntroduced(before, after, 'edge')?.issues[0]).toMatchObject({ field: 'routingMode', rule: 'no-hosting-providers-on-default-route' });
+    expect(violationsIntroduced(before, after, 'edge')?.issues[0]).toMatchObject({
+      field: 'routingMode',
+      rule: 'no-hosting-providers-on-default-route',
+    });
   });
   it('refuses enabling a provider while federation is off, naming enabled', () => {
     const before = config({ edge: edge('dns-srv', false), providers: [provider('exo', 'exap.um.outlook.com')] });
     const after = config({ edge: edge('dns-srv', false), providers: [provider('exo', 'exap.um.outlook.com', true)] });
-    expect(violationsIntroduced(before, after, 'provider')?.issues[0]).toMatchObject({ field: 'enabled', rule: 'provider-needs-dns-srv-and-federation' });
+    expect(violationsIntroduced(before, after, 'provider')?.issues[0]).toMatchObject({
+      field: 'enabled',
+      rule: 'provider-needs-dns-srv-and-federation',
+    });
   });
   it('refuses two providers that would serve one destination', () => {
     const before = config({ providers: [provider('a', 'proxy1.fabrikam.com')], policies: [policy('global', 'um.fabrikam.com')] });
-    const after = config({ providers: [provider('a', 'proxy1.fabrikam.com'), provider('b', 'proxy2.fabrikam.com')], policies: [policy('global', 'um.fabrikam.com')] });
-    expect(violationsIntroduced(before, after, 'provider')?.issues[0]).toMatchObject({ field: 'proxyFqdn', rule: 'one-provider-per-destination' });
+    const after = config({
+      providers: [provider('a', 'proxy1.fabrikam.com'), provider('b', 'proxy2.fabrikam.com')],
+      policies: [policy('global', 'um.fabrikam.com')],
+    });
+    expect(violationsIntroduced(before, after, 'provider')?.issues[0]).toMatchObject({
+      field: 'proxyFqdn',
+      rule: 'one-provider-per-destination',
+    });
   });
   it('lets an exact proxyFqdn match win over parent-domain matches', () => {
-    const both = config({ providers: [provider('a', 'proxy1.fabrikam.com'), provider('b', 'proxy2.fabrikam.com')], policies: [policy('global', 'proxy1.fabrikam.com')] });
+    const both = config({
+      providers: [provider('a', 'proxy1.fabrikam.com'), provider('b', 'proxy2.fabrikam.com')],
+      policies: [policy('global', 'proxy1.fabrikam.com')],
+    });
     expect(violationsIntroduced(config({}), both, 'policy')).toBeUndefined();
   });
   it('does not block a write because of a violation that was already there', () => {
@@ -73,6 +108,9 @@ describe('violationsIntroduced', () => {
     expect(violationsIntroduced(broken, alsoBroken, 'policy')).toBeUndefined();
   });
   it('refuses deleting the global policy', () => {
-    expect(violationsIntroduced(config({}), config({ policies: [] }), 'policy')?.issues[0]).toMatchObject({ field: 'id', rule: 'global-policy-required' });
+    expect(violationsIntroduced(config({}), config({ policies: [] }), 'policy')?.issues[0]).toMatchObject({
+      field: 'id',
+      rule: 'global-policy-required',
+    });
   });
 });

@@ -16,7 +16,15 @@ const current = (): CurrentConfiguration => ({
   voicemailPolicies: [policy('global', { destination: null, organizations: [] }), policy('tag:ExOnline')],
   dialPlans: [dialPlan()],
   rerouting: [rerouting('global')],
-  users: [user(), user({ sipUri: 'sip:bob@contoso.com', lineUri: 'tel:+14255550101', hostedVoicemailPolicy: 'ExOnline', hostedVoicemail: { admin: true, provider: true } })],
+  users: [
+    user(),
+    user({
+      sipUri: 'sip:bob@contoso.com',
+      lineUri: 'tel:+14255550101',
+      hostedVoicemailPolicy: 'ExOnline',
+      hostedVoicemail: { admin: true, provider: true },
+    }),
+  ],
   contacts: [contact()],
 });
 
@@ -27,7 +35,8 @@ const fileOf = (value: unknown): TenantFile => {
 };
 
 const exported = () => exportTenantFile('contoso', current()) as Record<string, any>;
-const summary = (file: TenantFile, state = current()) => planApply(file, state).steps.map((step) => `${step.action} ${step.section} ${step.id}`);
+const summary = (file: TenantFile, state = current()) =>
+  planApply(file, state).steps.map((step) => `${step.action} ${step.section} ${step.id}`);
 
 describe('export and plan', () => {
   it('agree: applying an export plans nothing', () => {
@@ -77,7 +86,12 @@ describe('steps', () => {
     const file = exported();
     file.users.push({ sipUri: 'sip:new@contoso.com' });
     const step = planApply(fileOf(file), current()).steps.find((s) => s.id === 'sip:new@contoso.com')!;
-    expect(step.body).toMatchObject({ enabled: true, enterpriseVoiceEnabled: false, hostedVoicemail: { admin: null }, onPremisesUm: { enabled: false, dialPlan: null } });
+    expect(step.body).toMatchObject({
+      enabled: true,
+      enterpriseVoiceEnabled: false,
+      hostedVoicemail: { admin: null },
+      onPremisesUm: { enabled: false, dialPlan: null },
+    });
   });
 
   it('orders steps so each lands on a state the rules accept', () => {
@@ -112,7 +126,10 @@ describe('steps', () => {
     file.hostingProviders[0].eventEndpoint.secret = 'a-signing-secret-of-24-chars';
     const { steps } = planApply(fileOf(file), current());
     expect(steps.map((step) => `${step.action} ${step.id}`)).toEqual(['delete exo', 'create exo']);
-    expect(steps[1]!.body).toMatchObject({ proxyFqdn: 'proxy.fabrikam.com', eventEndpoint: { url: 'https://events.exo.example/exum', secret: 'a-signing-secret-of-24-chars' } });
+    expect(steps[1]!.body).toMatchObject({
+      proxyFqdn: 'proxy.fabrikam.com',
+      eventEndpoint: { url: 'https://events.exo.example/exum', secret: 'a-signing-secret-of-24-chars' },
+    });
   });
 });
 
@@ -121,13 +138,17 @@ describe('signing secrets', () => {
     const file = exported();
     file.hostingProviders[0].eventEndpoint = { url: 'https://events.exo.example/v2' };
     const plan = planApply(fileOf(file), current());
-    expect(plan.problems).toEqual([expect.objectContaining({ field: 'hostingProviders.0.eventEndpoint.secret', rule: 'secret-to-set-endpoint' })]);
+    expect(plan.problems).toEqual([
+      expect.objectContaining({ field: 'hostingProviders.0.eventEndpoint.secret', rule: 'secret-to-set-endpoint' }),
+    ]);
   });
 
   it('are sent with a changed URL, and not when nothing changed (applying twice stays a no-op)', () => {
     const file = exported();
     file.hostingProviders[0].eventEndpoint = { url: 'https://events.exo.example/v2', secret: 'a-signing-secret-of-24-chars' };
-    expect(planApply(fileOf(file), current()).steps[0]!.body).toEqual({ eventEndpoint: { url: 'https://events.exo.example/v2', secret: 'a-signing-secret-of-24-chars' } });
+    expect(planApply(fileOf(file), current()).steps[0]!.body).toEqual({
+      eventEndpoint: { url: 'https://events.exo.example/v2', secret: 'a-signing-secret-of-24-chars' },
+    });
     file.hostingProviders[0].eventEndpoint.url = 'https://events.exo.example/exum';
     expect(planApply(fileOf(file), current()).steps).toEqual([]);
   });
@@ -148,13 +169,21 @@ describe('problems and invalid files', () => {
     file.voicemailPolicies = [{ id: 'tag:ExOnline', destination: 'exap.um.outlook.com' }];
     file.users[0].hostedVoicemailPolicy = 'Missing';
     const { problems } = planApply(fileOf(file), current());
-    expect(problems.map((problem) => `${problem.field} ${problem.rule}`)).toEqual(['voicemailPolicies global-policy-required', 'users.0.hostedVoicemailPolicy policy-declared']);
+    expect(problems.map((problem) => `${problem.field} ${problem.rule}`)).toEqual([
+      'voicemailPolicies global-policy-required',
+      'users.0.hostedVoicemailPolicy policy-declared',
+    ]);
   });
 
   it.each([
     ['an unknown field', (f: any) => (f.users[0].colour = 'blue'), 'users.0.colour', 'unknown-field'],
     ['a field the API refuses', (f: any) => (f.users[0].lineUri = '4255550100'), 'users.0.lineUri', 'line-uri'],
-    ['the provider flag', (f: any) => (f.users[0].hostedVoicemail = { admin: null, provider: true }), 'users.0.hostedVoicemail.provider', 'unknown-field'],
+    [
+      'the provider flag',
+      (f: any) => (f.users[0].hostedVoicemail = { admin: null, provider: true }),
+      'users.0.hostedVoicemail.provider',
+      'unknown-field',
+    ],
     ['an object twice', (f: any) => f.users.push({ sipUri: 'sip:alice@CONTOSO.com' }), 'users.2', 'unique-in-file'],
     ['another format', (f: any) => (f.apiVersion = 'v2'), 'apiVersion', 'allowed-values'],
   ])('names the field at fault: %s', (_what, change, field, rule) => {

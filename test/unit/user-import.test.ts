@@ -12,13 +12,33 @@ const columnsOf = (header: string[]) => {
 
 describe('CSV columns', () => {
   it("reads Lync's Get-CsUser | Export-Csv names, case-insensitively", () => {
-    const columns = columnsOf(['SipAddress', 'LineURI', 'Enabled', 'EnterpriseVoiceEnabled', 'HostedVoiceMail', 'HostedVoicemailPolicy', 'RegistrarPool', 'ExUmEnabled', 'DisplayName']);
-    const row = rowFromRecord(['sip:alice@contoso.com', 'tel:+14255550100', 'True', 'True', 'False', 'ExOnline', 'pool01.contoso.com', 'True', 'Alice'], columns);
+    const columns = columnsOf([
+      'SipAddress',
+      'LineURI',
+      'Enabled',
+      'EnterpriseVoiceEnabled',
+      'HostedVoiceMail',
+      'HostedVoicemailPolicy',
+      'RegistrarPool',
+      'ExUmEnabled',
+      'DisplayName',
+    ]);
+    const row = rowFromRecord(
+      ['sip:alice@contoso.com', 'tel:+14255550100', 'True', 'True', 'False', 'ExOnline', 'pool01.contoso.com', 'True', 'Alice'],
+      columns,
+    );
     expect(row).toEqual({
       ok: true,
       user: {
-        sipUri: 'sip:alice@contoso.com', lineUri: 'tel:+14255550100', enabled: true, enterpriseVoiceEnabled: true, hostedVoicemail: { admin: false },
-        hostedVoicemailPolicy: 'ExOnline', registrarPool: 'pool01.contoso.com', onPremisesUm: { enabled: true }, displayName: 'Alice',
+        sipUri: 'sip:alice@contoso.com',
+        lineUri: 'tel:+14255550100',
+        enabled: true,
+        enterpriseVoiceEnabled: true,
+        hostedVoicemail: { admin: false },
+        hostedVoicemailPolicy: 'ExOnline',
+        registrarPool: 'pool01.contoso.com',
+        onPremisesUm: { enabled: true },
+        displayName: 'Alice',
       },
     });
   });
@@ -55,17 +75,24 @@ describe('CSV columns', () => {
 const rows = (count: number, bad: number[] = []): ImportRow[] =>
   Array.from({ length: count }, (_, index) => ({
     line: index + 2,
-    row: bad.includes(index) ? { ok: false, sipUri: null, issues: [{ field: 'enabled', rule: 'boolean', message: 'x' }] } : { ok: true, user: { sipUri: `sip:u${index}@contoso.com` } },
+    row: bad.includes(index)
+      ? { ok: false, sipUri: null, issues: [{ field: 'enabled', rule: 'boolean', message: 'x' }] }
+      : { ok: true, user: { sipUri: `sip:u${index}@contoso.com` } },
   }));
 
-const created = (users: Record<string, unknown>[]): BatchAnswer[] => users.map((user) => ({ outcome: 'created', sipUri: String(user.sipUri) }));
+const created = (users: Record<string, unknown>[]): BatchAnswer[] =>
+  users.map((user) => ({ outcome: 'created', sipUri: String(user.sipUri) }));
 
 describe('a resumable import run', () => {
   it('acknowledges batches in file order even when later ones finish first', async () => {
     const acknowledged: number[] = [];
     let call = 0;
     await runImport({
-      rows: rows(10), startAt: 0, batchSize: 3, concurrency: 4, stopRequested: () => false,
+      rows: rows(10),
+      startAt: 0,
+      batchSize: 3,
+      concurrency: 4,
+      stopRequested: () => false,
       // The first batch is the slowest.
       send: async (users) => {
         const delay = call++ === 0 ? 40 : 1;
@@ -82,10 +109,18 @@ describe('a resumable import run', () => {
     const failures: number[] = [];
     const counts: Record<string, number>[] = [];
     await runImport({
-      rows: rows(4, [1]), startAt: 0, batchSize: 4, concurrency: 1, stopRequested: () => false,
+      rows: rows(4, [1]),
+      startAt: 0,
+      batchSize: 4,
+      concurrency: 1,
+      stopRequested: () => false,
       send: async (users) => {
         sent.push(...users);
-        return users.map((user, index) => (index === 2 ? { outcome: 'failed', sipUri: String(user.sipUri), errors: [{ field: 'lineUri', rule: 'line-uri', message: 'y' }] } : { outcome: 'created', sipUri: String(user.sipUri) }));
+        return users.map((user, index) =>
+          index === 2
+            ? { outcome: 'failed', sipUri: String(user.sipUri), errors: [{ field: 'lineUri', rule: 'line-uri', message: 'y' }] }
+            : { outcome: 'created', sipUri: String(user.sipUri) },
+        );
       },
       onDone: async (progress) => {
         failures.push(...progress.failures.map((failure) => failure.line));
@@ -100,14 +135,22 @@ describe('a resumable import run', () => {
   it('stops sending when asked, leaving a done prefix to resume from, and resumes there', async () => {
     let batches = 0;
     const done = await runImport({
-      rows: rows(10), startAt: 0, batchSize: 2, concurrency: 1, stopRequested: () => batches >= 2,
+      rows: rows(10),
+      startAt: 0,
+      batchSize: 2,
+      concurrency: 1,
+      stopRequested: () => batches >= 2,
       send: async (users) => (batches++, created(users)),
       onDone: async () => undefined,
     });
     expect(done).toBe(4);
     const resent: unknown[] = [];
     const finished = await runImport({
-      rows: rows(10), startAt: done, batchSize: 2, concurrency: 2, stopRequested: () => false,
+      rows: rows(10),
+      startAt: done,
+      batchSize: 2,
+      concurrency: 2,
+      stopRequested: () => false,
       send: async (users) => (resent.push(...users.map((user) => user.sipUri)), created(users)),
       onDone: async () => undefined,
     });

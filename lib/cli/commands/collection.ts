@@ -28,40 +28,55 @@ export function addCollectionCommands(program: Command, spec: CollectionSpec): C
   for (const alias of spec.aliases ?? []) group.alias(alias);
 
   describe(group.command('get').argument('[id]', `the ${spec.label}; all when absent`), {
-    summary: `Show a ${spec.label}, or list them all`, lync: `Get-${spec.lyncNoun}`, examples: [spec.examples.get],
+    summary: `Show a ${spec.label}, or list them all`,
+    lync: `Get-${spec.lyncNoun}`,
+    examples: [spec.examples.get],
   }).action(
     run(async (context, [id]) => {
-      if (id === undefined) printList(context.printer, await context.client.list(context.tenantPath(spec.path)), spec.columns, `no ${spec.label}s`);
+      if (id === undefined)
+        printList(context.printer, await context.client.list(context.tenantPath(spec.path)), spec.columns, `no ${spec.label}s`);
       else printRecord(context.printer, (await context.client.get(context.tenantPath(spec.path, id))).body);
     }),
   );
 
   addFieldOptions(
     describe(group.command('new').argument('<id>', `the ${spec.label}'s id`), {
-      summary: `Create a ${spec.label}`, lync: `New-${spec.lyncNoun}`, examples: [spec.examples.new],
+      summary: `Create a ${spec.label}`,
+      lync: `New-${spec.lyncNoun}`,
+      examples: [spec.examples.new],
     }),
     spec.fields,
   ).action(
     run(async (context, [id], options) => {
-      const answer = await context.client.post(context.tenantPath(spec.path), { id, ...bodyFromOptions(options, spec.fields) }, { query: writeQuery(context) });
+      const answer = await context.client.post(
+        context.tenantPath(spec.path),
+        { id, ...bodyFromOptions(options, spec.fields) },
+        { query: writeQuery(context) },
+      );
       printWriteAnswer(context, answer, `created ${spec.label} ${id}`);
     }),
   );
 
   addFieldOptions(
     describe(group.command('set').argument('<id>', `the ${spec.label}`), {
-      summary: `Change a ${spec.label}: only the options given change`, lync: `Set-${spec.lyncNoun}`, examples: [spec.examples.set],
+      summary: `Change a ${spec.label}: only the options given change`,
+      lync: `Set-${spec.lyncNoun}`,
+      examples: [spec.examples.set],
     }),
     spec.fields.filter((field) => field.field !== 'id'),
   ).action(
     run(async (context, [id], options) => {
-      const answer = await context.client.patch(context.tenantPath(spec.path, id!), bodyFromOptions(options, spec.fields), { query: writeQuery(context) });
+      const answer = await context.client.patch(context.tenantPath(spec.path, id!), bodyFromOptions(options, spec.fields), {
+        query: writeQuery(context),
+      });
       printWriteAnswer(context, answer, `changed ${spec.label} ${id}`);
     }),
   );
 
   describe(group.command('remove').argument('<id>', `the ${spec.label}`), {
-    summary: `Delete a ${spec.label}`, lync: `Remove-${spec.lyncNoun}`, examples: [spec.examples.remove],
+    summary: `Delete a ${spec.label}`,
+    lync: `Remove-${spec.lyncNoun}`,
+    examples: [spec.examples.remove],
   }).action(
     run(async (context, [id]) => {
       const answer = await context.client.delete(context.tenantPath(spec.path, id!), { query: writeQuery(context) });

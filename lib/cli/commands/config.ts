@@ -20,14 +20,34 @@ export function addConfigCommands(program: Command): void {
     examples: ['exumctl config show', 'EXUM_TENANT=fabrikam exumctl config show'],
   }).action((_options: unknown, command: Command) => {
     const settings = resolveSettings(command.optsWithGlobals());
-    const values: Record<string, unknown> = { server: settings.server, tenant: settings.tenant, token: masked(settings.token), ca: settings.ca, cert: settings.cert, key: settings.key, output: settings.output };
-    const shown = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value === undefined ? `- (${settings.sources[key] ?? 'default'})` : `${String(value)} (${settings.sources[key] ?? 'default'})`]));
-    if (settings.output === 'json') process.stdout.write(`${JSON.stringify({ ...values, configFile: settings.configFile ?? null, sources: settings.sources }, null, 2)}\n`);
+    const values: Record<string, unknown> = {
+      server: settings.server,
+      tenant: settings.tenant,
+      token: masked(settings.token),
+      ca: settings.ca,
+      cert: settings.cert,
+      key: settings.key,
+      output: settings.output,
+    };
+    const shown = Object.fromEntries(
+      Object.entries(values).map(([key, value]) => [
+        key,
+        value === undefined ? `- (${settings.sources[key] ?? 'default'})` : `${String(value)} (${settings.sources[key] ?? 'default'})`,
+      ]),
+    );
+    if (settings.output === 'json')
+      process.stdout.write(
+        `${JSON.stringify({ ...values, configFile: settings.configFile ?? null, sources: settings.sources }, null, 2)}\n`,
+      );
     else process.stdout.write(`${formatRecord({ ...shown, 'config file': settings.configFile ?? '(none)' })}\n`);
   });
   describe(config.command('set').argument('<key>', KEYS.join(' | ')).argument('<value>', 'the value; an empty string removes the key'), {
     summary: `Write a setting to the config file (--config, $EXUMCTL_CONFIG, or ${userConfigPath().replace(process.env.HOME ?? '~', '~')})`,
-    examples: ['exumctl config set server https://exum.contoso.com', 'exumctl config set tenant contoso', 'exumctl config set token "$(cat ~/secrets/exum-user-admin)"'],
+    examples: [
+      'exumctl config set server https://exum.contoso.com',
+      'exumctl config set tenant contoso',
+      'exumctl config set token "$(cat ~/secrets/exum-user-admin)"',
+    ],
   }).action((key: string, value: string, _options: unknown, command: Command) => {
     if (!(KEYS as string[]).includes(key)) throw usageError(`unknown setting ${key}: one of ${KEYS.join(', ')}`);
     const flags = command.optsWithGlobals() as { config?: string };

@@ -12,35 +12,77 @@ import { addCollectionCommands } from './collection.js';
 const providerFields: FieldOption[] = [
   { flags: '--proxy-fqdn <fqdn>', field: 'proxyFqdn', description: "the provider's SIP proxy (immutable once created)" },
   { flags: '--enabled <bool>', field: 'enabled', description: 'serve calls (default false)', parse: parseBool },
-  { flags: '--shared-address-space <bool>', field: 'sharedAddressSpace', description: 'the provider shares the SIP domain (default false)', parse: parseBool },
+  {
+    flags: '--shared-address-space <bool>',
+    field: 'sharedAddressSpace',
+    description: 'the provider shares the SIP domain (default false)',
+    parse: parseBool,
+  },
   { flags: '--hosts-users <bool>', field: 'hostsUsers', description: "Lync's HostsOCSUsers (default false)", parse: parseBool },
   { flags: '--is-local <bool>', field: 'isLocal', description: 'default false', parse: parseBool },
-  { flags: '--verification-level <level>', field: 'verificationLevel', description: 'always-verifiable | always-unverifiable | use-source-verification' },
-  { flags: '--event-url <url>', field: 'eventEndpoint.url', description: 'HTTPS endpoint for migration and contact events (with --event-secret)' },
-  { flags: '--event-secret <secret>', field: 'eventEndpoint.secret', description: 'signing secret of the events, 24+ characters (write-only)' },
+  {
+    flags: '--verification-level <level>',
+    field: 'verificationLevel',
+    description: 'always-verifiable | always-unverifiable | use-source-verification',
+  },
+  {
+    flags: '--event-url <url>',
+    field: 'eventEndpoint.url',
+    description: 'HTTPS endpoint for migration and contact events (with --event-secret)',
+  },
+  {
+    flags: '--event-secret <secret>',
+    field: 'eventEndpoint.secret',
+    description: 'signing secret of the events, 24+ characters (write-only)',
+  },
 ];
 
 const policyFields: FieldOption[] = [
   { flags: '--destination <fqdn>', field: 'destination', description: 'FQDN of the hosted UM service (null clears)', parse: nullable },
-  { flags: '--organization <fqdn...>', field: 'organizations', description: "the tenant's FQDNs at the provider (repeat, or comma-separated)", parse: collect },
+  {
+    flags: '--organization <fqdn...>',
+    field: 'organizations',
+    description: "the tenant's FQDNs at the provider (repeat, or comma-separated)",
+    parse: collect,
+  },
   { flags: '--description <text>', field: 'description', description: 'free text' },
 ];
 
 const dialPlanFields: FieldOption[] = [
   { flags: '--uri-type <type>', field: 'uriType', description: 'sip-name | e164 | tel-extension' },
   { flags: '--voip-security <level>', field: 'voipSecurity', description: 'secured | sip-secured | unsecured' },
-  { flags: '--um-server <server...>', field: 'servers', description: 'UM server FQDN[:PORT][/TRANSPORT]@VERSION (repeat; replaces the list)', parse: collectUmServers },
+  {
+    flags: '--um-server <server...>',
+    field: 'servers',
+    description: 'UM server FQDN[:PORT][/TRANSPORT]@VERSION (repeat; replaces the list)',
+    parse: collectUmServers,
+  },
 ];
 
 const reroutingFields: FieldOption[] = [
   { flags: '--enabled <bool>', field: 'enabled', description: 'offer the numbers as last alternates (default false)', parse: parseBool },
-  { flags: '--auto-attendant-number <e164>', field: 'autoAttendantNumber', description: 'for diverted and auto attendant calls (null clears)', parse: nullable },
-  { flags: '--subscriber-access-number <e164>', field: 'subscriberAccessNumber', description: 'for subscriber access calls (null clears)', parse: nullable },
+  {
+    flags: '--auto-attendant-number <e164>',
+    field: 'autoAttendantNumber',
+    description: 'for diverted and auto attendant calls (null clears)',
+    parse: nullable,
+  },
+  {
+    flags: '--subscriber-access-number <e164>',
+    field: 'subscriberAccessNumber',
+    description: 'for subscriber access calls (null clears)',
+    parse: nullable,
+  },
 ];
 
 const edgeFields: FieldOption[] = [
   { flags: '--routing-mode <mode>', field: 'routingMode', description: 'dns-srv | default-route' },
-  { flags: '--allow-federated-users <bool>', field: 'allowFederatedUsers', description: 'federation (hosting providers need it)', parse: parseBool },
+  {
+    flags: '--allow-federated-users <bool>',
+    field: 'allowFederatedUsers',
+    description: 'federation (hosting providers need it)',
+    parse: parseBool,
+  },
   { flags: '--next-hop <uri>', field: 'nextHop', description: "SIP URI of the edge's internal interface (null clears)", parse: nullable },
 ];
 
@@ -59,9 +101,11 @@ async function principalPath(context: Context, sipUri: string): Promise<string> 
 
 export function addConfigurationCommands(program: Command): void {
   const edge = program.command('edge').description('the edge configuration (Lync: *-CsAccessEdgeConfiguration)');
-  describe(edge.command('get'), { summary: 'Show the edge configuration', lync: 'Get-CsAccessEdgeConfiguration', examples: ['exumctl edge get'] }).action(
-    run(async (context) => printRecord(context.printer, (await context.client.get(context.tenantPath('edge'))).body)),
-  );
+  describe(edge.command('get'), {
+    summary: 'Show the edge configuration',
+    lync: 'Get-CsAccessEdgeConfiguration',
+    examples: ['exumctl edge get'],
+  }).action(run(async (context) => printRecord(context.printer, (await context.client.get(context.tenantPath('edge'))).body)));
   addFieldOptions(
     describe(edge.command('set'), {
       summary: 'Change the edge configuration: only the options given change',
@@ -75,13 +119,22 @@ export function addConfigurationCommands(program: Command): void {
       const { routingMode, allowFederatedUsers, nextHop } = current.body;
       const body = { routingMode, allowFederatedUsers, nextHop, ...bodyFromOptions(options, edgeFields) };
       // The edge is replaced whole: If-Match keeps a concurrent change from being overwritten.
-      const answer = await context.client.put(context.tenantPath('edge'), body, { query: writeQuery(context), ...(current.version === undefined ? {} : { ifMatch: current.version }) });
+      const answer = await context.client.put(context.tenantPath('edge'), body, {
+        query: writeQuery(context),
+        ...(current.version === undefined ? {} : { ifMatch: current.version }),
+      });
       printWriteAnswer(context, answer, 'changed the edge configuration');
     }),
   );
 
   const provider = addCollectionCommands(program, {
-    name: 'provider', aliases: ['hosting-provider'], label: 'hosting provider', groupDescription: 'hosting providers (Lync: *-CsHostingProvider)', path: 'hosting-providers', lyncNoun: 'CsHostingProvider', fields: providerFields,
+    name: 'provider',
+    aliases: ['hosting-provider'],
+    label: 'hosting provider',
+    groupDescription: 'hosting providers (Lync: *-CsHostingProvider)',
+    path: 'hosting-providers',
+    lyncNoun: 'CsHostingProvider',
+    fields: providerFields,
     columns: [
       { header: 'ID', value: (p) => p.id },
       { header: 'PROXY FQDN', value: (p) => p.proxyFqdn },
@@ -97,21 +150,34 @@ export function addConfigurationCommands(program: Command): void {
       remove: 'exumctl provider remove exo',
     },
   });
-  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [verb, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     describe(provider.command(verb).argument('<id>', 'the hosting provider'), {
       summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a hosting provider`,
       lync: `Set-CsHostingProvider -Enabled $${enabled}`,
       examples: [`exumctl provider ${verb} exo`],
     }).action(
       run(async (context, [id]) => {
-        const answer = await context.client.patch(context.tenantPath('hosting-providers', id!), { enabled }, { query: writeQuery(context) });
+        const answer = await context.client.patch(
+          context.tenantPath('hosting-providers', id!),
+          { enabled },
+          { query: writeQuery(context) },
+        );
         printWriteAnswer(context, answer, `${verb}d hosting provider ${id}`);
       }),
     );
   }
 
   const policy = addCollectionCommands(program, {
-    name: 'policy', aliases: ['voicemail-policy'], label: 'hosted voicemail policy', groupDescription: 'hosted voicemail policies: global, site: and tag: (Lync: *-CsHostedVoicemailPolicy)', path: 'voicemail-policies', lyncNoun: 'CsHostedVoicemailPolicy', fields: policyFields,
+    name: 'policy',
+    aliases: ['voicemail-policy'],
+    label: 'hosted voicemail policy',
+    groupDescription: 'hosted voicemail policies: global, site: and tag: (Lync: *-CsHostedVoicemailPolicy)',
+    path: 'voicemail-policies',
+    lyncNoun: 'CsHostedVoicemailPolicy',
+    fields: policyFields,
     columns: [
       { header: 'ID', value: (p) => p.id },
       { header: 'DESTINATION', value: (p) => p.destination },
@@ -125,13 +191,20 @@ export function addConfigurationCommands(program: Command): void {
       remove: 'exumctl policy remove tag:ExOnline',
     },
   });
-  describe(policy.command('grant').argument('<sipUri>', 'a user or contact').argument('<tag>', 'the policy tag (ExOnline or tag:ExOnline)'), {
-    summary: 'Grant a tag policy to a user or contact',
-    lync: 'Grant-CsHostedVoicemailPolicy -Identity <sipUri> -PolicyName <tag>',
-    examples: ['exumctl policy grant sip:alice@contoso.com ExOnline'],
-  }).action(
+  describe(
+    policy.command('grant').argument('<sipUri>', 'a user or contact').argument('<tag>', 'the policy tag (ExOnline or tag:ExOnline)'),
+    {
+      summary: 'Grant a tag policy to a user or contact',
+      lync: 'Grant-CsHostedVoicemailPolicy -Identity <sipUri> -PolicyName <tag>',
+      examples: ['exumctl policy grant sip:alice@contoso.com ExOnline'],
+    },
+  ).action(
     run(async (context, [sipUri, tag]) => {
-      const answer = await context.client.patch(await principalPath(context, sipUri!), { hostedVoicemailPolicy: tag }, { query: writeQuery(context) });
+      const answer = await context.client.patch(
+        await principalPath(context, sipUri!),
+        { hostedVoicemailPolicy: tag },
+        { query: writeQuery(context) },
+      );
       printWriteAnswer(context, answer, `granted ${tag} to ${sipUri}`);
     }),
   );
@@ -141,13 +214,22 @@ export function addConfigurationCommands(program: Command): void {
     examples: ['exumctl policy revoke sip:alice@contoso.com'],
   }).action(
     run(async (context, [sipUri]) => {
-      const answer = await context.client.patch(await principalPath(context, sipUri!), { hostedVoicemailPolicy: null }, { query: writeQuery(context) });
+      const answer = await context.client.patch(
+        await principalPath(context, sipUri!),
+        { hostedVoicemailPolicy: null },
+        { query: writeQuery(context) },
+      );
       printWriteAnswer(context, answer, `revoked the tag policy of ${sipUri}`);
     }),
   );
 
   addCollectionCommands(program, {
-    name: 'dial-plan', label: 'on-premises UM dial plan', groupDescription: "on-premises Exchange UM dial plans and their servers (what exchucutil.ps1 gives Lync)", path: 'dial-plans', lyncNoun: 'UMDialPlan', fields: dialPlanFields,
+    name: 'dial-plan',
+    label: 'on-premises UM dial plan',
+    groupDescription: 'on-premises Exchange UM dial plans and their servers (what exchucutil.ps1 gives Lync)',
+    path: 'dial-plans',
+    lyncNoun: 'UMDialPlan',
+    fields: dialPlanFields,
     columns: [
       { header: 'ID', value: (d) => d.id },
       { header: 'URI TYPE', value: (d) => d.uriType },
@@ -163,7 +245,12 @@ export function addConfigurationCommands(program: Command): void {
   });
 
   addCollectionCommands(program, {
-    name: 'rerouting', label: 'voicemail rerouting configuration', groupDescription: 'voicemail rerouting: PSTN numbers as last alternates (Lync: *-CsVoicemailReroutingConfiguration)', path: 'rerouting', lyncNoun: 'CsVoicemailReroutingConfiguration', fields: reroutingFields,
+    name: 'rerouting',
+    label: 'voicemail rerouting configuration',
+    groupDescription: 'voicemail rerouting: PSTN numbers as last alternates (Lync: *-CsVoicemailReroutingConfiguration)',
+    path: 'rerouting',
+    lyncNoun: 'CsVoicemailReroutingConfiguration',
+    fields: reroutingFields,
     columns: [
       { header: 'ID', value: (r) => r.id },
       { header: 'ENABLED', value: (r) => r.enabled },

@@ -12,15 +12,34 @@ import { collect, parsePositiveInt } from '../values.js';
 type Counts = Record<'pending' | 'requested' | 'completed' | 'failed' | 'rolled-back' | 'cancelled', number>;
 
 interface Progress {
-  migration: { id: string; providerId: string; state: string; currentWave: number; waveCount: number; userCount: number; grantPolicy: string | null; createdAt: string };
+  migration: {
+    id: string;
+    providerId: string;
+    state: string;
+    currentWave: number;
+    waveCount: number;
+    userCount: number;
+    grantPolicy: string | null;
+    createdAt: string;
+  };
   counts: Counts;
-  users: { sipUri: string; wave: number; state: string; steps: Record<string, string | null>; failureReason: string | null; lastDelivery: { outcome: string; status: number | null; at: string } | null }[];
+  users: {
+    sipUri: string;
+    wave: number;
+    state: string;
+    steps: Record<string, string | null>;
+    failureReason: string | null;
+    lastDelivery: { outcome: string; status: number | null; at: string } | null;
+  }[];
   nextCursor: string | null;
 }
 
 const settled = (counts: Counts) => counts.completed + counts.failed + counts['rolled-back'] + counts.cancelled;
 const open = (counts: Counts) => counts.pending + counts.requested;
-const countsLine = (counts: Counts) => Object.entries(counts).map(([state, count]) => `${state} ${count}`).join('  ');
+const countsLine = (counts: Counts) =>
+  Object.entries(counts)
+    .map(([state, count]) => `${state} ${count}`)
+    .join('  ');
 
 function formatSummary(progress: Progress): string {
   const { migration, counts } = progress;
@@ -41,7 +60,7 @@ async function readProgress(context: Context, id: string, withUsers: boolean): P
   const first = (await context.client.get<Progress>(path, { query: { limit: withUsers ? 500 : 1 } })).body;
   if (!withUsers) return first;
   const users = [...first.users];
-  for (let cursor = first.nextCursor; cursor !== null; ) {
+  for (let cursor = first.nextCursor; cursor !== null;) {
     const page = (await context.client.get<Progress>(path, { query: { limit: 500, cursor } })).body;
     users.push(...page.users);
     cursor = page.nextCursor;
@@ -81,15 +100,23 @@ function printStatus(context: Context, progress: Progress, withUsers: boolean): 
   if (context.printer.mode === 'json') return context.printer.out(JSON.stringify(progress, null, 2));
   context.printer.out(formatSummary(progress));
   if (withUsers && progress.users.length > 0) {
-    context.printer.out(`\n${formatTable(progress.users, [
-      { header: 'SIP ADDRESS', value: (u) => u.sipUri },
-      { header: 'WAVE', value: (u) => u.wave },
-      { header: 'STATE', value: (u) => u.state },
-      { header: 'REQUESTED', value: (u) => u.steps.requestedAt },
-      { header: 'COMPLETED', value: (u) => u.steps.completedAt },
-      { header: 'LAST DELIVERY', value: (u) => (u.lastDelivery === null ? null : `${u.lastDelivery.outcome}${u.lastDelivery.status === null ? '' : ` ${u.lastDelivery.status}`}`) },
-      { header: 'FAILURE', value: (u) => u.failureReason },
-    ])}`);
+    context.printer.out(
+      `\n${formatTable(progress.users, [
+        { header: 'SIP ADDRESS', value: (u) => u.sipUri },
+        { header: 'WAVE', value: (u) => u.wave },
+        { header: 'STATE', value: (u) => u.state },
+        { header: 'REQUESTED', value: (u) => u.steps.requestedAt },
+        { header: 'COMPLETED', value: (u) => u.steps.completedAt },
+        {
+          header: 'LAST DELIVERY',
+          value: (u) =>
+            u.lastDelivery === null
+              ? null
+              : `${u.lastDelivery.outcome}${u.lastDelivery.status === null ? '' : ` ${u.lastDelivery.status}`}`,
+        },
+        { header: 'FAILURE', value: (u) => u.failureReason },
+      ])}`,
+    );
   }
 }
 
@@ -100,7 +127,8 @@ export function addMigrationCommands(program: Command): void {
   const migration = program.command('migration').description("migrations of users' voicemail to a hosted provider, in waves");
 
   describe(
-    migration.command('start')
+    migration
+      .command('start')
       .requiredOption('--provider <id>', 'the hosting provider the users move to')
       .option('--user <sipUri...>', 'users to move (repeat, or comma-separated)', collect)
       .option('--users-file <file>', 'a file with one SIP address per line')
@@ -113,16 +141,29 @@ export function addMigrationCommands(program: Command): void {
     {
       summary: 'Start a migration: users are requested from the provider wave by wave; routing changes as the provider answers ready',
       lync: 'Set-CsUser -HostedVoiceMail, user by user; here the provider confirms each mailbox first',
-      examples: ['exumctl migration start --provider exo --site Redmond --grant-policy ExOnline --wave-size 100 --watch', 'exumctl migration start --provider exo --user sip:alice@contoso.com,sip:dave@contoso.com'],
+      examples: [
+        'exumctl migration start --provider exo --site Redmond --grant-policy ExOnline --wave-size 100 --watch',
+        'exumctl migration start --provider exo --user sip:alice@contoso.com,sip:dave@contoso.com',
+      ],
     },
   ).action(
     run(async (context, _args, options) => {
       const users: string[] = [...(options.user ?? [])];
       if (options.usersFile !== undefined) {
-        users.push(...readFileSync(options.usersFile, 'utf8').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')));
+        users.push(
+          ...readFileSync(options.usersFile, 'utf8')
+            .split(/\r?\n/)
+            .map((line) => line.trim())
+            .filter((line) => line !== '' && !line.startsWith('#')),
+        );
       }
-      const filter = Object.fromEntries(Object.entries({ site: options.site, domain: options.domain, lineUriPrefix: options.lineUriPrefix }).filter(([, value]) => value !== undefined));
-      if ((users.length > 0) === (Object.keys(filter).length > 0)) throw usageError('give users (--user, --users-file) or a filter (--site, --domain, --line-uri-prefix), not both');
+      const filter = Object.fromEntries(
+        Object.entries({ site: options.site, domain: options.domain, lineUriPrefix: options.lineUriPrefix }).filter(
+          ([, value]) => value !== undefined,
+        ),
+      );
+      if (users.length > 0 === Object.keys(filter).length > 0)
+        throw usageError('give users (--user, --users-file) or a filter (--site, --domain, --line-uri-prefix), not both');
       const body = {
         providerId: options.provider,
         ...(users.length > 0 ? { users } : { filter }),
@@ -142,19 +183,26 @@ export function addMigrationCommands(program: Command): void {
 
   describe(migration.command('list'), { summary: 'List migrations, newest first', examples: ['exumctl migration list'] }).action(
     run(async (context) =>
-      printList(context.printer, await context.client.list(context.tenantPath('migrations')), [
-        { header: 'ID', value: (m: any) => m.id },
-        { header: 'PROVIDER', value: (m: any) => m.providerId },
-        { header: 'STATE', value: (m: any) => m.state },
-        { header: 'WAVE', value: (m: any) => `${m.currentWave}/${m.waveCount}` },
-        { header: 'USERS', value: (m: any) => m.userCount },
-        { header: 'STARTED', value: (m: any) => m.createdAt },
-      ], 'no migrations'),
+      printList(
+        context.printer,
+        await context.client.list(context.tenantPath('migrations')),
+        [
+          { header: 'ID', value: (m: any) => m.id },
+          { header: 'PROVIDER', value: (m: any) => m.providerId },
+          { header: 'STATE', value: (m: any) => m.state },
+          { header: 'WAVE', value: (m: any) => `${m.currentWave}/${m.waveCount}` },
+          { header: 'USERS', value: (m: any) => m.userCount },
+          { header: 'STARTED', value: (m: any) => m.createdAt },
+        ],
+        'no migrations',
+      ),
     ),
   );
 
   describe(
-    migration.command('status').argument('<id>', 'the migration (mig_...)')
+    migration
+      .command('status')
+      .argument('<id>', 'the migration (mig_...)')
       .option('--users', 'also list every user with the time of each step')
       .option('--watch', 'a live progress display until every user is settled (Ctrl-C stops watching, not the migration)')
       .option('--interval <seconds>', 'how often --watch reads the progress', parsePositiveInt, 2),
@@ -175,15 +223,27 @@ export function addMigrationCommands(program: Command): void {
     }),
   );
 
-  describe(migration.command('rollback').argument('<id>', 'the migration').option('--user <sipUri...>', 'only these users (repeat, or comma-separated)', collect), {
-    summary: "Roll users back: the provider's flag is cleared (routing returns on premises) and the provider is told. All completed and requested users when none are named",
-    examples: ['exumctl migration rollback mig_01J9 --user sip:alice@contoso.com', 'exumctl migration rollback mig_01J9'],
-  }).action(
+  describe(
+    migration
+      .command('rollback')
+      .argument('<id>', 'the migration')
+      .option('--user <sipUri...>', 'only these users (repeat, or comma-separated)', collect),
+    {
+      summary:
+        "Roll users back: the provider's flag is cleared (routing returns on premises) and the provider is told. All completed and requested users when none are named",
+      examples: ['exumctl migration rollback mig_01J9 --user sip:alice@contoso.com', 'exumctl migration rollback mig_01J9'],
+    },
+  ).action(
     run(async (context, [id], options) => {
-      const answer = await context.client.post(context.tenantPath('migrations', id!, 'rollback'), options.user === undefined ? {} : { users: options.user });
+      const answer = await context.client.post(
+        context.tenantPath('migrations', id!, 'rollback'),
+        options.user === undefined ? {} : { users: options.user },
+      );
       const { rolledBack, skipped } = answer.body as { rolledBack: string[]; skipped: { sipUri: string; state: string }[] };
       if (context.printer.mode === 'json') return context.printer.out(JSON.stringify(answer.body, null, 2));
-      context.printer.out(`rolled back ${rolledBack.length} user${rolledBack.length === 1 ? '' : 's'}${rolledBack.length > 0 ? `: ${rolledBack.join(', ')}` : ''}`);
+      context.printer.out(
+        `rolled back ${rolledBack.length} user${rolledBack.length === 1 ? '' : 's'}${rolledBack.length > 0 ? `: ${rolledBack.join(', ')}` : ''}`,
+      );
       for (const skip of skipped) context.printer.err(`skipped ${skip.sipUri}: it is ${skip.state}`);
     }),
   );
@@ -192,6 +252,8 @@ export function addMigrationCommands(program: Command): void {
     summary: 'Cancel a migration: no further waves; pending users are cancelled (requested ones may still be answered)',
     examples: ['exumctl migration cancel mig_01J9'],
   }).action(
-    run(async (context, [id]) => printWriteAnswer(context, await context.client.post(context.tenantPath('migrations', id!, 'cancel')), `cancelled migration ${id}`)),
+    run(async (context, [id]) =>
+      printWriteAnswer(context, await context.client.post(context.tenantPath('migrations', id!, 'cancel')), `cancelled migration ${id}`),
+    ),
   );
 }

@@ -14,14 +14,34 @@ const userFields: FieldOption[] = [
   { flags: '--enterprise-voice-enabled <bool>', field: 'enterpriseVoiceEnabled', description: 'Enterprise Voice', parse: parseBool },
   { flags: '--site <site>', field: 'site', description: "the site of the user's pool (null clears)", parse: nullable },
   { flags: '--registrar-pool <fqdn>', field: 'registrarPool', description: 'null clears', parse: nullable },
-  { flags: '--hosted-voicemail <true|false|null>', field: 'hostedVoicemail.admin', description: "the admin's hosted voicemail flag; null leaves it to the provider", parse: parseTristate },
-  { flags: '--hosted-voicemail-policy <tag>', field: 'hostedVoicemailPolicy', description: 'grant a tag policy (null revokes)', parse: nullable },
+  {
+    flags: '--hosted-voicemail <true|false|null>',
+    field: 'hostedVoicemail.admin',
+    description: "the admin's hosted voicemail flag; null leaves it to the provider",
+    parse: parseTristate,
+  },
+  {
+    flags: '--hosted-voicemail-policy <tag>',
+    field: 'hostedVoicemailPolicy',
+    description: 'grant a tag policy (null revokes)',
+    parse: nullable,
+  },
   { flags: '--um-enabled <bool>', field: 'onPremisesUm.enabled', description: 'enabled for on-premises Exchange UM', parse: parseBool },
-  { flags: '--um-dial-plan <fqdn>', field: 'onPremisesUm.dialPlan', description: 'the on-premises UM dial plan (null clears)', parse: nullable },
+  {
+    flags: '--um-dial-plan <fqdn>',
+    field: 'onPremisesUm.dialPlan',
+    description: 'the on-premises UM dial plan (null clears)',
+    parse: nullable,
+  },
 ];
 
 const contactFields: FieldOption[] = [
-  { flags: '--display-number <number>', field: 'displayNumber', description: 'the number callers dial: digits, optional leading + (null clears)', parse: nullable },
+  {
+    flags: '--display-number <number>',
+    field: 'displayNumber',
+    description: 'the number callers dial: digits, optional leading + (null clears)',
+    parse: nullable,
+  },
   { flags: '--kind <kind>', field: 'kind', description: 'subscriber-access (default) | auto-attendant' },
   { flags: '--enabled <bool>', field: 'enabled', description: 'default true', parse: parseBool },
   { flags: '--enterprise-voice-enabled <bool>', field: 'enterpriseVoiceEnabled', description: 'default true', parse: parseBool },
@@ -29,8 +49,18 @@ const contactFields: FieldOption[] = [
   { flags: '--registrar-pool <fqdn>', field: 'registrarPool', description: 'null clears', parse: nullable },
   { flags: '--ou <dn>', field: 'ou', description: 'the organizational unit (null clears)', parse: nullable },
   { flags: '--description <text>', field: 'description', description: 'free text' },
-  { flags: '--hosted-voicemail-policy <tag>', field: 'hostedVoicemailPolicy', description: 'grant a tag policy (null revokes)', parse: nullable },
-  { flags: '--dial-plan <fqdn>', field: 'onPremisesDialPlan', description: 'on-premises contact of this UM dial plan; null makes it hosted', parse: nullable },
+  {
+    flags: '--hosted-voicemail-policy <tag>',
+    field: 'hostedVoicemailPolicy',
+    description: 'grant a tag policy (null revokes)',
+    parse: nullable,
+  },
+  {
+    flags: '--dial-plan <fqdn>',
+    field: 'onPremisesDialPlan',
+    description: 'on-premises contact of this UM dial plan; null makes it hosted',
+    parse: nullable,
+  },
 ];
 
 const hostedVoicemail = (user: { hostedVoicemail: { admin: boolean | null; provider: boolean | null } }) => {
@@ -47,7 +77,7 @@ const userColumns: Column<any>[] = [
   { header: 'SITE', value: (u) => u.site },
   { header: 'POLICY', value: (u) => u.hostedVoicemailPolicy },
   { header: 'HOSTED VOICEMAIL', value: hostedVoicemail },
-  { header: 'ON-PREM UM', value: (u) => (u.onPremisesUm.enabled ? u.onPremisesUm.dialPlan ?? 'enabled' : null) },
+  { header: 'ON-PREM UM', value: (u) => (u.onPremisesUm.enabled ? (u.onPremisesUm.dialPlan ?? 'enabled') : null) },
 ];
 
 const contactColumns: Column<any>[] = [
@@ -66,7 +96,12 @@ const queryBool = (value: string) => String(parseBool(value));
 const listFilters: FieldOption[] = [
   { flags: '--filter-site <site>', field: 'site', description: 'only this site' },
   { flags: '--filter-enabled <bool>', field: 'enabled', description: 'only enabled (true) or disabled (false)', parse: queryBool },
-  { flags: '--filter-enterprise-voice-enabled <bool>', field: 'enterpriseVoiceEnabled', description: 'only with (true) or without (false) Enterprise Voice', parse: queryBool },
+  {
+    flags: '--filter-enterprise-voice-enabled <bool>',
+    field: 'enterpriseVoiceEnabled',
+    description: 'only with (true) or without (false) Enterprise Voice',
+    parse: queryBool,
+  },
   { flags: '--filter-line-uri <tel>', field: 'lineUri', description: 'a line URI, or a prefix ending in * (tel:+1425*)' },
   { flags: '--filter-policy <tag>', field: 'hostedVoicemailPolicy', description: 'only those granted this tag' },
   { flags: '--filter-registrar-pool <fqdn>', field: 'registrarPool', description: 'only this pool' },
@@ -77,19 +112,30 @@ function addPrincipalCommands(program: Command, type: 'user' | 'contact'): Comma
   const fields = type === 'user' ? userFields : contactFields;
   const columns = type === 'user' ? userColumns : contactColumns;
   const lyncNoun = type === 'user' ? 'CsUser' : 'CsExUmContact';
-  const group = program.command(type).description(type === 'user' ? 'users (Lync: Get-/Set-CsUser)' : 'Exchange UM contacts: Subscriber Access and Auto Attendant (Lync: *-CsExUmContact)');
+  const group = program
+    .command(type)
+    .description(
+      type === 'user'
+        ? 'users (Lync: Get-/Set-CsUser)'
+        : 'Exchange UM contacts: Subscriber Access and Auto Attendant (Lync: *-CsExUmContact)',
+    );
 
-  const filters = type === 'user' ? listFilters : [...listFilters, { flags: '--filter-kind <kind>', field: 'kind', description: 'subscriber-access | auto-attendant' }];
+  const filters =
+    type === 'user'
+      ? listFilters
+      : [...listFilters, { flags: '--filter-kind <kind>', field: 'kind', description: 'subscriber-access | auto-attendant' }];
   const get = describe(group.command('get').argument('[sipUri]', `the ${type}; all (filtered) when absent`), {
     summary: `Show a ${type}, or list ${collection} matching the filters (combined with AND)`,
     lync: `Get-${lyncNoun} [-Filter ...]`,
-    examples: type === 'user'
-      ? ['exumctl user get sip:alice@contoso.com', "exumctl user get --filter-site Redmond --filter-line-uri 'tel:+1425*' -o json"]
-      : ['exumctl contact get', 'exumctl contact get sip:exum-sa@contoso.com'],
+    examples:
+      type === 'user'
+        ? ['exumctl user get sip:alice@contoso.com', "exumctl user get --filter-site Redmond --filter-line-uri 'tel:+1425*' -o json"]
+        : ['exumctl contact get', 'exumctl contact get sip:exum-sa@contoso.com'],
   });
   addFieldOptions(get, filters).action(
     run(async (context, [sipUri], options) => {
-      if (sipUri !== undefined) return printRecord(context.printer, (await context.client.get(context.tenantPath(collection, sipUri))).body);
+      if (sipUri !== undefined)
+        return printRecord(context.printer, (await context.client.get(context.tenantPath(collection, sipUri))).body);
       const query = bodyFromOptions(options, filters) as Record<string, string>;
       printList(context.printer, await context.client.list(context.tenantPath(collection), query), columns, `no ${collection}`);
     }),
@@ -99,14 +145,23 @@ function addPrincipalCommands(program: Command, type: 'user' | 'contact'): Comma
     describe(group.command('new').argument('<sipUri>', `the ${type}'s SIP address`), {
       summary: `Create a ${type}`,
       lync: type === 'user' ? 'Enable-CsUser' : 'New-CsExUmContact',
-      examples: type === 'user'
-        ? ['exumctl user new sip:dave@contoso.com --line-uri tel:+14255551004 --enterprise-voice-enabled true --um-enabled true --um-dial-plan dp.contoso.com']
-        : ['exumctl contact new sip:exum-sa2@contoso.com --display-number +14255550101 --kind subscriber-access --hosted-voicemail-policy ExOnline'],
+      examples:
+        type === 'user'
+          ? [
+              'exumctl user new sip:dave@contoso.com --line-uri tel:+14255551004 --enterprise-voice-enabled true --um-enabled true --um-dial-plan dp.contoso.com',
+            ]
+          : [
+              'exumctl contact new sip:exum-sa2@contoso.com --display-number +14255550101 --kind subscriber-access --hosted-voicemail-policy ExOnline',
+            ],
     }),
     fields,
   ).action(
     run(async (context, [sipUri], options) => {
-      const answer = await context.client.post(context.tenantPath(collection), { sipUri, ...bodyFromOptions(options, fields) }, { query: writeQuery(context) });
+      const answer = await context.client.post(
+        context.tenantPath(collection),
+        { sipUri, ...bodyFromOptions(options, fields) },
+        { query: writeQuery(context) },
+      );
       printWriteAnswer(context, answer, `created ${type} ${sipUri}`);
     }),
   );
@@ -116,9 +171,13 @@ function addPrincipalCommands(program: Command, type: 'user' | 'contact'): Comma
     describe(group.command('set').argument('<sipUri>', `the ${type}`), {
       summary: `Change a ${type}: only the options given change`,
       lync: `Set-${lyncNoun}`,
-      examples: type === 'user'
-        ? ['exumctl user set sip:alice@contoso.com --hosted-voicemail true', 'exumctl user set sip:bob@contoso.com --hosted-voicemail null']
-        : ['exumctl contact set sip:exum-aa@contoso.com --dial-plan null --hosted-voicemail-policy ExOnline'],
+      examples:
+        type === 'user'
+          ? [
+              'exumctl user set sip:alice@contoso.com --hosted-voicemail true',
+              'exumctl user set sip:bob@contoso.com --hosted-voicemail null',
+            ]
+          : ['exumctl contact set sip:exum-aa@contoso.com --dial-plan null --hosted-voicemail-policy ExOnline'],
     }),
     setFields,
   ).action(
@@ -145,13 +204,20 @@ function addPrincipalCommands(program: Command, type: 'user' | 'contact'): Comma
 export function addPrincipalCommandGroups(program: Command): void {
   addPrincipalCommands(program, 'user');
   const contact = addPrincipalCommands(program, 'contact');
-  describe(contact.command('move').argument('<sipUri>', 'the contact').requiredOption('--target-pool <fqdn>', 'the registrar pool it moves to'), {
-    summary: 'Move a contact to another registrar pool',
-    lync: 'Move-CsExUmContact -Identity <sipUri> -Target <pool>',
-    examples: ['exumctl contact move sip:exum-sa@contoso.com --target-pool pool02.contoso.com'],
-  }).action(
+  describe(
+    contact.command('move').argument('<sipUri>', 'the contact').requiredOption('--target-pool <fqdn>', 'the registrar pool it moves to'),
+    {
+      summary: 'Move a contact to another registrar pool',
+      lync: 'Move-CsExUmContact -Identity <sipUri> -Target <pool>',
+      examples: ['exumctl contact move sip:exum-sa@contoso.com --target-pool pool02.contoso.com'],
+    },
+  ).action(
     run(async (context, [sipUri], options) => {
-      const answer = await context.client.patch(context.tenantPath('contacts', sipUri!), { registrarPool: options.targetPool }, { query: writeQuery(context) });
+      const answer = await context.client.patch(
+        context.tenantPath('contacts', sipUri!),
+        { registrarPool: options.targetPool },
+        { query: writeQuery(context) },
+      );
       printWriteAnswer(context, answer, `moved contact ${sipUri} to ${options.targetPool}`);
     }),
   );

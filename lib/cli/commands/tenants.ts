@@ -7,12 +7,23 @@ import { collect } from '../values.js';
 
 export function addTenantCommands(program: Command): void {
   const tenant = program.command('tenant').description('tenants: one enterprise and its SIP domains (operators)');
-  describe(tenant.command('new').argument('<id>', 'the tenant id: 3 to 63 lower-case letters, digits or "-"').requiredOption('--name <name>', 'display name').requiredOption('--domain <fqdn...>', 'its SIP domains (repeat, or comma-separated)', collect), {
-    summary: 'Create a tenant with its SIP domains, a default edge and the global policy',
-    examples: ['exumctl tenant new fabrikam --name "Fabrikam Inc" --domain fabrikam.com,fabrikam.net'],
-  }).action(
+  describe(
+    tenant
+      .command('new')
+      .argument('<id>', 'the tenant id: 3 to 63 lower-case letters, digits or "-"')
+      .requiredOption('--name <name>', 'display name')
+      .requiredOption('--domain <fqdn...>', 'its SIP domains (repeat, or comma-separated)', collect),
+    {
+      summary: 'Create a tenant with its SIP domains, a default edge and the global policy',
+      examples: ['exumctl tenant new fabrikam --name "Fabrikam Inc" --domain fabrikam.com,fabrikam.net'],
+    },
+  ).action(
     run(async (context, [id], options) => {
-      const answer = await context.client.post('/v1/tenants', { id, name: options.name, domains: options.domain }, { query: writeQuery(context) });
+      const answer = await context.client.post(
+        '/v1/tenants',
+        { id, name: options.name, domains: options.domain },
+        { query: writeQuery(context) },
+      );
       printWriteAnswer(context, answer, `created tenant ${id}`);
     }),
   );
@@ -22,24 +33,34 @@ export function addTenantCommands(program: Command): void {
   }).action(
     run(async (context, [id]) => {
       const wanted = id ?? context.settings.tenant;
-      if (wanted !== undefined) return printRecord(context.printer, (await context.client.get(`/v1/tenants/${encodeURIComponent(wanted)}`)).body);
-      printList(context.printer, await context.client.list('/v1/tenants'), [
-        { header: 'ID', value: (t: any) => t.id },
-        { header: 'NAME', value: (t: any) => t.name },
-        { header: 'DOMAINS', value: (t: any) => t.domains },
-      ], 'no tenants');
+      if (wanted !== undefined)
+        return printRecord(context.printer, (await context.client.get(`/v1/tenants/${encodeURIComponent(wanted)}`)).body);
+      printList(
+        context.printer,
+        await context.client.list('/v1/tenants'),
+        [
+          { header: 'ID', value: (t: any) => t.id },
+          { header: 'NAME', value: (t: any) => t.name },
+          { header: 'DOMAINS', value: (t: any) => t.domains },
+        ],
+        'no tenants',
+      );
     }),
   );
 
   const credential = program.command('credential').description("a tenant's credentials: bearer tokens with one role each (operators)");
   describe(
-    credential.command('new')
+    credential
+      .command('new')
       .requiredOption('--role <role>', 'server-admin | user-admin | reader | gateway | provider')
       .requiredOption('--name <name>', 'what it is for, e.g. "gateway gw01"')
       .option('--provider <id>', 'for a provider credential: its hosting provider'),
     {
       summary: 'Create a credential; its token is printed this once',
-      examples: ['exumctl credential new --role gateway --name "gw01.contoso.com"', 'exumctl credential new --role provider --provider exo --name "Exchange Online"'],
+      examples: [
+        'exumctl credential new --role gateway --name "gw01.contoso.com"',
+        'exumctl credential new --role provider --provider exo --name "Exchange Online"',
+      ],
     },
   ).action(
     run(async (context, _args, options) => {
@@ -48,22 +69,36 @@ export function addTenantCommands(program: Command): void {
       printWriteAnswer(context, answer, 'created the credential: keep its token now, it is not shown again');
     }),
   );
-  describe(credential.command('get'), { summary: "List the tenant's credentials (never their tokens)", examples: ['exumctl credential get'] }).action(
+  describe(credential.command('get'), {
+    summary: "List the tenant's credentials (never their tokens)",
+    examples: ['exumctl credential get'],
+  }).action(
     run(async (context) =>
-      printList(context.printer, await context.client.list(context.tenantPath('credentials')), [
-        { header: 'ID', value: (c: any) => c.id },
-        { header: 'ROLE', value: (c: any) => c.role },
-        { header: 'NAME', value: (c: any) => c.name },
-        { header: 'PROVIDER', value: (c: any) => c.providerId },
-        { header: 'CREATED', value: (c: any) => c.createdAt },
-        { header: 'REVOKED', value: (c: any) => c.revokedAt },
-      ], 'no credentials'),
+      printList(
+        context.printer,
+        await context.client.list(context.tenantPath('credentials')),
+        [
+          { header: 'ID', value: (c: any) => c.id },
+          { header: 'ROLE', value: (c: any) => c.role },
+          { header: 'NAME', value: (c: any) => c.name },
+          { header: 'PROVIDER', value: (c: any) => c.providerId },
+          { header: 'CREATED', value: (c: any) => c.createdAt },
+          { header: 'REVOKED', value: (c: any) => c.revokedAt },
+        ],
+        'no credentials',
+      ),
     ),
   );
   describe(credential.command('revoke').argument('<id>', 'the credential id (cred_...)'), {
     summary: 'Revoke a credential: it stops working at once (API Gateway may trust it for its 30 s cache)',
     examples: ['exumctl credential revoke cred_3kq1...'],
   }).action(
-    run(async (context, [id]) => printWriteAnswer(context, await context.client.delete(context.tenantPath('credentials', id!), { query: writeQuery(context) }), `revoked credential ${id}`)),
+    run(async (context, [id]) =>
+      printWriteAnswer(
+        context,
+        await context.client.delete(context.tenantPath('credentials', id!), { query: writeQuery(context) }),
+        `revoked credential ${id}`,
+      ),
+    ),
   );
 }

@@ -18,31 +18,45 @@ export function formatDecision(target: string, reason: string, answer: Answer): 
     Decision: answer.decision,
     ...(rejected
       ? { 'SIP answer': `${answer.sipStatus} ${answer.reasonPhrase}` }
-      : { 'Next hop': answer.nextHop, 'Request URI': answer.requestUri, Headers: headersOf(answer.headers), 'Dial plan': answer.dialPlanLabel }),
+      : {
+          'Next hop': answer.nextHop,
+          'Request URI': answer.requestUri,
+          Headers: headersOf(answer.headers),
+          'Dial plan': answer.dialPlanLabel,
+        }),
     Diagnostic: `${answer.diagnostic.code} ${answer.diagnostic.reason}`,
   };
   const parts = [formatRecord(summary)];
   if (answer.alternates.length > 0) {
-    parts.push(`\nAlternates, in order:\n${formatTable(answer.alternates.map((hop, index) => ({ index: index + 1, ...hop })), [
-      { header: '#', value: (hop) => hop.index },
-      { header: 'NEXT HOP', value: (hop) => hop.nextHop ?? '(the gateway\'s PSTN route)' },
-      { header: 'REQUEST URI', value: (hop) => hop.requestUri },
-      { header: 'HEADERS', value: (hop) => cell(headersOf(hop.headers)) },
-    ])}`);
+    parts.push(
+      `\nAlternates, in order:\n${formatTable(
+        answer.alternates.map((hop, index) => ({ index: index + 1, ...hop })),
+        [
+          { header: '#', value: (hop) => hop.index },
+          { header: 'NEXT HOP', value: (hop) => hop.nextHop ?? "(the gateway's PSTN route)" },
+          { header: 'REQUEST URI', value: (hop) => hop.requestUri },
+          { header: 'HEADERS', value: (hop) => cell(headersOf(hop.headers)) },
+        ],
+      )}`,
+    );
   }
   if (answer.explain !== undefined) {
-    parts.push(`\nChecks:\n${formatTable(answer.explain.checks, [
-      { header: 'STEP', value: (check) => check.step },
-      { header: 'OK', value: (check) => (check.ok ? 'yes' : 'NO') },
-      { header: 'FOUND', value: (check) => check.found },
-    ])}`);
+    parts.push(
+      `\nChecks:\n${formatTable(answer.explain.checks, [
+        { header: 'STEP', value: (check) => check.step },
+        { header: 'OK', value: (check) => (check.ok ? 'yes' : 'NO') },
+        { header: 'FOUND', value: (check) => check.found },
+      ])}`,
+    );
   }
   return parts.join('\n');
 }
 
 export function addTestVoicemailCommand(program: Command): void {
   describe(
-    program.command('test-voicemail').argument('<target>', 'sip:user@domain, tel:+E164[;ext=N] or +E164')
+    program
+      .command('test-voicemail')
+      .argument('<target>', 'sip:user@domain, tel:+E164[;ext=N] or +E164')
       .option('--reason <reason>', 'voicemail | subscriber-access | auto-attendant', 'voicemail')
       .option('--call-id <id>', 'a SIP Call-ID (picks the UM server the way a real call would)'),
     {
@@ -54,7 +68,9 @@ export function addTestVoicemailCommand(program: Command): void {
     run(async (context, [target], options) => {
       const body = { target, reason: options.reason, ...(options.callId === undefined ? {} : { callId: options.callId }) };
       const answer = (await context.client.post<Answer>('/v1/resolve', body, { query: { explain: true } })).body;
-      context.printer.out(context.printer.mode === 'json' ? JSON.stringify(answer, null, 2) : formatDecision(target!, options.reason, answer));
+      context.printer.out(
+        context.printer.mode === 'json' ? JSON.stringify(answer, null, 2) : formatDecision(target!, options.reason, answer),
+      );
       return answer.decision === 'reject' ? EXIT.rejected : EXIT.ok;
     }),
   );
