@@ -8,6 +8,7 @@ import { generateToken } from '../lib/auth/tokens.js';
 import { loadDemoTenant } from '../lib/local/demo.js';
 import { JavaMissingError } from '../lib/local/dynamodb-local.js';
 import { startLocalService } from '../lib/local/local-service.js';
+import { superviseShutdown } from '../lib/local/shutdown.js';
 import { inlineVault } from '../lib/secrets/secret-vault.js';
 
 const { values } = parseArgs({
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     demo: { type: 'boolean', default: false },
     port: { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
+    'data-dir': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'tls-client-ca': { type: 'string' },
@@ -24,16 +26,21 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: npm start -- [--demo] [--in-memory] [--port 3000] [--host 127.0.0.1]
+  console.log(`Usage: npm start -- [--demo] [--in-memory | --data-dir ./.exum-data] [--port 3000] [--host 127.0.0.1]
                     [--tls-cert cert.pem --tls-key key.pem [--tls-client-ca ca.pem]]
 
 Runs DynamoDB Local, the exum-router API and its stream processor on this machine.
-  --demo           load a demo tenant (contoso.com, mixed mode) and print its credentials
-  --in-memory      keep no data (default: data in $EXUM_DATA_DIR or ./.exum-data)
+  --demo           load a demo tenant (contoso.com, mixed mode), print its credentials and write
+                   ./.exumctl.yaml (one exumctl context per demo role; removed when it stops)
+  --data-dir       where DynamoDB Local keeps the data (default: $EXUM_DATA_DIR, else ./.exum-data)
+  --in-memory      keep no data at all
   --port           port (default: $PORT or 3000; 0 picks a free one)
+  --host           the address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for
+                   every interface, then serve HTTPS: tokens travel in every request)
   --tls-cert/-key  serve HTTPS with this certificate and key
   --tls-client-ca  require client certificates signed by this CA (mutual TLS)
 Environment: EXUM_OPERATOR_TOKEN sets the operator credential; when unset one is generated.
+Flags win over the environment (--port over PORT, --data-dir over EXUM_DATA_DIR).
 
 Example: npm start -- --demo --in-memory`);
   process.exit(0);
@@ -51,11 +58,18 @@ if (
   console.error('exum-router: --tls-cert and --tls-key go together; --tls-client-ca needs them');
   process.exit(2);
 }
+if (values['in-memory'] && values['data-dir'] !== undefined) {
+  console.error('exum-router: --in-memory keeps no data, --data-dir names where to keep it: give one of them');
+  process.exit(2);
+}
 const generated = process.env.EXUM_OPERATOR_TOKEN === undefined;
 const operatorToken = process.env.EXUM_OPERATOR_TOKEN ?? generateToken();
 const exumctlConfig = resolve('.exumctl.yaml');
-const dataDirectory = values['in-memory'] ? undefined : resolve(process.env.EXUM_DATA_DIR ?? '.exum-data');
+const dataDirectory = values['in-memory'] ? undefined : resolve(values['data-dir'] ?? process.env.EXUM_DATA_DIR ?? '.exum-data');
 if (dataDirectory !== undefined) mkdirSync(dataDirectory, { recursive: true });
+
+// Installed before anything starts: a signal during start stops what has started.
+const shutdown = superviseShutdown({ log: (line) => console.log(`exum-router: ${line}`) });
 
 try {
   const tls =
@@ -85,13 +99,38 @@ try {
     console.log(`gateway token: ${demo.tokens.gateway}`);
     console.log(`user-admin token: ${demo.tokens.userAdmin}`);
     console.log(`server-admin token: ${demo.tokens.serverAdmin}`);
-    // exumctl reads ./.exumctl.yaml: from this directory it works with no further setup.
+    // exumctl reads ./.exumctl.yaml: from this directory it works with no further setup. One
+    // context per demo credential, so commands of every role work (docs/exumctl.md, contexts).
+    const tlsHint =
+      tls === undefined
+        ? []
+        : [
+            '    # ca: the PEM of the CA that signed the server certificate (or set EXUM_CA)',
+            ...(tls.clientCa === undefined ? [] : ['    # cert: and key: a client certificate the --tls-client-ca CA signed']),
+          ];
+    const context = (name: string, token: string) => [
+      `  ${name}:`,
+      `    role: ${name}`,
+      `    server: ${service.url}`,
+      `    tenant: ${demo.tenantId}`,
+      `    token: ${token}`,
+      ...tlsHint,
+    ];
     writeFileSync(
       exumctlConfig,
-      `# written by npm start -- --demo; removed when it stops\nserver: ${service.url}\ntenant: ${demo.tenantId}\ntoken: ${demo.tokens.userAdmin}\n`,
+      [
+        '# written by npm start -- --demo; removed when it stops. Each exumctl command uses the',
+        '# context whose role it needs unless one is chosen (--context, $EXUM_CONTEXT).',
+        'current-context: user-admin',
+        'contexts:',
+        ...context('user-admin', demo.tokens.userAdmin),
+        ...context('server-admin', demo.tokens.serverAdmin),
+        ...context('gateway', demo.tokens.gateway),
+        '',
+      ].join('\n'),
       { mode: 0o600 },
     );
-    console.log(`exumctl: ${exumctlConfig} points it at this service as the demo's user admin`);
+    console.log(`exumctl: ${exumctlConfig} holds a context for each demo role (user-admin, server-admin, gateway)`);
     console.log(
       `try: curl -s -H "Authorization: Bearer ${demo.tokens.gateway}" -H 'content-type: application/json' -d '{"target":"sip:alice@contoso.com"}' ${service.url}/v1/resolve`,
     );
@@ -100,17 +139,17 @@ try {
     console.log(`try: curl -H "Authorization: Bearer <operator token>" ${service.url}/v1/tenants`);
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`exum-router: ${signal}, stopping`);
-    if (values.demo) rmSync(exumctlConfig, { force: true });
-    await service.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  shutdown.whenRequested(
+    async () => {
+      if (values.demo) rmSync(exumctlConfig, { force: true });
+      await service.stop();
+    },
+    () => {
+      if (values.demo) rmSync(exumctlConfig, { force: true });
+      // The watchdog would end DynamoDB Local a moment after we exit; a forced stop does not wait for it.
+      if (service.dynamoDbLocal?.pid !== undefined) process.kill(service.dynamoDbLocal.pid, 'SIGKILL');
+    },
+  );
 } catch (error) {
   if (error instanceof JavaMissingError) console.error(`exum-router: ${error.message}`);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// exumctl, the command line of exum-router (`npx exumctl --help`): runs the TypeScript sources
-// of lib/cli through tsx, as `npm start` does for the service.
-import { register } from 'tsx/esm/api';
+// exumctl, the command line of exum-router (`npx exumctl --help`): runs the compiled bundle
+// dist/exumctl.js, built at install and rebuilt here first if a source changed since.
+import { enableCompileCache } from 'node:module';
+import { ensureBuilt } from './build.mjs';
 
-register();
-const { main } = await import('../lib/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Node keeps the compiled bundle on disk: later starts skip parsing it.
+enableCompileCache();
+
+await ensureBuilt(['exumctl']);
+await import('../dist/exumctl.js');

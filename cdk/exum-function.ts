@@ -4,12 +4,13 @@
 // variable naming the table is set, so the two cannot drift.
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { tableDefinition } from '../lib/store/table.js';
 import { ESM_BANNER } from './bundling.js';
+import { LAMBDA_RUNTIME, NODE_MAJOR } from './node-runtime.js';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 
@@ -61,7 +62,7 @@ export class ExumFunction extends Construct {
       entry: fileURLToPath(new URL(`../functions/${props.entry}.ts`, import.meta.url)),
       handler: 'handler',
       description: props.description,
-      runtime: Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -70,7 +71,6 @@ export class ExumFunction extends Construct {
       logGroup,
       environment: {
         TABLE_NAME: props.table.tableName,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
@@ -78,7 +78,7 @@ export class ExumFunction extends Construct {
         format: OutputFormat.ESM,
         minify: true,
         sourceMap: true,
-        target: 'node24',
+        target: `node${NODE_MAJOR}`,
         banner: ESM_BANNER,
         // Everything is bundled (the SDK included): the version we test is the version we run.
         externalModules: [],

@@ -162,4 +162,4 @@ it('keeps every number with one owner, every record with its copy, and every upd
   for (const sipUri of COUNTERS) expect((await api.get(`${T}/users/${sipUri}`)).body.displayName).toBe('20');
   expect(await storeViolations(client, context.service.tableName, TENANT)).toEqual([]);
   client.destroy();
-}, 120_000);
+}, 300_000);

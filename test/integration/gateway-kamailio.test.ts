@@ -124,7 +124,7 @@ beforeAll(async () => {
   });
   // The service refuses IP addresses as next hops; Kamailio's DNS cache stands in for DNS.
   for (const host of [...Object.values(UM_HOSTS), 'edge.exum.test']) gateway.addHost(host, '127.0.0.1');
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await stopSipProcesses();
@@ -186,7 +186,7 @@ async function voicemailServer(name: string, port: number, scenario: 'uas-answer
   return server;
 }
 
-describe('voicemail-bound INVITEs through the Kamailio example', { timeout: 60_000 }, () => {
+describe('voicemail-bound INVITEs through the Kamailio example', () => {
   it('relays an on-premises user’s call to the first UM server the service names, with the voicemail Request-URI', async () => {
     const callId = await callIdFirstServedBy('um02', 'on-premises');
     const first = await voicemailServer('on-premises-um02', ports.um02);
@@ -233,7 +233,7 @@ describe('voicemail-bound INVITEs through the Kamailio example', { timeout: 60_0
   });
 });
 
-describe('failover to the alternates', { timeout: 60_000 }, () => {
+describe('failover to the alternates', () => {
   it('tries the next UM server when the first answers 503, and the call completes there', async () => {
     const callId = await callIdFirstServedBy('um01', 'failover-503');
     const unavailable = await voicemailServer('503-um01', ports.um01, 'uas-unavailable.xml');
@@ -276,7 +276,7 @@ describe('failover to the alternates', { timeout: 60_000 }, () => {
   });
 });
 
-describe('rejections relayed to the caller', { timeout: 60_000 }, () => {
+describe('rejections relayed to the caller', () => {
   it.each([
     ['an unknown user', 404, 15010, 'sip:nobody@contoso.com;opaque=app:voicemail'],
     ['a disabled user', 480, 15020, 'sip:dave@contoso.com;opaque=app:voicemail'],
@@ -289,7 +289,7 @@ describe('rejections relayed to the caller', { timeout: 60_000 }, () => {
   });
 });
 
-describe('sources the gateway does not trust', { timeout: 60_000 }, () => {
+describe('sources the gateway does not trust', () => {
   it('refuses their voicemail-bound INVITEs with 403', async () => {
     const refused = await call('untrusted-caller', 'uac-refused.xml', ALICE, 'untrusted-1@caller.contoso.com', { from: '127.0.0.2' });
     expect(finalAnswer(refused).status).toBe(403);
@@ -297,7 +297,7 @@ describe('sources the gateway does not trust', { timeout: 60_000 }, () => {
   });
 });
 
-describe('when the service cannot answer, the caller gets a SIP error at once', { timeout: 60_000 }, () => {
+describe('when the service cannot answer, the caller gets a SIP error at once', () => {
   const silentSockets: Socket[] = [];
   const silent = createServer((socket) => silentSockets.push(socket));
   const gateways: Record<string, Kamailio> = {};
@@ -322,7 +322,7 @@ describe('when the service cannot answer, the caller gets a SIP error at once', 
       start('gateway-unreachable', unreachable, urls.unreachable, gatewayToken),
       start('gateway-silent', silentPort, urls.silent, gatewayToken, { EXUM_HTTP_TIMEOUT: SILENT_SERVICE_TIMEOUT_S }),
     ]);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const socket of silentSockets) socket.destroy();

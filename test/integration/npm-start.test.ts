@@ -1,6 +1,6 @@
 // `npm start` as a person runs it: the demo tenant resolves calls at once; SIGTERM stops
 // everything; even SIGKILL leaves no Java process behind; HTTPS and mutual TLS when asked.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { request } from 'node:https';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { alive, gone, processesMarked, runToExit, start, stopStartedServices } from '../support/npm-start.js';
+import { alive, gone, noneMarked, runToExit, start, startWithNpm, stopStartedServices } from '../support/npm-start.js';
 
 afterAll(stopStartedServices);
 
@@ -168,11 +168,60 @@ describe('npm start', () => {
       const { code, output } = await runToExit(['--port', String(port)], { EXUM_TEST_MARK: mark });
       expect(code).toBe(1);
       expect(output).toContain(`exum-router: port ${port} is already in use; set PORT or --port`);
-      const deadline = Date.now() + 5_000;
-      while (processesMarked(mark).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(processesMarked(mark)).toEqual([]);
+      expect(await noneMarked(mark)).toEqual([]);
     } finally {
       taken.close();
     }
+  });
+
+  // What systemd, a container runtime or a shell script does: signal the one PID it started.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`stops everything it started, and exits 0, when ${signal} is sent to the PID of npm start`, async () => {
+      const mark = `npm-${signal}-${process.pid}-${Date.now()}`;
+      const { npm, url } = await startWithNpm(mark);
+      expect((await fetch(`${url}/v1/tenants`)).status).toBe(401); // the API answers
+      // The service, DynamoDB Local and its watchdog, at least, besides npm.
+      expect((await noneMarked(mark, 0)).length).toBeGreaterThanOrEqual(3);
+      npm.kill(signal);
+      const [code] = await once(npm, 'exit');
+      expect(code).toBe(0);
+      expect(await noneMarked(mark)).toEqual([]);
+    });
+  }
+
+  it('stops when the process that started it is killed outright (no signal reaches the service)', async () => {
+    const mark = `npm-sigkill-${process.pid}-${Date.now()}`;
+    const { npm } = await startWithNpm(mark);
+    npm.kill('SIGKILL');
+    await once(npm, 'exit');
+    expect(await noneMarked(mark)).toEqual([]);
+  });
+
+  it('forces on a second signal when the first stop does not finish', async () => {
+    // A service whose stop never ends: only the second signal can end it.
+    const script = `
+      import { writeSync } from 'node:fs';
+      import { superviseShutdown } from ${JSON.stringify(new URL('../../lib/local/shutdown.ts', import.meta.url).href)};
+      const shutdown = superviseShutdown({ log: (line) => console.log(line) });
+      // Written synchronously: the process exits right after.
+      shutdown.whenRequested(() => new Promise(() => {}), () => writeSync(1, 'forced\\n'));
+      setInterval(() => {}, 1000);
+      console.log('ready');`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const printed = async (text: string) => {
+      while (!output.includes(text) && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50));
+      return output.includes(text);
+    };
+    expect(await printed('ready')).toBe(true);
+    child.kill('SIGTERM');
+    expect(await printed('SIGTERM, stopping')).toBe(true);
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(output).toContain('SIGTERM again, forcing');
+    expect(output).toContain('forced');
   });
 });

@@ -101,7 +101,7 @@ describe('a stream processor that dies mid-batch', () => {
       ['--import', 'tsx', 'test/support/stream-processor-process.ts', context.service.dynamoEndpoint, context.service.tableName],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        env: process.env,
       },
     );
     await once(createInterface({ input: child.stdout! }), 'line');

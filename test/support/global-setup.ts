@@ -1,11 +1,14 @@
-// One DynamoDB Local for the whole run; each test file creates its own table in it.
+// One DynamoDB Local for the whole run; each test file creates its own table in it. The compiled
+// entry points (exumctl, npm start) are built once here, before parallel files spawn them.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 
 let dynamo: DynamoDbLocal | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  execFileSync(process.execPath, [fileURLToPath(new URL('../../bin/build.mjs', import.meta.url))], { stdio: 'inherit' });
   dynamo = await startDynamoDbLocal();
   project.provide('dynamoEndpoint', dynamo.endpoint);
 }

@@ -2,14 +2,14 @@
 // --demo it writes ./.exumctl.yaml there), the banner read until the line that ends it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const EXUM_LOCAL = fileURLToPath(new URL('../../bin/exum-local.ts', import.meta.url));
+/** What `npm start` runs: the launcher of the compiled service (dist/ is built by the global setup). */
+const EXUM_LOCAL = fileURLToPath(new URL('../../bin/exum-local.mjs', import.meta.url));
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const started: ChildProcess[] = [];
 
@@ -28,19 +28,18 @@ export async function start(
   cwd = mkdtempSync(join(tmpdir(), 'exum-start-')),
   env: Record<string, string> = {},
 ) {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, EXUM_LOCAL, '--in-memory', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [EXUM_LOCAL, '--in-memory', '--port', '0', ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       EXUM_OPERATOR_TOKEN: 'exum_npm_start_test_operator_token_001',
       ...env,
     },
   });
   started.push(child);
   const lines: string[] = [];
-  for await (const line of createInterface({ input: child.stdout! })) {
+  for await (const line of createInterface({ input: child.stdout })) {
     lines.push(line);
     if (lastLine.test(line)) break;
   }
@@ -52,23 +51,50 @@ export async function start(
 
 export const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
 
-export async function gone(pid: number, timeoutMs = 5_000) {
+/** Waits for the process to end. The bound only ends a test that would hang; the tests do not time the stop. */
+export async function gone(pid: number, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   return !alive(pid);
 }
 
+/** Waits until no process carries the mark (see processesMarked), within a bound that only ends a hang. */
+export async function noneMarked(mark: string, timeoutMs = 60_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (processesMarked(mark).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return processesMarked(mark);
+}
+
+/**
+ * `npm start` itself, as a supervisor or a shell script starts it: npm in the foreground, in the
+ * caller's process group (no group of its own to signal), every process it starts marked.
+ */
+export async function startWithNpm(mark: string) {
+  const npm = spawn('npm', ['start', '--', '--in-memory', '--port', '0'], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, EXUM_TEST_MARK: mark },
+  });
+  started.push(npm);
+  const lines: string[] = [];
+  for await (const line of createInterface({ input: npm.stdout })) {
+    lines.push(line);
+    if (/^try:/.test(line)) break;
+  }
+  return { npm, banner: lines.join('\n'), url: /listening on (\S+)/.exec(lines.join('\n'))?.[1] ?? '' };
+}
+
 /** Runs `npm start`'s script to its end (for refusals at start): its exit code and what it printed. */
 export async function runToExit(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000) {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, EXUM_LOCAL, '--in-memory', ...args], {
+  const child = spawn(process.execPath, [EXUM_LOCAL, '--in-memory', ...args], {
     cwd: mkdtempSync(join(tmpdir(), 'exum-start-')),
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    env: { ...process.env, ...env },
   });
   started.push(child);
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearTimeout(timer);

