@@ -3,7 +3,7 @@
 //   the provider answers each user (ready: its flag goes true and routing flips; failed);
 //   when a wave has settled the stream processor advances to the next (advanceIfSettled);
 //   an admin can roll users back or cancel what is still pending.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Actor } from '../domain/credential.js';
 import { providersServing } from '../domain/hosting-provider.js';
 import {
@@ -20,7 +20,7 @@ import { effectivePolicy } from '../domain/voicemail-policy.js';
 import { ExumError, notFound, refused } from '../errors.js';
 import { loadConfig } from '../management/tenant-configuration.js';
 import { stamp, untilWritten, withoutMeta, type ManagementDeps, type WriteOptions } from '../management/write-context.js';
-import type { MigrationStore } from '../store/migration-store.js';
+import { RequestAlreadyMadeError, type MigrationStore } from '../store/migration-store.js';
 
 export interface MigrationDeps extends ManagementDeps {
   migrations: MigrationStore;
@@ -30,13 +30,13 @@ const newMigrationId = () => `mig_${randomBytes(9).toString('base64url')}`;
 
 async function selectUsers(deps: MigrationDeps, tenantId: string, input: MigrationCreate): Promise<User[]> {
   if (input.users !== undefined) {
-    const users: User[] = [];
-    for (const [index, sipUri] of input.users.entries()) {
-      const principal = await deps.store.getPrincipal(tenantId, sipUri);
+    // All in batch reads (100 a request): one read a user made 200 users cost seconds under load.
+    const principals = await deps.store.getPrincipals(tenantId, input.users);
+    return input.users.map((sipUri, index) => {
+      const principal = principals.get(sipUri);
       if (principal?.type !== 'user') throw refused(`users.${index}`, 'user-exists', `${sipUri} is not a user of this tenant`);
-      users.push(principal);
-    }
-    return users;
+      return principal;
+    });
   }
   const { site, domain, lineUriPrefix } = input.filter ?? {};
   const users: User[] = [];
@@ -56,14 +56,74 @@ async function selectUsers(deps: MigrationDeps, tenantId: string, input: Migrati
   return users;
 }
 
+/**
+ * How long a start request is remembered: the same request again (same credential, same body)
+ * within it answers the migration the first one created, so a retry after a timeout or a 503 is
+ * safe. A cancelled migration is not answered again: the request starts a new one.
+ */
+export const START_REQUEST_REMEMBERED_SECONDS = 15 * 60;
+
+const fingerprintOf = (tenantId: string, actor: Actor, input: MigrationCreate): string =>
+  createHash('sha256')
+    .update(
+      JSON.stringify([
+        tenantId,
+        actor.credentialId,
+        input.users ?? null,
+        input.filter === undefined ? null : [input.filter.site ?? null, input.filter.domain ?? null, input.filter.lineUriPrefix ?? null],
+        input.providerId,
+        input.grantPolicy ?? null,
+        input.waveSize,
+      ]),
+    )
+    .digest('base64url');
+
+/** The migration this request created before, if it is remembered (and whether it may be answered). */
+async function earlierStart(deps: MigrationDeps, tenantId: string, fingerprint: string, nowSeconds: number) {
+  const id = await deps.migrations.findMigrationRequest(tenantId, fingerprint, nowSeconds);
+  if (id === undefined) return { answer: undefined, replaces: null };
+  const migration = await deps.migrations.getMigration(tenantId, id);
+  return migration === undefined || migration.state === 'cancelled'
+    ? { answer: undefined, replaces: id }
+    : { answer: migration, replaces: id };
+}
+
+/** Wave 0 → 1: the stream processor sees it and requests the first wave's users. Once, whoever asks. */
+async function startFirstWave(deps: MigrationDeps, tenantId: string, id: string): Promise<Migration> {
+  return untilWritten(async () => {
+    const migration = await findMigration(deps, tenantId, id);
+    if (migration.state !== 'running' || migration.currentWave !== 0) return migration;
+    return deps.migrations.advanceWave(tenantId, migration, deps.now().toISOString());
+  });
+}
+
+/** The answer to a request made again: the migration it created, its first wave started if the first answer was lost before. */
+async function answerAgain(deps: MigrationDeps, tenantId: string, earlier: Migration, dryRun: boolean) {
+  const warnings = [`the same request started migration ${earlier.id} at ${earlier.createdAt}; nothing new was started`];
+  if (dryRun) return { dryRun: true as const, changes: [], warnings };
+  // A migration whose users are not all written yet is still being created (or undone) by the first request.
+  const complete = earlier.currentWave !== 0 || (await deps.migrations.usersOf(tenantId, earlier.id)).length === earlier.userCount;
+  return { dryRun: false as const, record: complete ? await startFirstWave(deps, tenantId, earlier.id) : earlier, warnings };
+}
+
 export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId: string, input: MigrationCreate, options: WriteOptions) {
-  const config = await loadConfig(deps, tenantId);
+  const now = deps.now();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const fingerprint = fingerprintOf(tenantId, actor, input);
+  // Every read at once; their refusals are raised below in the order the checks have always had.
+  const selecting = selectUsers(deps, tenantId, input);
+  const claiming = input.users === undefined ? undefined : deps.migrations.findOpenClaims(tenantId, input.users);
+  selecting.catch(() => undefined);
+  claiming?.catch(() => undefined);
+  const [config, earlier] = await Promise.all([loadConfig(deps, tenantId), earlierStart(deps, tenantId, fingerprint, nowSeconds)]);
+  if (earlier.answer !== undefined) return answerAgain(deps, tenantId, earlier.answer, options.dryRun);
+
   const provider = config.providers.get(input.providerId);
   if (provider === undefined) throw refused('providerId', 'provider-exists', `hosting provider ${input.providerId} does not exist`);
   if (input.grantPolicy !== undefined && !config.policies.has(`tag:${input.grantPolicy}`)) {
     throw refused('grantPolicy', 'policy-exists', `hosted voicemail policy tag:${input.grantPolicy} does not exist`);
   }
-  const users = await selectUsers(deps, tenantId, input);
+  const users = await selecting;
 
   // Each user, once granted, must reach this provider; else "ready" would route elsewhere.
   const destinations = new Map<string, { destination: string; organizations: string[] }>();
@@ -82,10 +142,11 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
     }
     destinations.set(user.sipUri, { destination: policy!.destination!, organizations: policy!.organizations });
   });
-  const claims = await deps.migrations.findOpenClaims(
-    tenantId,
-    users.map((user) => user.sipUri),
-  );
+  const claims = await (claiming ??
+    deps.migrations.findOpenClaims(
+      tenantId,
+      users.map((user) => user.sipUri),
+    ));
   if (claims.size > 0) {
     throw new ExumError(
       'conflict',
@@ -106,7 +167,6 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
   }
 
   const waves = planWaves(users, input.waveSize);
-  const now = deps.now();
   const migration: Migration = stamp(
     {
       id: newMigrationId(),
@@ -153,16 +213,34 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
       warnings: [],
     };
   }
-  await deps.migrations.createMigration(tenantId, migration, items);
-  // Wave 0 → 1: the stream processor sees it and requests the first wave's users.
-  const started = await deps.migrations.advanceWave(tenantId, migration, now.toISOString());
-  return { dryRun: false as const, record: started, warnings: [] };
+  try {
+    await deps.migrations.createMigration(tenantId, migration, items, {
+      fingerprint,
+      nowSeconds,
+      expiresAt: nowSeconds + START_REQUEST_REMEMBERED_SECONDS,
+      replaces: earlier.replaces,
+    });
+  } catch (error) {
+    // The same request made meanwhile won: answer its migration.
+    if (!(error instanceof RequestAlreadyMadeError)) throw error;
+    return answerAgain(deps, tenantId, await findMigration(deps, tenantId, error.migrationId), false);
+  }
+  return { dryRun: false as const, record: await startFirstWave(deps, tenantId, migration.id), warnings: [] };
 }
 
 async function findMigration(deps: MigrationDeps, tenantId: string, id: string): Promise<Migration> {
   const migration = await deps.migrations.getMigration(tenantId, id);
   if (migration === undefined) throw notFound(`migration ${id}`);
   return migration;
+}
+
+/** A user as progress shows it: without what the migration already says, nor the store's version. */
+function progressOfUser(item: MigrationUser): Omit<MigrationUser, 'migrationId' | 'providerId' | 'version'> {
+  const user: Partial<MigrationUser> = { ...item };
+  delete user.migrationId;
+  delete user.providerId;
+  delete user.version;
+  return user as Omit<MigrationUser, 'migrationId' | 'providerId' | 'version'>;
 }
 
 /** Progress: counts per state over all users, and a page of users with the time of each step. */
@@ -173,7 +251,7 @@ export async function getMigrationProgress(deps: MigrationDeps, tenantId: string
   return {
     migration,
     counts: countByState(all),
-    users: page.items.map(({ migrationId: _m, providerId: _p, version: _v, ...user }) => user),
+    users: page.items.map(progressOfUser),
     nextCursor: page.nextCursor,
   };
 }

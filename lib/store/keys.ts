@@ -19,6 +19,7 @@ export type Entity =
   | 'migration'
   | 'migration-user'
   | 'migration-claim'
+  | 'migration-request'
   | 'delivery'
   | 'dead-letter'
   | 'audit'
@@ -60,6 +61,11 @@ export const keys = {
   migrationUser: (tenantId: string, id: string, sipUri: string): Key => ({ pk: migrationPartition(tenantId, id), sk: `USER#${sipUri}` }),
   /** A user's open migration, beside the user: a user is in at most one open migration. */
   migrationClaim: (tenantId: string, sipUri: string): Key => ({ pk: `${tenantPrefix(tenantId)}ADDR#${sipUri}`, sk: 'MIGRATION' }),
+  /** The migration a start request created, by the request's fingerprint: a retried request answers it. */
+  migrationRequest: (tenantId: string, fingerprint: string): Key => ({
+    pk: `${tenantPrefix(tenantId)}MIGRATIONREQUEST#${fingerprint}`,
+    sk: 'REQUEST',
+  }),
   /** Attempts to deliver one provider event. */
   delivery: (tenantId: string, eventId: string): Key => ({ pk: `${tenantPrefix(tenantId)}DELIVERY#${eventId}`, sk: 'DELIVERY' }),
   deadLetter: (tenantId: string | null, at: string, id: string): Key => ({

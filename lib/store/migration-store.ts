@@ -2,7 +2,7 @@
 // user in at most one open migration. Every transition of a user is a conditional write on its
 // state (so answers are idempotent and races harmless), in one transaction with the user's own
 // record when its flags change.
-import { ConditionalCheckFailedException, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, QueryCommand, UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ExumError } from '../errors.js';
 import {
@@ -16,12 +16,44 @@ import {
 import type { Principal } from '../domain/principal.js';
 import type { ExumStore, PolicyGuard } from './exum-store.js';
 import { fromItem, toItem, toKey, type Item } from './items.js';
-import { keys, listPartitions, migrationPartition } from './keys.js';
+import { keys, listPartitions, migrationPartition, type Key } from './keys.js';
 import { StaleReadError } from './sdk-errors.js';
 import { absentCondition, stale, type GuardedWrite, type Page } from './table-client.js';
 
-/** Items a transaction may hold, with room for a principal's own writes. */
-const USERS_PER_TRANSACTION = 40;
+/** Users written in one transaction of a new migration: two items each, within DynamoDB's 100. */
+const USERS_PER_TRANSACTION = 50;
+/** Transactions of a new migration written at once: 200 users in one round trip, 10,000 in 25. */
+const TRANSACTIONS_AT_ONCE = 8;
+
+/** Who asked for a new migration: the fingerprint of the request, kept until expiresAt (epoch seconds). */
+export interface MigrationRequest {
+  fingerprint: string;
+  nowSeconds: number;
+  expiresAt: number;
+  /** A cancelled migration the same request created earlier: its record of the request may be replaced. */
+  replaces: string | null;
+}
+
+/** The same start request was made before (or meanwhile): it created this migration. */
+export class RequestAlreadyMadeError extends Error {
+  override readonly name = 'RequestAlreadyMadeError';
+  constructor(readonly migrationId: string) {
+    super(`the same request created migration ${migrationId}`);
+  }
+}
+
+/** A transaction refused on its conditions: none of its writes happened. */
+const cancelled = (error: unknown): boolean => error instanceof StaleReadError || (error instanceof ExumError && error.code === 'conflict');
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
+}
 
 export interface UserTransition {
   item: MigrationUser;
@@ -61,79 +93,140 @@ export class MigrationStore {
   }
 
   /**
-   * Writes a new migration: its record (wave 0: nothing requested yet), then its users with
-   * their claims. A user claimed meanwhile by another migration undoes everything written and
-   * is reported (409); startFirstWave then lets the stream processor request wave 1.
+   * The migration an earlier start request with this fingerprint created, while its record of
+   * the request has not expired (`nowSeconds`: epoch seconds).
    */
-  async createMigration(tenantId: string, migration: Migration, users: readonly MigrationUser[]): Promise<void> {
+  async findMigrationRequest(tenantId: string, fingerprint: string, nowSeconds: number): Promise<string | undefined> {
+    const item = await this.table.getItem(keys.migrationRequest(tenantId, fingerprint), true);
+    if (item === undefined) return undefined;
+    const request = unmarshall(item) as { migrationId: string; expiresAt: number };
+    return request.expiresAt > nowSeconds ? request.migrationId : undefined;
+  }
+
+  /**
+   * Writes a new migration: its record (wave 0: nothing requested yet) with the record of the
+   * request that starts it, then its users with their claims, in transactions written in
+   * parallel. A user claimed meanwhile by another migration undoes everything written and is
+   * reported (409); the same request made meanwhile is reported as RequestAlreadyMadeError.
+   * advanceWave then lets the stream processor request wave 1.
+   */
+  async createMigration(tenantId: string, migration: Migration, users: readonly MigrationUser[], request: MigrationRequest): Promise<void> {
     await this.table.transact([
       {
         write: this.table.put(migrationItem(tenantId, migration), absentCondition),
         onConditionFailed: () => new ExumError('internal', `migration id ${migration.id} collided`),
       },
+      {
+        write: this.table.put(
+          toItem(keys.migrationRequest(tenantId, request.fingerprint), 'migration-request', {
+            migrationId: migration.id,
+            expiresAt: request.expiresAt,
+          }),
+          {
+            // Free once expired, or once the migration it named was cancelled (the caller read it so).
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR migrationId = :replaces',
+            ExpressionAttributeValues: marshall({ ':now': request.nowSeconds, ':replaces': request.replaces ?? '' }),
+          },
+        ),
+        onConditionFailed: (current) =>
+          current === undefined
+            ? new StaleReadError('request record changed')
+            : new RequestAlreadyMadeError(String(unmarshall(current).migrationId)),
+      },
     ]);
-    const written: MigrationUser[] = [];
-    try {
-      for (let start = 0; start < users.length; start += USERS_PER_TRANSACTION) {
-        const chunk = users.slice(start, start + USERS_PER_TRANSACTION);
-        await this.table.transact(
-          chunk.flatMap((user, index): GuardedWrite[] => [
-            {
-              write: this.table.put(
-                toItem(keys.migrationUser(tenantId, migration.id, user.sipUri), 'migration-user', user),
-                absentCondition,
-              ),
-              onConditionFailed: stale('migration user'),
-            },
-            {
-              write: this.table.put(
-                toItem(keys.migrationClaim(tenantId, user.sipUri), 'migration-claim', { sipUri: user.sipUri, migrationId: migration.id }),
-                absentCondition,
-              ),
-              onConditionFailed: (current) =>
-                new ExumError(
-                  'conflict',
-                  `${user.sipUri} is already in migration ${current === undefined ? '(another)' : String(unmarshall(current).migrationId)}`,
-                  [
-                    {
-                      field: `users.${start + index}`,
-                      rule: 'one-open-migration-per-user',
-                      message: `${user.sipUri} is already in an open migration`,
-                    },
-                  ],
-                ),
-            },
-          ]),
-        );
-        written.push(...chunk);
+    const chunks: { start: number; users: readonly MigrationUser[] }[] = [];
+    for (let start = 0; start < users.length; start += USERS_PER_TRANSACTION) {
+      chunks.push({ start, users: users.slice(start, start + USERS_PER_TRANSACTION) });
+    }
+    // Chunks that may hold writes: written, or failed in a way that does not say (a timeout).
+    const touched: (readonly MigrationUser[])[] = [];
+    const failures: unknown[] = [];
+    await inParallel(chunks, TRANSACTIONS_AT_ONCE, async (chunk) => {
+      // After a failure nothing more is written: it is all undone.
+      if (failures.length > 0) return;
+      try {
+        await this.table.transact(chunk.users.flatMap((user, index) => this.userWrites(tenantId, migration, user, chunk.start + index)));
+        touched.push(chunk.users);
+      } catch (error) {
+        failures.push(error);
+        if (!cancelled(error)) touched.push(chunk.users);
       }
-    } catch (error) {
-      await this.undoCreate(tenantId, migration, written);
-      throw error;
+    });
+    if (failures.length > 0) {
+      await this.undoCreate(tenantId, migration, request, touched);
+      // The refusal that names a user, rather than a busy store, when both happened.
+      throw failures.find((error) => error instanceof ExumError && error.code === 'conflict') ?? failures[0];
     }
   }
 
-  private async undoCreate(tenantId: string, migration: Migration, written: readonly MigrationUser[]): Promise<void> {
-    for (let start = 0; start < written.length; start += USERS_PER_TRANSACTION) {
-      await this.table.transact(
-        written.slice(start, start + USERS_PER_TRANSACTION).flatMap((user): GuardedWrite[] => [
-          {
-            write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migrationUser(tenantId, migration.id, user.sipUri)) } },
-            onConditionFailed: stale('migration user'),
-          },
-          {
-            write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migrationClaim(tenantId, user.sipUri)) } },
-            onConditionFailed: stale('claim'),
-          },
-        ]),
-      );
-    }
-    await this.table.transact([
+  private userWrites(tenantId: string, migration: Migration, user: MigrationUser, position: number): GuardedWrite[] {
+    return [
       {
-        write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.migration(tenantId, migration.id)) } },
-        onConditionFailed: stale('migration'),
+        write: this.table.put(toItem(keys.migrationUser(tenantId, migration.id, user.sipUri), 'migration-user', user), absentCondition),
+        onConditionFailed: stale('migration user'),
       },
+      {
+        write: this.table.put(
+          toItem(keys.migrationClaim(tenantId, user.sipUri), 'migration-claim', { sipUri: user.sipUri, migrationId: migration.id }),
+          absentCondition,
+        ),
+        onConditionFailed: (current) =>
+          new ExumError(
+            'conflict',
+            `${user.sipUri} is already in migration ${current === undefined ? '(another)' : String(unmarshall(current).migrationId)}`,
+            [
+              {
+                field: `users.${position}`,
+                rule: 'one-open-migration-per-user',
+                message: `${user.sipUri} is already in an open migration`,
+              },
+            ],
+          ),
+      },
+    ];
+  }
+
+  /** Removes what a failed create may have written; claims only where they name this migration. */
+  private async undoCreate(
+    tenantId: string,
+    migration: Migration,
+    request: MigrationRequest,
+    touched: readonly (readonly MigrationUser[])[],
+  ): Promise<void> {
+    const ownedBy = (key: Key, attribute: string, value: string): TransactWriteItem => ({
+      Delete: {
+        TableName: this.table.tableName,
+        Key: toKey(key),
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': attribute },
+        ExpressionAttributeValues: marshall({ ':owner': value }),
+      },
+    });
+    await inParallel(touched, TRANSACTIONS_AT_ONCE, (chunk) =>
+      this.deleteWhereOwned(
+        chunk.flatMap((user) => [
+          ownedBy(keys.migrationUser(tenantId, migration.id, user.sipUri), 'migrationId', migration.id),
+          ownedBy(keys.migrationClaim(tenantId, user.sipUri), 'migrationId', migration.id),
+        ]),
+      ),
+    );
+    await this.deleteWhereOwned([
+      ownedBy(keys.migration(tenantId, migration.id), 'id', migration.id),
+      // Only this migration's record of the request: the same request may have been made again since.
+      ownedBy(keys.migrationRequest(tenantId, request.fingerprint), 'migrationId', migration.id),
     ]);
+  }
+
+  /** Deletes in one transaction, dropping the deletes whose item is absent or not ours (and going again). */
+  private async deleteWhereOwned(deletes: TransactWriteItem[]): Promise<void> {
+    let remaining = deletes;
+    for (let attempt = 0; remaining.length > 0; attempt++) {
+      const failures = await this.table.transactOrFailures(remaining.map((write) => ({ write, onConditionFailed: stale('item') })));
+      if (failures === undefined) return;
+      if (attempt >= 20) throw new StaleReadError('undoing a migration kept colliding');
+      const notOurs = new Set(failures.filter((failure) => failure.code === 'ConditionalCheckFailed').map((failure) => failure.position));
+      remaining = remaining.filter((_, position) => !notOurs.has(position));
+    }
   }
 
   async getMigration(tenantId: string, id: string): Promise<Migration | undefined> {

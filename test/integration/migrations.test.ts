@@ -88,6 +88,19 @@ describe('a migration in waves', () => {
     expect((await api.get(`${T}/users/${users[0]}`)).body.hostedVoicemailPolicy).toBe('ExOnline');
   });
 
+  it('answers the same request again (a retry after a lost answer) with the migration it started, starting nothing new', async () => {
+    const before = await settledSnapshot();
+    const request = { users: users.slice(0, 5), providerId: 'exo', grantPolicy: 'ExOnline', waveSize: 2 };
+    const again = await api.post(`${T}/migrations`, request);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body).toMatchObject({ id: migrationId, currentWave: 1, userCount: 5 });
+    expect(again.body.warnings).toEqual([expect.stringContaining(migrationId)]);
+    const dryRun = await api.post(`${T}/migrations?dryRun=true`, request);
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.body).toMatchObject({ dryRun: true, changes: [], warnings: [expect.stringContaining(migrationId)] });
+    expect(await settledSnapshot()).toBe(before);
+  });
+
   it('refuses a second migration for users already in the first', async () => {
     const before = await settledSnapshot();
     const overlapping = await api.post(`${T}/migrations`, { users: [users[5], users[4]], providerId: 'exo', grantPolicy: 'ExOnline' });
@@ -182,5 +195,24 @@ describe('a migration in waves', () => {
     expect(progress.counts.cancelled).toBe(1);
     const next = await api.post(`${T}/migrations`, { users: [users[4], users[5]], providerId: 'exo', grantPolicy: 'ExOnline' });
     expect(next.status, JSON.stringify(next.body)).toBe(201);
+  });
+
+  it('starts one migration for the same request made twice at once; another credential making it is refused', async () => {
+    // users[0] was rolled back and users[1] failed: both are free.
+    const request = { users: [users[0], users[1]], providerId: 'exo', grantPolicy: 'ExOnline', waveSize: 1 };
+    const [first, second] = await Promise.all([api.post(`${T}/migrations`, request), api.post(`${T}/migrations`, request)]);
+    expect([first.status, second.status], JSON.stringify([first.body, second.body])).toEqual([201, 201]);
+    expect(second.body.id).toBe(first.body.id);
+    const listed = (await api.get(`${T}/migrations?limit=500`)).body.items.filter(
+      (migration: { createdAt: string }) => migration.createdAt >= first.body.createdAt,
+    );
+    expect(listed.map((migration: { id: string }) => migration.id)).toEqual([first.body.id]);
+    await context.service.streamDriver!.drained();
+    expect((await api.get(`${T}/migrations/${first.body.id}`)).body.counts).toMatchObject({ pending: 1, requested: 1 });
+
+    const otherAdmin = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'user-admin', name: 'second admin' }))).token);
+    const refused = await otherAdmin.post(`${T}/migrations`, request);
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors[0]).toMatchObject({ rule: 'one-open-migration-per-user' });
   });
 });
