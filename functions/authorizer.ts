@@ -1,6 +1,7 @@
 // Lambda entry point for the API Gateway REQUEST authorizer (bearer tokens).
 import { loadFunctionConfig } from '../lib/config.js';
 import { createAuthorizer } from '../lib/auth/authorizer.js';
+import { createLogger } from '../lib/logging.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 
@@ -11,4 +12,4 @@ const store = new ExumStore(
   config.tableName,
 );
 
-export const handler = createAuthorizer(store);
+export const handler = createAuthorizer(store, createLogger('exum-router-authorizer', config.logLevel));

@@ -1,9 +1,9 @@
 // Lambda entry point for the management API behind API Gateway (REST, proxy integration).
-import { Logger } from '@aws-lambda-powertools/logger';
 import { createApiHandler } from '../lib/api/api-handler.js';
 import { createApiDeps } from '../lib/api/deps.js';
 import { functionRoutes } from '../lib/api/api-routes.js';
 import { loadFunctionConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logging.js';
 import { createSecretVault } from '../lib/secrets/secret-vault.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ExumStore } from '../lib/store/exum-store.js';
@@ -14,5 +14,5 @@ const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint
 export const handler = createApiHandler(
   functionRoutes.management,
   createApiDeps(store, { ...config, secrets: createSecretVault(config) }),
-  new Logger({ serviceName: 'exum-router-management' }),
+  createLogger('exum-router-management', config.logLevel),
 );

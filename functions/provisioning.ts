@@ -2,6 +2,7 @@
 // (batch item failures reported; the queue's redrive policy sends repeated failures to its DLQ).
 import { createApiDeps } from '../lib/api/deps.js';
 import { loadFunctionConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logging.js';
 import { createSecretVault } from '../lib/secrets/secret-vault.js';
 import { createProvisioningHandler } from '../lib/provisioning/apply-provisioning-events.js';
 import { createDynamoClient } from '../lib/store/client.js';
@@ -10,4 +11,7 @@ import { ExumStore } from '../lib/store/exum-store.js';
 const config = loadFunctionConfig(process.env);
 const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region }), config.tableName);
 
-export const handler = createProvisioningHandler(createApiDeps(store, { ...config, secrets: createSecretVault(config) }));
+export const handler = createProvisioningHandler(
+  createApiDeps(store, { ...config, secrets: createSecretVault(config) }),
+  createLogger('exum-router-provisioning', config.logLevel),
+);

@@ -1,10 +1,10 @@
 // Lambda entry point for POST /v1/resolve, the gateways' hot path.
-import { Logger } from '@aws-lambda-powertools/logger';
 import { createApiHandler } from '../lib/api/api-handler.js';
 import { createRoutingDeps } from '../lib/api/routing-deps.js';
 // Only the resolve routes: importing the route index would bundle the whole management API.
 import { resolveRoutes } from '../lib/api/resolve-routes.js';
 import { loadFunctionConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logging.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 
@@ -18,5 +18,5 @@ const store = new ExumStore(
 export const handler = createApiHandler(
   resolveRoutes,
   createRoutingDeps(store, config),
-  new Logger({ serviceName: 'exum-router-resolve' }),
+  createLogger('exum-router-resolve', config.logLevel),
 );

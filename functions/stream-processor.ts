@@ -2,6 +2,7 @@
 // reportBatchItemFailures): migration progress and provider events.
 import { createStreamDeps } from '../lib/api/deps.js';
 import { loadFunctionConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logging.js';
 import { createSecretVault } from '../lib/secrets/secret-vault.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ExumStore } from '../lib/store/exum-store.js';
@@ -10,4 +11,7 @@ import { createStreamHandler } from '../lib/stream/process-stream.js';
 const config = loadFunctionConfig(process.env);
 const store = new ExumStore(createDynamoClient({ endpoint: config.dynamoEndpoint, region: config.region }), config.tableName);
 
-export const handler = createStreamHandler(createStreamDeps(store, { ...config, secrets: createSecretVault(config) }));
+export const handler = createStreamHandler(
+  createStreamDeps(store, { ...config, secrets: createSecretVault(config) }),
+  createLogger('exum-router-stream-processor', config.logLevel),
+);

@@ -1,6 +1,7 @@
 // Runtime configuration, parsed once from the environment at start-up by the entry points
 // (functions/, bin/) and passed down. Nothing in lib/ reads process.env.
 import * as z from 'zod';
+import { parseLogLevel, type LogLevel } from './logging.js';
 
 const FunctionEnvironmentSchema = z.object({
   TABLE_NAME: z.string().min(3),
@@ -14,6 +15,9 @@ const FunctionEnvironmentSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/)
     .optional(),
+  /** DEBUG, INFO (default), WARN, ERROR or SILENT, any case; Powertools' name first, as Powertools reads them. */
+  POWERTOOLS_LOG_LEVEL: z.string().optional(),
+  LOG_LEVEL: z.string().optional(),
 });
 
 export interface FunctionConfig {
@@ -22,6 +26,7 @@ export interface FunctionConfig {
   region: string;
   configCacheMs?: number;
   providerSecretsPrefix?: string;
+  logLevel: LogLevel;
 }
 
 export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
@@ -29,10 +34,12 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   if (!parsed.success) {
     throw new Error(`invalid environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
-  const { TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION, CONFIG_CACHE_MS, PROVIDER_SECRETS_PREFIX } = parsed.data;
+  const { TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION, CONFIG_CACHE_MS, PROVIDER_SECRETS_PREFIX, POWERTOOLS_LOG_LEVEL, LOG_LEVEL } =
+    parsed.data;
   return {
     tableName: TABLE_NAME,
     region: AWS_REGION,
+    logLevel: parseLogLevel(POWERTOOLS_LOG_LEVEL ?? LOG_LEVEL, 'INFO'),
     ...(DYNAMODB_ENDPOINT === undefined ? {} : { dynamoEndpoint: DYNAMODB_ENDPOINT }),
     ...(CONFIG_CACHE_MS === undefined ? {} : { configCacheMs: CONFIG_CACHE_MS }),
     ...(PROVIDER_SECRETS_PREFIX === undefined ? {} : { providerSecretsPrefix: PROVIDER_SECRETS_PREFIX }),

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorizerContextOf } from '../api/http.js';
 import { createRouteMatcher } from '../api/dispatch.js';
-import { problemResponse } from '../api/problem.js';
+import { problemResponse, statusOf } from '../api/problem.js';
 import type { AnyRoute as Route } from '../api/route.js';
 import type { Authenticator } from '../auth/credential-cache.js';
 import { ExumError, invalid } from '../errors.js';
@@ -77,6 +77,7 @@ function requestUrl(request: IncomingMessage): URL {
   try {
     return new URL(request.url ?? '/', 'http://localhost');
   } catch {
+    // Not lost: the caller gets a 400 saying so.
     throw invalid('path', 'request-target', 'the request target is not a valid URL or path');
   }
 }
@@ -93,7 +94,17 @@ export interface LocalHttpServerOptions {
   /** Serve HTTPS with this certificate and key; with clientCa, require client certificates it signed (mutual TLS). */
   tls?: { cert: string | Buffer; key: string | Buffer; clientCa?: string | Buffer };
   mounts: readonly Mount[];
-  onError?: (error: unknown) => void;
+  /**
+   * A request that failed here rather than in a handler (which logs its own): the credential
+   * check when the store is down, or a bug. Refusals (4xx) are the caller's business, not reported.
+   */
+  onError?: (error: unknown, request: FailedRequest) => void;
+}
+
+export interface FailedRequest {
+  method: string;
+  path: string;
+  requestId: string;
 }
 
 export function createLocalHttpServer({ authenticate, mounts, onError, tls }: LocalHttpServerOptions): Server {
@@ -101,6 +112,7 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const method = (request.method ?? 'GET').toUpperCase();
+    const requestId = randomUUID();
     let instance = request.url ?? '/';
     try {
       const url = requestUrl(request);
@@ -151,7 +163,7 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
           identity: { sourceIp: request.socket.remoteAddress ?? '' } as APIGatewayProxyEvent['requestContext']['identity'],
           path: url.pathname,
           stage: 'local',
-          requestId: randomUUID(),
+          requestId,
           requestTimeEpoch: Date.now(),
           resourceId: 'local',
           resourcePath: found.route.path,
@@ -159,17 +171,19 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
       };
       send(response, await found.mount.handler(event, lambdaContext('exum-router-local')));
     } catch (error) {
-      if (!(error instanceof ExumError)) onError?.(error);
-      send(
-        response,
-        problemResponse(
-          error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error }),
-          instance,
-        ),
-      );
+      const failure = error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error });
+      if (statusOf(failure.code) >= 500) onError?.(failure, { method, path: instance, requestId });
+      send(response, problemResponse(failure, instance));
     }
   };
-  if (tls === undefined) return createServer(handle);
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
+    handle(request, response).catch((error: unknown) => {
+      // Only writing the answer can fail here (the connection is gone): report it, drop the connection.
+      onError?.(error, { method: request.method ?? 'GET', path: request.url ?? '/', requestId: 'none' });
+      response.destroy();
+    });
+  };
+  if (tls === undefined) return createServer(listener);
   return createHttpsServer(
     {
       cert: tls.cert,
@@ -178,7 +192,7 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
       // Mutual TLS, as the AWS deployment's custom domain can require: no valid client certificate, no connection.
       ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
     },
-    handle,
+    listener,
   );
 }
 

@@ -1,6 +1,5 @@
 // The whole service on one machine: DynamoDB Local, the table, the operator credential, and the
 // API served by the same handlers as in AWS. Used by `npm start` and by the integration tests.
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Server } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createApiHandler } from '../api/api-handler.js';
@@ -11,6 +10,7 @@ import { CheckpointStore } from '../store/checkpoint-store.js';
 import { functionRoutes } from '../api/api-routes.js';
 import { createCachedAuthenticator } from '../auth/credential-cache.js';
 import { installOperatorToken } from '../management/tenants.js';
+import { createLogger, loggedError, type LogLevel } from '../logging.js';
 import { createDynamoClient } from '../store/client.js';
 import { ensureTable } from '../store/create-table.js';
 import { ExumStore } from '../store/exum-store.js';
@@ -29,7 +29,8 @@ export interface LocalServiceOptions {
   dynamoEndpoint?: string;
   /** Where a started DynamoDB Local keeps its data; absent: in memory. */
   dataDirectory?: string;
-  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** The level of the service's one JSON log (default WARN). */
+  logLevel?: LogLevel;
   /** Staleness bound of the routing configuration cache (default 5 s). */
   configCacheMs?: number;
   /** How long a checked credential is trusted before it is checked again (default 30 s). */
@@ -71,7 +72,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const deps = createApiDeps(store, { ...(options.configCacheMs === undefined ? {} : { configCacheMs: options.configCacheMs }) });
     await installOperatorToken(deps, options.operatorToken);
 
-    const logger = new Logger({ serviceName: 'exum-router-local', logLevel: options.logLevel ?? 'WARN' });
+    const logger = createLogger('exum-router-local', options.logLevel ?? 'WARN');
     const server = createLocalHttpServer({
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       authenticate: createCachedAuthenticator(store, { ttlMs: options.credentialCacheMs ?? DEFAULT_CREDENTIAL_CACHE_MS }),
@@ -80,7 +81,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
         { routes: functionRoutes.resolve, handler: createApiHandler(functionRoutes.resolve, deps, logger) },
         { routes: functionRoutes.management, handler: createApiHandler(functionRoutes.management, deps, logger) },
       ],
-      onError: (error) => logger.error('local server error', { error: error as Error }),
+      onError: (error, request) => logger.error('request failed', { ...request, ...loggedError(error) }),
     });
     server.keepAliveTimeout = 65_000;
     const checkpoints = new CheckpointStore(client, `${options.tableName}-stream-checkpoints`);
@@ -100,8 +101,9 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
                 ...(options.delivery?.timeoutMs === undefined ? {} : { deliveryTimeoutMs: options.delivery.timeoutMs }),
                 ...(options.delivery?.backoffMs === undefined ? {} : { backoffMs: options.delivery.backoffMs }),
               }),
+              logger,
             ),
-            onError: (error) => logger.error('stream driver error', { error: error as Error }),
+            onError: (error, record) => logger.error('stream driver error', { ...record, ...loggedError(error) }),
           });
     streamDriver?.start();
     const address = await listen(server, options.port, options.host);

@@ -29,7 +29,8 @@ export interface StreamDriverOptions {
   /** Pauses before retrying a failed record, growing (default 0.1 s to 5 s). */
   retryBackoffMs?: readonly number[];
   pollMs?: number;
-  onError?: (error: unknown) => void;
+  /** A poll that failed (retried after a pause), or a record given up on (then `record` names it). */
+  onError?: (error: unknown, record?: { shardId: string; sequenceNumber: string }) => void;
 }
 
 const RETRY_BACKOFF_MS = [100, 400, 1_000, 2_000, 5_000];
@@ -40,7 +41,7 @@ const MAX_RETRIES = 10;
 function lambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
   return {
     eventID: record.eventID,
-    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventName: record.eventName,
     eventVersion: record.eventVersion,
     eventSource: 'aws:dynamodb',
     awsRegion: record.awsRegion ?? 'local',
@@ -203,7 +204,10 @@ export class StreamDriver {
     const failures = (this.failures.get(shardId) ?? 0) + 1;
     const failedSequence = records[firstFailed]!.dynamodb!.SequenceNumber!;
     if (failures > MAX_RETRIES) {
-      this.options.onError?.(new Error(`gave up on stream record ${failedSequence} of shard ${shardId} after ${MAX_RETRIES} retries`));
+      this.options.onError?.(new Error(`gave up on stream record ${failedSequence} of shard ${shardId} after ${MAX_RETRIES} retries`), {
+        shardId,
+        sequenceNumber: failedSequence,
+      });
       this.failures.delete(shardId);
       await this.options.checkpoints.putCheckpoint(`${streamArn}|${shardId}`, failedSequence);
       this.shardIterators.set(shardId, (await this.iteratorFor(streamArn, shardId)) ?? null);

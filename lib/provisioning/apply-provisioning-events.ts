@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod';
 import { ContactCreateSchema, ContactPatchSchema } from '../domain/contact.js';
@@ -11,6 +12,8 @@ import type { Actor } from '../domain/credential.js';
 import { MigrationCreateSchema } from '../domain/migration.js';
 import { UserCreateSchema, UserPatchSchema } from '../domain/user.js';
 import { ExumError } from '../errors.js';
+import { omit } from '../omit.js';
+import { createLogger, loggedError } from '../logging.js';
 import { issuesFromZod, statusOf } from '../api/problem.js';
 import * as principals from '../management/principals.js';
 import type { WriteOutcome } from '../management/write-context.js';
@@ -75,8 +78,7 @@ async function upsert(
     await create(deps, actor, tenantId, parseField(kind.createSchema, raw, kind.field) as never, write);
     return 'applied';
   }
-  const { sipUri: _same, ...fields } = raw;
-  const changes = parseField(kind.patchSchema, fields, kind.field) as never;
+  const changes = parseField(kind.patchSchema, omit(raw, 'sipUri'), kind.field) as never;
   if (!changesSomething(await patch(deps, actor, tenantId, existing.sipUri, changes, dryRun))) return 'unchanged';
   await patch(deps, actor, tenantId, existing.sipUri, changes, write);
   return 'applied';
@@ -149,6 +151,7 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
     try {
       json = JSON.parse(body);
     } catch {
+      // Not lost: the text itself is dead-lettered, with the reason.
       return deadLetter(
         expectedTenant ?? null,
         'unknown',
@@ -192,14 +195,26 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
 }
 
 /** The SQS handler (batch item failures): transient failures come back; the rest are applied or dead-lettered. */
-export function createProvisioningHandler(deps: ProvisioningDeps) {
+export function createProvisioningHandler(deps: ProvisioningDeps, logger: Logger = createLogger('exum-router-provisioning', 'WARN')) {
   const applier = createProvisioningApplier(deps);
   const actor: Actor = { credentialId: 'provisioning', role: 'user-admin', tenantId: null, providerId: null };
+  const applyRecord = async (record: SQSRecord): Promise<ProvisioningOutcome> => {
+    try {
+      const outcome = await applier.applyMessage(record.body, actor);
+      if (outcome.outcome === 'dead-lettered') {
+        logger.warn('provisioning event dead-lettered', { messageId: record.messageId, eventId: outcome.id, reason: outcome.reason });
+      }
+      return outcome;
+    } catch (error) {
+      logger.error('provisioning event failed, the queue retries it', { messageId: record.messageId, ...loggedError(error) });
+      throw error;
+    }
+  };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     applier.useInvocation(context);
     const processor = new BatchProcessor(EventType.SQS);
     // One message after another: an upsert and a removal of one user keep their order.
-    return processPartialResponse(event, async (record: SQSRecord) => applier.applyMessage(record.body, actor), processor, {
+    return processPartialResponse(event, applyRecord, processor, {
       context,
       processInParallel: false,
       throwOnFullBatchFailure: false,

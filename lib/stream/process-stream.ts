@@ -14,9 +14,11 @@
 // only duplicates are redeliveries after a failure or a crash, which one bulk read per batch
 // catches; Powertools' per-event in-progress lock would cost two writes per event.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import pLimit from 'p-limit';
 import type { Migration, MigrationUser } from '../domain/migration.js';
+import { createLogger, loggedError } from '../logging.js';
 import { activateWave, advanceIfSettled, type MigrationDeps } from '../migrations/migrations.js';
 import type { TenantConfigCache } from '../routing/tenant-config-cache.js';
 import { auditRecordFor } from './audit-trail.js';
@@ -82,7 +84,10 @@ async function plan(deps: StreamDeps, records: readonly DynamoDBRecord[]): Promi
   return planned;
 }
 
-export function createStreamHandler(deps: StreamDeps) {
+/** A record as the log names it: the stream's event id and sequence number. */
+const recordOf = (record: DynamoDBRecord) => ({ eventId: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber });
+
+export function createStreamHandler(deps: StreamDeps, logger: Logger = createLogger('exum-router-stream-processor', 'WARN')) {
   return async function handleStreamBatch(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
     const processor = new BatchProcessor(EventType.DynamoDBStreams);
     let planned: Map<DynamoDBRecord, Planned>;
@@ -95,8 +100,15 @@ export function createStreamHandler(deps: StreamDeps) {
           'unreadable' in entry ? [] : entry.events.map((outgoing) => ({ tenantId: entry.change.tenantId, eventId: outgoing.event.id })),
         ),
       );
-    } catch {
+    } catch (error) {
       // Nothing of the batch is done: all of it comes back.
+      logger.error('stream batch failed, all of it comes back', {
+        records: event.Records.length,
+        // Lambda redelivers the batch from here.
+        firstEventId: event.Records[0]?.eventID,
+        firstSequenceNumber: event.Records[0]?.dynamodb?.SequenceNumber,
+        ...loggedError(error),
+      });
       return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })) };
     }
 
@@ -119,7 +131,14 @@ export function createStreamHandler(deps: StreamDeps) {
       const key = orderingKey(record);
       const previous = chains.get(key) ?? Promise.resolve();
       const current = previous.then(
-        () => limit(() => handleRecord(record)),
+        () =>
+          limit(() =>
+            handleRecord(record).catch((error: unknown) => {
+              logger.error('stream record failed, it comes back', { ...recordOf(record), ...loggedError(error) });
+              throw error;
+            }),
+          ),
+        // Its own line is the earlier record's: this one only waits for it.
         () => {
           throw new Error('not processed: an earlier record about the same subject failed (order is kept)');
         },
@@ -134,9 +153,10 @@ export function createStreamHandler(deps: StreamDeps) {
     });
     try {
       await deps.events.markSettled(settledNow);
-    } catch {
+    } catch (error) {
       // Unmarked events would be sent again under the same ids after a redelivery: allowed
       // (at least once), so the batch's outcome stands.
+      logger.warn('settled events not marked; a redelivery would send them again', { events: settledNow.length, ...loggedError(error) });
     }
 
     // Once per migration and batch (not per settled user): is its current wave over? If the
@@ -153,7 +173,13 @@ export function createStreamHandler(deps: StreamDeps) {
       const [tenantId, migrationId] = migration.split('|') as [string, string];
       try {
         await advanceIfSettled(deps, tenantId, migrationId);
-      } catch {
+      } catch (error) {
+        logger.error('migration wave check failed, its records come back', {
+          tenantId,
+          migrationId,
+          records: records.length,
+          ...loggedError(error),
+        });
         response.batchItemFailures.push(...records.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })));
       }
     }
