@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTenant, expectCreated } from '../support/fixtures.js';
 import { useTestService } from '../support/service.js';
+import type { ParsedJson } from '../support/json.js';
 
 const T = '/v1/tenants/contoso';
 const SECRET = 'whsec-audit-secret-must-never-show-0001';
@@ -19,8 +20,8 @@ const auditOf = async (query = '') => {
     objectId: string;
     actor: { credentialId: string; role: string };
     changedFields: string[];
-    before: any;
-    after: any;
+    before: ParsedJson;
+    after: ParsedJson;
     at: string;
   }[];
 };

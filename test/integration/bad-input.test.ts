@@ -142,7 +142,7 @@ describe('bad input the fuzz suite found', () => {
     const first = await api.get(`${T}/users?limit=1`);
     const issued = JSON.parse(Buffer.from(first.body.nextCursor, 'base64url').toString('utf8')) as Record<string, string>;
     for (const attribute of ['sk', 'gsi1sk']) {
-      const { [attribute]: _dropped, ...rest } = issued;
+      const rest = Object.fromEntries(Object.entries(issued).filter(([name]) => name !== attribute));
       await expectBad(() => api.get(`${T}/users?cursor=${Buffer.from(JSON.stringify(rest)).toString('base64url')}`), 400, 'cursor');
     }
   });

@@ -15,6 +15,7 @@ import { expectCreated, setUpHostedProviderWithEvents } from '../support/fixture
 import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.js';
 import { apiClient, OPERATOR_TOKEN, type Answer, type ApiClient } from '../support/service.js';
 import { storeViolations } from '../support/store-invariants.js';
+import type { ParsedJson } from '../support/json.js';
 
 const T = '/v1/tenants/contoso';
 const TABLE = 'restart';
@@ -29,7 +30,7 @@ interface Sample {
   /** The HTTP status, or 0 when no answer came at all (the service crashed or hung up). */
   status: number;
   retryAfter: string | null;
-  body: any;
+  body: ParsedJson;
 }
 
 /** Runs `call` in `concurrency` loops until stopped, recording every answer. */
@@ -61,7 +62,7 @@ function startLoad(call: () => Promise<Answer>, concurrency: number, pauseMs = 0
   };
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<number> {
+async function until(condition: () => boolean, what: string, timeoutMs = 90_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -116,7 +117,7 @@ describe('DynamoDB Local killed and restarted under load', () => {
     const resolves = startLoad(() => gateway.post('/v1/resolve', { target: 'tel:+14255550100' }), 4);
     let writes = 0;
     const writer = startLoad(() => api.patch(`${T}/users/sip:writer@contoso.com`, { displayName: `write ${++writes}` }), 1, 100);
-    let samples: Sample[] = [];
+    let samples: Sample[];
     let restartedAt = 0;
     let recoveredAt = 0;
     try {
@@ -169,16 +170,16 @@ describe('DynamoDB Local killed and restarted under load', () => {
     // The stream processor resumes: events in flight at the crash arrive (under one id each), every
     // acknowledged write is audited, and a write after recovery reaches the provider.
     provider.behave(() => ({ status: 204 }));
-    await provider.waitFor(() => inFlight.every((sipUri) => provider.ofType('contact.created', sipUri).length > 0), 20_000);
+    await provider.waitFor(() => inFlight.every((sipUri) => provider.ofType('contact.created', sipUri).length > 0));
     for (const sipUri of inFlight)
       expect(new Set(provider.ofType('contact.created', sipUri).map((event) => event.id)).size, sipUri).toBe(1);
     const acknowledged = writer.samples.filter((sample) => sample.status === 200).map((sample) => sample.body.version as number);
     await expectCreated(
       api.post(`${T}/contacts`, { sipUri: 'sip:after@contoso.com', displayNumber: '+14255550199', hostedVoicemailPolicy: 'ExOnline' }),
     );
-    await provider.waitFor(() => provider.ofType('contact.created', 'sip:after@contoso.com').length === 1, 20_000);
+    await provider.waitFor(() => provider.ofType('contact.created', 'sip:after@contoso.com').length === 1);
     await service!.streamDriver!.drained(20_000);
-    const direct = createDynamoClient({ endpoint: dynamo!.endpoint });
+    const direct = createDynamoClient({ endpoint: dynamo.endpoint });
     try {
       const items = await scanTable(direct, TABLE);
       const auditedVersions = new Set(

@@ -141,6 +141,7 @@ describe('resolve under DynamoDB faults', () => {
       type: 'REQUEST',
       methodArn: 'arn:aws:execute-api:us-east-1:0:api/prod/POST/v1/resolve',
       headers: { Authorization: 'Bearer exum_unknown_token_0000000000000001' },
+      // eslint-disable-next-line no-restricted-syntax -- the authorizer reads the ARN and the header only
     } as unknown as APIGatewayRequestAuthorizerEvent;
     context.proxy.inject('GetItem', { kind: 'hang' });
     try {

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { exumctl } from '../support/exumctl.js';
-import { gone, processesMarked, start, stopStartedServices } from '../support/npm-start.js';
+import { gone, noneMarked, start, stopStartedServices } from '../support/npm-start.js';
 
 afterAll(stopStartedServices);
 
@@ -39,8 +39,6 @@ it('follows the README from npm start -- --demo to Ctrl-C', async () => {
   expect(code).toBe(0);
   expect(await gone(service.javaPid)).toBe(true);
   // The watchdog that guards against a killed server leaves a moment after the server.
-  const deadline = Date.now() + 5_000;
-  while (processesMarked(mark).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  expect(processesMarked(mark)).toEqual([]);
+  expect(await noneMarked(mark)).toEqual([]);
   expect(existsSync(join(service.cwd, '.exumctl.yaml'))).toBe(false);
 });

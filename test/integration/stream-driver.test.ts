@@ -36,7 +36,7 @@ function driver(handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchRe
   });
 }
 
-async function until(predicate: () => boolean, timeoutMs = 10_000) {
+async function until(predicate: () => boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error('timed out');

@@ -24,10 +24,13 @@ export function proxyEvent(parts: {
     stageVariables: null,
     body: parts.body === undefined ? null : JSON.stringify(parts.body),
     isBase64Encoded: false,
+    // The handlers read the authorizer context only; the rest of API Gateway's request context would be noise.
+    // eslint-disable-next-line no-restricted-syntax -- a partial request context, on purpose
     requestContext: { authorizer: authorizerContextOf(parts.actor) } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 }
 
+// eslint-disable-next-line no-restricted-syntax -- the handlers read these three members of Lambda's context only
 export const lambdaContext = { awsRequestId: 'test', functionName: 'test', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
 export const operator: Actor = { credentialId: 'cred_test', role: 'operator', tenantId: null, providerId: null };

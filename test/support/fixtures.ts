@@ -1,7 +1,8 @@
 // Configuration builders for integration tests: a tenant in mixed mode with a hosted provider.
 import type { ApiClient } from './service.js';
+import type { ParsedJson } from './json.js';
 
-export async function expectCreated(answer: Promise<{ status: number; body: unknown }>): Promise<any> {
+export async function expectCreated(answer: Promise<{ status: number; body: unknown }>): Promise<ParsedJson> {
   const { status, body } = await answer;
   if (status !== 201 && status !== 200) throw new Error(`expected success, got ${status}: ${JSON.stringify(body)}`);
   return body;

@@ -1,7 +1,7 @@
 // A hosting provider's event endpoint, for real: an HTTP server on an ephemeral loopback port
 // that verifies Standard Webhooks signatures and records what it receives. Tests script its
 // misbehaviour (down, slow, failing for a while, refusing one event).
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll } from 'vitest';
@@ -29,7 +29,7 @@ export async function startProviderServer(secret = PROVIDER_SECRET) {
     return Buffer.concat(chunks).toString('utf8');
   };
 
-  const server: Server = createServer(async (request, response) => {
+  const answer = async (request: IncomingMessage, response: ServerResponse) => {
     // For a provider in another process: how many events of each type it has accepted.
     if (request.method === 'GET' && request.url === '/counts') {
       const counts: Record<string, number> = {};
@@ -48,15 +48,16 @@ export async function startProviderServer(secret = PROVIDER_SECRET) {
       response.writeHead(401).end();
       return;
     }
-    const answer = behaviour(event);
-    if (answer === 'close') {
+    const chosen = behaviour(event);
+    if (chosen === 'close') {
       request.socket.destroy();
       return;
     }
-    if (answer.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
-    if (answer.status >= 200 && answer.status < 300) received.push(event);
-    if (!response.destroyed) response.writeHead(answer.status).end();
-  });
+    if (chosen.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, chosen.delayMs));
+    if (chosen.status >= 200 && chosen.status < 300) received.push(event);
+    if (!response.destroyed) response.writeHead(chosen.status).end();
+  };
+  const server: Server = createServer((request, response) => void answer(request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -70,7 +71,7 @@ export async function startProviderServer(secret = PROVIDER_SECRET) {
     /** Events accepted so far of a type, optionally about one SIP address. */
     ofType: (type: string, sipUri?: string) =>
       received.filter((event) => event.type === type && (sipUri === undefined || event.data.sipUri === sipUri)),
-    async waitFor(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
+    async waitFor(predicate: () => boolean, timeoutMs = 90_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
         if (Date.now() > deadline)

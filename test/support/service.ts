@@ -6,6 +6,7 @@ import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
 import { createDynamoClient } from '../../lib/store/client.js';
 import { scanTable } from './table-scan.js';
+import type { ParsedJson } from './json.js';
 
 export const OPERATOR_TOKEN = 'exum_test_operator_token_000000000001';
 
@@ -71,7 +72,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
 export interface Answer {
   status: number;
   headers: Headers;
-  body: any;
+  body: ParsedJson;
 }
 
 export interface RequestOptions {

@@ -200,7 +200,10 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
     join(runtimeDir, 'kamailio.pid'),
     '-A',
     `EXUM_LISTEN=udp:${LOOPBACK}:${options.port}`,
-    ...Object.entries(defines).flatMap(([name, value]) => ['-A', typeof value === 'number' ? `${name}=${value}` : `${name}="${value}"`]),
+    ...Object.entries(defines).flatMap(([name, value]) => [
+      '-A',
+      typeof value === 'number' ? `${name}=${String(value)}` : `${name}="${String(value)}"`,
+    ]),
   ];
   const env = { ...process.env, ...options.env };
   const check = spawnSync(tool('kamailio'), ['-c', ...args], { env, encoding: 'utf8' });
@@ -290,11 +293,11 @@ export async function startSippServer(options: { name: string; dir: string; scen
     ],
     { cwd: options.dir, logFile: join(options.dir, `${options.name}.out`) },
   );
-  const exitedEarly = () => (sipp.exitCode() === undefined ? null : `sipp exited with ${sipp.exitCode()}`);
-  await waitFor(`sipp ${options.name} on ${options.port}`, async () => boundUdpPorts().has(options.port), 15_000, exitedEarly);
+  const exitedEarly = () => (sipp.exitCode() === undefined ? null : `sipp exited with ${String(sipp.exitCode())}`);
+  await waitFor(`sipp ${options.name} on ${options.port}`, async () => boundUdpPorts().has(options.port), 60_000, exitedEarly);
   return {
     port: options.port,
-    callEnded: async (timeoutMs = 10_000) => {
+    callEnded: async (timeoutMs = 60_000) => {
       await Promise.race([sipp.exited, sleep(timeoutMs)]);
       await sipp.stop();
     },

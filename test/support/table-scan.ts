@@ -2,8 +2,9 @@
 // after, and check invariants over.
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ParsedJson } from './json.js';
 
-export type TableItem = Record<string, any>;
+export type TableItem = Record<string, ParsedJson>;
 
 export async function scanTable(client: DynamoDBClient, tableName: string): Promise<TableItem[]> {
   const items: TableItem[] = [];

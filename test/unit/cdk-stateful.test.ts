@@ -6,18 +6,22 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StatefulStack } from '../../cdk/stateful-stack.js';
 import { createTableInput } from '../../lib/store/table.js';
+import type { ParsedJson } from '../support/json.js';
 
 const outdir = mkdtempSync(join(tmpdir(), 'cdk-test-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('stateful stack', () => {
   const template = Template.fromStack(new StatefulStack(new App({ outdir }), 'Test'));
-  const table = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0] as { Properties: any; DeletionPolicy: string };
+  const table = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0] as {
+    Properties: ParsedJson;
+    DeletionPolicy: string;
+  };
 
   it('deploys the table the tests create: same keys, index and stream', () => {
     const local = createTableInput('t');
     expect(table.Properties.KeySchema).toEqual(local.KeySchema);
-    expect(table.Properties.GlobalSecondaryIndexes.map((index: any) => [index.IndexName, index.KeySchema])).toEqual(
+    expect(table.Properties.GlobalSecondaryIndexes.map((index: ParsedJson) => [index.IndexName, index.KeySchema])).toEqual(
       local.GlobalSecondaryIndexes!.map((index) => [index.IndexName, index.KeySchema]),
     );
     expect(table.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });

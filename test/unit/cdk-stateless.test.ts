@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createExumStacks } from '../../cdk/stacks.js';
 import { apiRoutes } from '../../lib/api/api-routes.js';
 import packageJson from '../../package.json' with { type: 'json' };
+import type { ParsedJson } from '../support/json.js';
 
 const outdir = mkdtempSync(join(tmpdir(), 'cdk-test-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -15,7 +16,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 const app = new App({ outdir, context: { alarmEmail: 'oncall@example.com' } });
 const { stateless } = createExumStacks(app);
 const template = Template.fromStack(stateless);
-const resources = (type: string) => Object.entries(template.findResources(type)) as [string, { Properties: any }][];
+const resources = (type: string) => Object.entries(template.findResources(type)) as [string, { Properties: ParsedJson }][];
 
 describe('the stateless stack', () => {
   it('runs every function on the Node.js major that the project installs and tests on', () => {

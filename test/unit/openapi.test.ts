@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { apiRoutes } from '../../lib/api/api-routes.js';
 import { openApiDocument } from '../../bin/generate-api-docs.js';
+import type { ParsedJson } from '../support/json.js';
 
 describe('OpenAPI document', () => {
   const document = openApiDocument();
@@ -18,7 +19,7 @@ describe('OpenAPI document', () => {
   });
 
   it('describes the user body with the domain field names', () => {
-    const body = (document.paths['/v1/tenants/{tenant}/users'] as any).post.requestBody.content['application/json'].schema;
+    const body = (document.paths['/v1/tenants/{tenant}/users'] as ParsedJson).post.requestBody.content['application/json'].schema;
     expect(Object.keys(body.properties)).toEqual(
       expect.arrayContaining(['sipUri', 'lineUri', 'enterpriseVoiceEnabled', 'hostedVoicemail', 'onPremisesUm']),
     );

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exportTenantFile, planApply, type CurrentConfiguration } from '../../lib/tenant-file/plan.js';
 import { parseTenantFile, type TenantFile } from '../../lib/tenant-file/tenant-file.js';
 import { contact, dialPlan, edge, policy, provider, rerouting, user } from '../support/builders.js';
+import type { ParsedJson } from '../support/json.js';
 
 const publicProvider = (fields: Parameters<typeof provider>[0] = {}) => {
   const { eventEndpoint, ...record } = provider(fields);
@@ -34,7 +35,7 @@ const fileOf = (value: unknown): TenantFile => {
   return parsed.file;
 };
 
-const exported = () => exportTenantFile('contoso', current()) as Record<string, any>;
+const exported = () => exportTenantFile('contoso', current()) as Record<string, ParsedJson>;
 const summary = (file: TenantFile, state = current()) =>
   planApply(file, state).steps.map((step) => `${step.action} ${step.section} ${step.id}`);
 
@@ -176,16 +177,16 @@ describe('problems and invalid files', () => {
   });
 
   it.each([
-    ['an unknown field', (f: any) => (f.users[0].colour = 'blue'), 'users.0.colour', 'unknown-field'],
-    ['a field the API refuses', (f: any) => (f.users[0].lineUri = '4255550100'), 'users.0.lineUri', 'line-uri'],
+    ['an unknown field', (f: ParsedJson) => (f.users[0].colour = 'blue'), 'users.0.colour', 'unknown-field'],
+    ['a field the API refuses', (f: ParsedJson) => (f.users[0].lineUri = '4255550100'), 'users.0.lineUri', 'line-uri'],
     [
       'the provider flag',
-      (f: any) => (f.users[0].hostedVoicemail = { admin: null, provider: true }),
+      (f: ParsedJson) => (f.users[0].hostedVoicemail = { admin: null, provider: true }),
       'users.0.hostedVoicemail.provider',
       'unknown-field',
     ],
-    ['an object twice', (f: any) => f.users.push({ sipUri: 'sip:alice@CONTOSO.com' }), 'users.2', 'unique-in-file'],
-    ['another format', (f: any) => (f.apiVersion = 'v2'), 'apiVersion', 'allowed-values'],
+    ['an object twice', (f: ParsedJson) => f.users.push({ sipUri: 'sip:alice@CONTOSO.com' }), 'users.2', 'unique-in-file'],
+    ['another format', (f: ParsedJson) => (f.apiVersion = 'v2'), 'apiVersion', 'allowed-values'],
   ])('names the field at fault: %s', (_what, change, field, rule) => {
     const file = exported();
     change(file);
