@@ -18,7 +18,7 @@ const openApiRoute = route({
   successStatus: 200,
   params: z.strictObject({}),
   query: z.strictObject({}),
-  handle: async () => ({ status: 200, body: openApiDocument() }),
+  handle: () => Promise.resolve({ status: 200, body: openApiDocument() }),
 });
 
 /** The routes each function serves. */

@@ -62,7 +62,7 @@ function decodePathParameters(raw: Record<string, string>): Record<string, strin
 }
 
 export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unknown, D>[], deps: D) {
-  const matcher = createRouteMatcher(routes as readonly AnyRoute[]);
+  const matcher = createRouteMatcher(routes);
   return async function dispatch(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     const route = matcher.byResource(event.httpMethod, event.resource) as Route<unknown, unknown, unknown, D> | undefined;
     if (route === undefined) throw new ExumError('route-not-found', `no route ${event.httpMethod} ${event.resource}`);

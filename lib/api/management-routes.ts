@@ -393,6 +393,7 @@ export const managementRoutes: Route[] = [
     patch: VoicemailPolicyPatchSchema,
     record: VoicemailPolicySchema,
     filters: {},
+    // eslint-disable-next-line no-restricted-syntax -- each collection's use cases have its own record types; the routes only pass through what its schemas parsed
     useCases: config.voicemailPolicies as unknown as Collection,
   }),
   ...collectionRoutes({
@@ -403,6 +404,7 @@ export const managementRoutes: Route[] = [
     patch: DialPlanPatchSchema,
     record: DialPlanSchema,
     filters: {},
+    // eslint-disable-next-line no-restricted-syntax -- each collection's use cases have its own record types; the routes only pass through what its schemas parsed
     useCases: config.dialPlans as unknown as Collection,
   }),
   ...collectionRoutes({
@@ -413,6 +415,7 @@ export const managementRoutes: Route[] = [
     patch: ReroutingPatchSchema,
     record: ReroutingSchema,
     filters: { enabled: queryBoolean().optional() },
+    // eslint-disable-next-line no-restricted-syntax -- each collection's use cases have its own record types; the routes only pass through what its schemas parsed
     useCases: config.reroutingConfigurations as unknown as Collection,
   }),
   ...principalRoutes('user'),

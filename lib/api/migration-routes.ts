@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { sipAddress, tenantId } from '../domain/fields.js';
 import { MigrationCreateSchema, MigrationSchema, ProviderAnswerSchema, RollbackSchema } from '../domain/migration.js';
 import * as migrations from '../migrations/migrations.js';
+import { omit } from '../omit.js';
 import { createProvisioningApplier } from '../provisioning/apply-provisioning-events.js';
 import { AUDIT_RETENTION_SECONDS } from '../stream/audit-trail.js';
 import type { Context } from 'aws-lambda';
@@ -102,8 +103,7 @@ export const migrationRoutes: Route[] = [
     body: ProviderAnswerSchema,
     handle: async ({ actor, params, body }, deps) => {
       const item = await migrations.answerMigration(deps, actor, params.tenant, params.migrationId, params.sipUri, body);
-      const { migrationId: _m, providerId: _p, ...user } = item;
-      return { status: 200, body: user };
+      return { status: 200, body: omit(item, 'migrationId', 'providerId') };
     },
   }),
   route({

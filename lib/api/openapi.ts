@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document, generated from the route table and its zod schemas (zod's own
 // JSON Schema output; OpenAPI 3.1 schemas are JSON Schema 2020-12), so docs cannot drift.
 import * as z from 'zod';
+import { omit } from '../omit.js';
 import type { AnyRoute as Route } from './route.js';
 
 const problemSchema = {
@@ -26,8 +27,7 @@ const problemSchema = {
 };
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+  return omit(z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>, '$schema');
 };
 
 const problem = (description: string) => ({

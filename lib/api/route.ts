@@ -41,7 +41,7 @@ export interface Route<P = unknown, Q = unknown, B = unknown, D = ApiDeps> {
 }
 
 export const route = <P, Q, B, D = ApiDeps>(definition: Route<P, Q, B, D>): Route<unknown, unknown, unknown, D> =>
-  definition as unknown as Route<unknown, unknown, unknown, D>;
+  definition as Route<unknown, unknown, unknown, D>;
 
 /** A route whatever its handler needs: what matching, documentation and tests see. */
 export type AnyRoute = Route<unknown, unknown, unknown, never>;

@@ -6,7 +6,8 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; rule: string; mess
 
 const fail = (rule: string, message: string): Parsed<never> => ({ ok: false, rule, message });
 
-const NON_ASCII = /[^\x00-\x7f]/;
+/** Any UTF-16 code unit past ASCII (surrogates included). */
+const NON_ASCII = /[\u0080-\uffff]/;
 const FQDN_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
 /** An FQDN: at most 255 characters, dot-separated labels of letters, digits, `-` and `_`. */
@@ -77,7 +78,7 @@ const E164 = /^\+[1-9][0-9]{0,14}$/;
 export function parseLineUri(input: string): Parsed<string> {
   const match = /^tel:(\+[0-9]+)(?:;ext=([0-9]{1,15}))?$/i.exec(input);
   if (!match) return fail('line-uri', 'must be tel:+E164 with an optional ;ext=digits (for example tel:+14255550100;ext=100)');
-  const [, number, ext] = match as unknown as [string, string, string | undefined];
+  const [, number, ext] = match as RegExpExecArray & [string, string, string | undefined];
   if (!E164.test(number)) return fail('e164', 'the number must be E.164: "+", a first digit 1-9, at most 15 digits');
   return { ok: true, value: ext === undefined ? `tel:${number}` : `tel:${number};ext=${ext}` };
 }
@@ -105,7 +106,8 @@ export function parseSipUri(input: string): Parsed<string> {
       input,
     );
   if (!match) return fail('sip-uri', 'must be a SIP URI such as sip:edge.contoso.local:5061;transport=tls');
-  const [, scheme, user, host, port, params] = match as unknown as [string, string, string | undefined, string, string | undefined, string];
+  const [, scheme, user, host, port, params] = match as RegExpExecArray &
+    [string, string, string | undefined, string, string | undefined, string];
   if (port !== undefined && Number(port.slice(1)) > 65535) return fail('sip-uri', 'port must be 1 to 65535');
   const parsedHost = parseFqdn(host);
   if (!parsedHost.ok) return fail(parsedHost.rule, `host ${parsedHost.message}`);

@@ -116,7 +116,7 @@ export async function loadDemoTenant(deps: ManagementDeps): Promise<DemoTenant> 
           onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' },
           hostedVoicemail: {},
           ...fields,
-        } as never,
+        },
         write,
       );
     await user('sip:alice@contoso.com', 'tel:+14255551001', { displayName: 'Alice (on premises)', site: 'Dublin' });

@@ -73,7 +73,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         await client.send(new ListTablesCommand({}));
         break;
       } catch (error) {
-        if (attempt > 300) throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(error)}`);
+        if (attempt > 300) throw new Error(`DynamoDB Local did not answer on ${endpoint}: ${String(error)}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }

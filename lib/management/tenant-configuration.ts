@@ -144,7 +144,9 @@ function collectionUseCases<R extends { id: string } & RecordMeta, C extends { i
     return record;
   };
   const change = (before: R | null, after: R | null) => ({ entity: collection.entity, before, after }) as ConfigChange;
-  const present = (record: NonNullable<ConfigChange['after']>) => collection.present(record as unknown as R);
+  const present = (record: NonNullable<ConfigChange['after']>) =>
+    // eslint-disable-next-line no-restricted-syntax -- a change of this collection's entity holds its R; ConfigChange is the union of all of them
+    collection.present(record as unknown as R);
 
   return {
     async list(deps: ManagementDeps, tenantId: string): Promise<unknown[]> {
@@ -168,7 +170,7 @@ function collectionUseCases<R extends { id: string } & RecordMeta, C extends { i
               { field: 'id', rule: `unique-${collection.entity}-id`, message: `${input.id} already exists` },
             ]);
           }
-          return change(null, stamp(collection.fromCreate(input), null, actor, now) as unknown as R);
+          return change(null, stamp(collection.fromCreate(input), null, actor, now) as R);
         },
         present,
       );
@@ -184,7 +186,7 @@ function collectionUseCases<R extends { id: string } & RecordMeta, C extends { i
         (config, now) => {
           const current = find(config, id);
           checkIfMatch(options.ifMatch, current);
-          return change(current, stamp(collection.fromPatch(current, patch), current, actor, now) as unknown as R);
+          return change(current, stamp(collection.fromPatch(current, patch), current, actor, now) as R);
         },
         present,
       );
@@ -230,7 +232,7 @@ export const hostingProviders = collectionUseCases<HostingProvider, HostingProvi
   entity: 'provider',
   label: 'hosting provider',
   records: (config) => config.providers,
-  fromCreate: (input) => input as unknown as Omit<HostingProvider, 'version' | 'createdAt' | 'updatedAt' | 'modifiedBy'>,
+  fromCreate: (input) => input as Omit<HostingProvider, 'version' | 'createdAt' | 'updatedAt' | 'modifiedBy'>,
   prepare: (deps, tenantId, id, input, dryRun) => storeSecret(deps, tenantId, id, input, dryRun),
   afterRemove: async (deps, provider) => {
     if (provider.eventEndpoint !== null) await deps.secrets.remove(provider.eventEndpoint.secretRef);

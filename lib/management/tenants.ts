@@ -5,6 +5,7 @@ import { defaultEdge } from '../domain/edge.js';
 import type { Tenant, TenantCreate } from '../domain/tenant.js';
 import { GLOBAL_POLICY_ID } from '../domain/voicemail-policy.js';
 import { notFound } from '../errors.js';
+import { omit } from '../omit.js';
 import { generateCredentialId, generateToken, hashToken } from '../auth/tokens.js';
 import type { Page } from '../store/exum-store.js';
 import { describeChange, stamp, type ManagementDeps, type WriteOptions, type WriteOutcome } from './write-context.js';
@@ -39,11 +40,8 @@ export async function getTenant(deps: ManagementDeps, tenantId: string): Promise
 export const listTenants = (deps: ManagementDeps, cursor: string | null, limit: number): Promise<Page<Tenant>> =>
   deps.store.listTenants(cursor, limit);
 
-export const publicCredential = ({
-  tokenHash: _hash,
-  revokedBy: _by,
-  ...credential
-}: CredentialRecord): Credential & { revokedAt: string | null } => credential;
+export const publicCredential = (credential: CredentialRecord): Credential & { revokedAt: string | null } =>
+  omit(credential, 'tokenHash', 'revokedBy');
 
 /** A new credential; its token is in the answer and nowhere else, ever. */
 export async function createCredential(

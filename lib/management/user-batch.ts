@@ -102,7 +102,7 @@ export async function upsertUsers(
       try {
         const decision = decideRow(user, current.get(user.sipUri) ?? null, config, actor, deps.now());
         if (decision.after === null) {
-          results.set(index, { index, sipUri: user.sipUri, outcome: 'unchanged', version: decision.before!.version });
+          results.set(index, { index, sipUri: user.sipUri, outcome: 'unchanged', version: decision.before.version });
           continue;
         }
         // Two rows claiming one number: the first keeps it (the store refuses claims of numbers already held).
@@ -176,12 +176,12 @@ function decideRow(row: UserUpsert, found: Principal | null, config: TenantConfi
   forbidProviderFlag(row.hostedVoicemail);
   const before = found;
   const { sipUri, ...patch } = row;
-  const after = mergeUserPatch(before === null ? { ...NEW_USER, sipUri } : withoutMeta(before)!, patch) as Fields<User>;
+  const after = mergeUserPatch(before === null ? { ...NEW_USER, sipUri } : withoutMeta(before)!, patch);
   if (before !== null && isDeepStrictEqual(after, withoutMeta(before))) return { before, after: null, guards: [], warnings: [] };
   const guards = dedupeGuards(checkPrincipal(before, after, config));
   return {
     before,
-    after: stamp(after, before, actor, now) as User,
+    after: stamp(after, before, actor, now),
     guards,
     warnings: adminFlagWarnings(before, row.hostedVoicemail?.admin !== undefined),
   };

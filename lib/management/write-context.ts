@@ -3,6 +3,7 @@
 import type { Actor } from '../domain/credential.js';
 import type { RecordMeta } from '../domain/fields.js';
 import { ExumError, preconditionFailed } from '../errors.js';
+import { omit } from '../omit.js';
 import type { SecretVault } from '../secrets/secret-vault.js';
 import { StaleReadError, type ExumStore } from '../store/exum-store.js';
 
@@ -78,6 +79,5 @@ export async function untilWritten<T>(attempt: () => Promise<T>): Promise<T> {
 /** Strips the stamp so a dry run compares only what the caller can change. */
 export function withoutMeta<T extends Partial<RecordMeta>>(record: T | null): Omit<T, keyof RecordMeta> | null {
   if (record === null) return null;
-  const { version: _v, createdAt: _c, updatedAt: _u, modifiedBy: _m, ...fields } = record;
-  return fields;
+  return omit(record, 'version', 'createdAt', 'updatedAt', 'modifiedBy');
 }

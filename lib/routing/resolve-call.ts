@@ -6,6 +6,7 @@
 //   4. decide with the pure decideRoute.
 import type { Actor } from '../domain/credential.js';
 import { ExumError, notFound } from '../errors.js';
+import { omit } from '../omit.js';
 import type { ExumStore } from '../store/exum-store.js';
 import { ownsDomain } from '../domain/tenant.js';
 import { decideRoute, type CallReason, type Check, type Hop } from './decide-route.js';
@@ -69,6 +70,5 @@ export async function resolveCall(deps: RoutingDeps, actor: Actor, request: Reso
   // A user's record can change at any moment (a migration flips it): never reuse that answer.
   // Anything else depends only on configuration, which we serve up to ttlMs stale anyway.
   const ttlSeconds = decision.matched?.type === 'user' ? 0 : Math.floor(deps.tenantConfigs.ttlMs / 1000);
-  const { checks, matched: _matched, ...answer } = decision;
-  return { ...answer, ttlSeconds, ...(explain ? { explain: { target, checks } } : {}) };
+  return { ...omit(decision, 'checks', 'matched'), ttlSeconds, ...(explain ? { explain: { target, checks: decision.checks } } : {}) };
 }

@@ -23,9 +23,9 @@ const INLINE = 'inline:';
 
 /** The local vault: the reference is the secret (DynamoDB Local has no Secrets Manager beside it). */
 export const inlineVault: SecretVault = {
-  put: async (_name, value) => `${INLINE}${value}`,
-  get: async (reference) => (reference.startsWith(INLINE) ? reference.slice(INLINE.length) : undefined),
-  remove: async () => undefined,
+  put: (_name, value) => Promise.resolve(`${INLINE}${value}`),
+  get: (reference) => Promise.resolve(reference.startsWith(INLINE) ? reference.slice(INLINE.length) : undefined),
+  remove: () => Promise.resolve(),
 };
 
 /** Secrets Manager, with values cached in process for `cacheMs` (a rotated secret arrives within it). */

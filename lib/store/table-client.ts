@@ -86,7 +86,7 @@ export class TableClient {
           ),
         );
         found.push(...(result.Responses?.[this.tableName] ?? []));
-        requested = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+        requested = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
     }
     return found;
@@ -172,7 +172,7 @@ export class TableClient {
 function withOldValues(write: TransactWriteItem): TransactWriteItem {
   const [kind, operation] = Object.entries(write)[0] as [string, Record<string, unknown>];
   if (operation.ConditionExpression === undefined) return write;
-  return { [kind]: { ...operation, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as TransactWriteItem;
+  return { [kind]: { ...operation, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
 }
 
 const encodeCursor = (key: Item): string => Buffer.from(JSON.stringify(unmarshall(key))).toString('base64url');

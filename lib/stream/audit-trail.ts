@@ -49,8 +49,12 @@ function actorOf(value: unknown): AuditRecord['actor'] {
     : { credentialId: 'unknown', role: 'unknown' };
 }
 
+/** A stored attribute as text: strings as they are, absent as '', anything else as JSON (never "[object Object]"). */
+const textOf = (value: unknown): string =>
+  typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
+
 const objectIdOf = (entity: string, image: Record<string, unknown>): string =>
-  entity === 'edge' ? 'edge' : String(image.sipUri ?? image.id ?? '');
+  entity === 'edge' ? 'edge' : textOf(image.sipUri ?? image.id);
 
 function changedFields(before: Record<string, unknown> | null, after: Record<string, unknown> | null): string[] {
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
@@ -65,7 +69,7 @@ export function auditRecordFor(record: DynamoDBRecord): { tenantId: string; reco
   if (tenantId === null) return null;
   const newImage = images?.NewImage === undefined ? null : (unmarshall(images.NewImage as never) as Record<string, unknown>);
   const oldImage = images?.OldImage === undefined ? null : (unmarshall(images.OldImage as never) as Record<string, unknown>);
-  const entity = String((newImage ?? oldImage)?.entity ?? '');
+  const entity = textOf((newImage ?? oldImage)?.entity);
   const id = record.eventID ?? `${pk}|${images?.SequenceNumber}`;
   // The item's own time when it has a valid one, else when the stream saw the change.
   const seenAt = new Date((images?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000).toISOString();

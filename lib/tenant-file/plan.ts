@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FieldIssue } from '../errors.js';
 import { GLOBAL_POLICY_ID } from '../domain/voicemail-policy.js';
-import type { FileProvider, FileUser, TenantFile } from './tenant-file.js';
+import type { FileProvider, TenantFile } from './tenant-file.js';
 
 /** The tenant's configuration as the API lists it (records with their version and timestamps). */
 export interface CurrentConfiguration {
@@ -234,7 +234,7 @@ export function planApply(file: TenantFile, current: CurrentConfiguration, optio
   const policies = planSection('voicemail-policies', file.voicemailPolicies, current.voicemailPolicies);
   const dialPlans = planSection('dial-plans', file.dialPlans, current.dialPlans);
   const rerouting = planSection('rerouting', file.rerouting, current.rerouting);
-  const users = planSection('users', file.users as FileUser[] | undefined, current.users);
+  const users = planSection('users', file.users, current.users);
   const contacts = planSection('contacts', file.contacts, current.contacts);
   // Users are written whole (the batch route sets every field given), so an update sends them all.
   const userUpserts = users.upserts.map((step) => ({ ...step, body: step.after! }));
