@@ -36,7 +36,13 @@ export interface LoadReport {
   load5xx: number;
   loadWrites: number;
   loadWritesRefused: number;
+  /** Users of the migration completed when it ended (all of them: it is waited for). */
   loadMigratedUsers: number;
+  /** From the migration's start request to its last user completed. */
+  loadMigrationSeconds: number;
+  /** Writes answered 2xx whose effect was read back at the end, and those of them not found. */
+  loadWritesChecked: number;
+  loadWritesLost: number;
   loadRssBeforeMb: number;
   loadRssAfterMb: number;
   loadRssGrowthMb: number;
@@ -48,20 +54,35 @@ export interface LoadReport {
 const OPERATOR = 'exum_load_operator_token_000000000000001';
 const TABLE = 'load-routing';
 const MIGRATED = 200;
+/** Only ends a hang: a request of the load client that gets no answer at all within it is an error. */
+const REQUEST_HANG_MS = 120_000;
+/** Only ends a hang: the migration is waited for until it completes, at any speed, but not forever. */
+const MIGRATION_HANG_MS = 30 * 60_000;
 
 /** A process's resident memory in MB, from /proc (Linux). */
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
+/** The fields of the answers the load client reads (the rest is not looked at). */
+interface AnswerBody {
+  id?: string;
+  displayName?: string;
+  site?: string;
+  migration?: { state: string };
+  counts?: { completed: number };
+  users?: { sipUri: string; state: string }[];
+  nextCursor?: string | null;
+}
+
 /** A small JSON client for the writers and the provider, counting what the server failed. */
 function apiAt(url: string, counts: { writes: number; refused: number; errors: number; fivexx: number }) {
-  return async (token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+  return async (token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: AnswerBody | undefined }> => {
     counts.writes++;
     try {
       const response = await fetch(`${url}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(REQUEST_HANG_MS),
       });
       const text = await response.text();
       if (response.status >= 500) {
@@ -70,7 +91,7 @@ function apiAt(url: string, counts: { writes: number; refused: number; errors: n
       } else if (response.status >= 400) {
         counts.refused++;
       }
-      return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+      return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as AnswerBody) };
     } catch {
       counts.errors++;
       return { status: 0, body: undefined };
@@ -82,7 +103,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const log = options.log ?? (() => undefined);
   const users = options.users ?? 2000;
   const dynamo = await startDynamoDbLocal();
-  const client = createDynamoClient({ endpoint: dynamo.endpoint });
+  // The benchmark's own client (seeding, set-up): it waits out a busy machine; the server has the deployed one.
+  const client = createDynamoClient({ endpoint: dynamo.endpoint, requestTimeoutMs: 60_000 });
   let server: ChildProcess | undefined;
   let provider: ChildProcess | undefined;
   try {
@@ -127,62 +149,99 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const running = () => Date.now() < deadline;
 
     // User admins at work: renames, site moves and contacts coming and going, ~10 writes a second.
+    // What each write answered 2xx left behind is read back at the end: nothing may be lost.
+    const expectedUsers = new Map<string, { displayName: string; site: string }>();
+    const expectedContacts = new Map<string, boolean>();
     const writers = async () => {
       for (let round = 0; running(); round++) {
         const index = MIGRATED + (round % (users - MIGRATED));
-        await api(userAdmin, 'PATCH', `${T}/users/${userSipUri(index)}`, {
-          displayName: `User ${index} r${round}`,
-          site: round % 2 === 0 ? 'Redmond' : 'Dublin',
-        });
+        const patch = { displayName: `User ${index} r${round}`, site: round % 2 === 0 ? 'Redmond' : 'Dublin' };
+        if ((await api(userAdmin, 'PATCH', `${T}/users/${userSipUri(index)}`, patch)).status === 200) {
+          expectedUsers.set(userSipUri(index), patch);
+        }
         // A contact created every fourth round is deleted two rounds later.
         const contact = (created: number) => `sip:load-sa${created}@bench.example.com`;
-        if (round % 4 === 0)
-          await api(userAdmin, 'POST', `${T}/contacts`, {
+        if (round % 4 === 0) {
+          const created = await api(userAdmin, 'POST', `${T}/contacts`, {
             sipUri: contact(round),
             displayNumber: `+1206777${String(round % 10_000).padStart(4, '0')}`,
             hostedVoicemailPolicy: 'ExOnline',
           });
-        if (round % 4 === 2) await api(userAdmin, 'DELETE', `${T}/contacts/${contact(round - 2)}`);
+          if (created.status === 201) expectedContacts.set(contact(round), true);
+        }
+        if (round % 4 === 2 && (await api(userAdmin, 'DELETE', `${T}/contacts/${contact(round - 2)}`)).status === 204) {
+          expectedContacts.set(contact(round - 2), false);
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
 
     // A migration of the first users, in waves; the provider answers ready as users are requested.
-    const migration = async (): Promise<number> => {
+    // It runs to its end whatever the machine's speed: the resolutions may finish first.
+    const migration = async (): Promise<{ migrated: number; seconds: number }> => {
+      const startedAt = Date.now();
       const started = await api(userAdmin, 'POST', `${T}/migrations`, {
         users: Array.from({ length: MIGRATED }, (_, index) => userSipUri(index)),
         providerId: 'exo',
         grantPolicy: 'ExOnline',
         waveSize: 20,
       });
-      if (started.status !== 201) throw new Error(`migration not started: ${started.status} ${JSON.stringify(started.body)}`);
-      const answered = new Set<string>();
-      while (running() && answered.size < MIGRATED) {
+      // Not started: counted as an error (or a 5xx) by the client, and no user migrates.
+      if (started.status !== 201) {
+        log(`load: migration not started: ${started.status} ${JSON.stringify(started.body)}`);
+        return { migrated: 0, seconds: 0 };
+      }
+      const id = String(started.body?.id);
+      const giveUpAt = startedAt + MIGRATION_HANG_MS;
+      for (;;) {
         let cursor: string | null = null;
+        let state = 'running';
+        let completed = 0;
         do {
-          const page: { status: number; body: any } = await api(
+          const page: { status: number; body: AnswerBody | undefined } = await api(
             userAdmin,
             'GET',
-            `${T}/migrations/${started.body.id}?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`,
+            `${T}/migrations/${id}?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`,
           );
+          state = String(page.body?.migration?.state ?? state);
+          completed = Number(page.body?.counts?.completed ?? completed);
           for (const user of page.body?.users ?? []) {
-            if (user.state !== 'requested' || answered.has(user.sipUri)) continue;
-            const answer = await api(exo, 'PUT', `${T}/migrations/${started.body.id}/users/${user.sipUri}/answer`, { status: 'ready' });
-            if (answer.status === 200) answered.add(user.sipUri);
+            if (user.state !== 'requested') continue;
+            await api(exo, 'PUT', `${T}/migrations/${id}/users/${user.sipUri}/answer`, { status: 'ready' });
           }
           cursor = page.body?.nextCursor ?? null;
         } while (cursor !== null);
+        if (state !== 'running' || Date.now() > giveUpAt) return { migrated: completed, seconds: (Date.now() - startedAt) / 1000 };
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      return answered.size;
     };
 
     log(`load: ${options.rate} resolutions/s for ${options.seconds} s, with writers and a migration`);
     const [resolves, , migrated] = await Promise.all([
-      autocannon({ url, connections: 8, duration: options.seconds, overallRate: options.rate, requests, timeout: 10 }),
+      autocannon({ url, connections: 8, duration: options.seconds, overallRate: options.rate, requests, timeout: REQUEST_HANG_MS / 1000 }),
       writers(),
       migration(),
     ]);
+
+    // Every write answered 2xx is there (read back outside the counts of the run).
+    const checks = { writes: 0, refused: 0, errors: 0, fivexx: 0 };
+    const check = apiAt(url, checks);
+    let lost = 0;
+    const expectations = [
+      ...[...expectedUsers].map(([sipUri, patch]) => async () => {
+        const user = await check(userAdmin, 'GET', `${T}/users/${sipUri}`);
+        if (user.body?.displayName !== patch.displayName || user.body?.site !== patch.site) lost++;
+      }),
+      ...[...expectedContacts].map(([sipUri, exists]) => async () => {
+        const contact = await check(userAdmin, 'GET', `${T}/contacts/${sipUri}`);
+        if (contact.status !== (exists ? 200 : 404)) lost++;
+      }),
+    ];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let next = expectations.pop(); next !== undefined; next = expectations.pop()) await next();
+      }),
+    );
     const rssAfter = rssMb(server.pid!);
     const resolveErrors = resolves.non2xx + resolves.errors + resolves.timeouts;
     return {
@@ -194,7 +253,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       load5xx: (resolves['5xx'] ?? 0) + counts.fivexx,
       loadWrites: counts.writes,
       loadWritesRefused: counts.refused,
-      loadMigratedUsers: migrated,
+      loadMigratedUsers: migrated.migrated,
+      loadMigrationSeconds: round(migrated.seconds, 1),
+      loadWritesChecked: expectedUsers.size + expectedContacts.size,
+      loadWritesLost: lost,
       loadRssBeforeMb: round(rssBefore, 1),
       loadRssAfterMb: round(rssAfter, 1),
       loadRssGrowthMb: round(rssAfter - rssBefore, 1),
