@@ -8,6 +8,7 @@ import { generateToken } from '../lib/auth/tokens.js';
 import { loadDemoTenant } from '../lib/local/demo.js';
 import { JavaMissingError } from '../lib/local/dynamodb-local.js';
 import { startLocalService } from '../lib/local/local-service.js';
+import { loggedError, parseLogLevel } from '../lib/logging.js';
 import { superviseShutdown } from '../lib/local/shutdown.js';
 import { inlineVault } from '../lib/secrets/secret-vault.js';
 
@@ -87,6 +88,8 @@ try {
     operatorToken,
     ...(dataDirectory === undefined ? {} : { dataDirectory }),
     ...(tls === undefined ? {} : { tls }),
+    // The service's JSON log (stdout): Powertools' variable first, as in the Lambdas.
+    logLevel: parseLogLevel(process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL, 'WARN'),
   });
   console.log(
     `exum-router listening on ${service.url}${tls?.clientCa === undefined ? '' : ' (client certificates required)'}  (data: ${dataDirectory ?? 'in memory'})`,
@@ -155,6 +158,10 @@ try {
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
     console.error(`exum-router: port ${port} is already in use; set PORT or --port`);
   else if ((error as NodeJS.ErrnoException).code === 'ENOENT') console.error(`exum-router: ${(error as Error).message}`);
-  else console.error('exum-router: failed to start:', error);
+  else {
+    // One line to act on (a few frames only when it is a bug), not the error object dumped.
+    const { error: cause } = loggedError(error);
+    console.error(`exum-router: failed to start: ${cause.name}: ${cause.message}${cause.stack === undefined ? '' : `\n${cause.stack}`}`);
+  }
   process.exit(1);
 }
