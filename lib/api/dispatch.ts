@@ -55,6 +55,7 @@ function decodePathParameters(raw: Record<string, string>): Record<string, strin
   try {
     return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, decodeURIComponent(value)]));
   } catch {
+    // Not lost: the caller gets a 400 naming it.
     throw new ExumError('validation-failed', 'the path holds malformed percent-encoding', [
       { field: 'path', rule: 'percent-encoding', message: 'malformed %XX' },
     ]);

@@ -74,6 +74,7 @@ function bodyText(event: APIGatewayProxyEvent): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(raw, 'base64'));
   } catch {
+    // Not lost: the caller gets a 400 naming it.
     throw malformed('utf-8', 'the body is not valid UTF-8');
   }
 }

@@ -8,6 +8,7 @@ const alive = (pid) => {
     process.kill(pid, 0);
     return true;
   } catch {
+    // ESRCH: no such process, which is the answer.
     return false;
   }
 };

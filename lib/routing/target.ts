@@ -91,6 +91,7 @@ function decodeURIComponentSafe(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
+    // Not percent-encoding after all: the value is matched as written.
     return value;
   }
 }

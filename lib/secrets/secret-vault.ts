@@ -70,6 +70,7 @@ export function secretsManagerVault(client: SecretsManagerClient, options: { pre
     },
     async remove(reference) {
       cache.delete(reference);
+      // Best effort: no provider names it any more, so nothing reads it; a provider of the same id reuses it.
       await client.send(new DeleteSecretCommand({ SecretId: reference, RecoveryWindowInDays: 7 })).catch(() => undefined);
     },
   };

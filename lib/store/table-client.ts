@@ -183,6 +183,7 @@ function decodeCursor(cursor: string, partition: { attribute: string; value: str
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
+    // Not lost: the caller gets a 400 naming the cursor.
     throw bad();
   }
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw bad();

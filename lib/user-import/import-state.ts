@@ -30,6 +30,7 @@ export function readImportState(path: string): ImportState | undefined {
     const parsed = ImportStateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
     return parsed.success ? parsed.data : undefined;
   } catch {
+    // No usable state (missing, unreadable, another format): the import starts from its first row.
     return undefined;
   }
 }
