@@ -55,14 +55,14 @@ export class ApiClient {
     return this.settings.server;
   }
 
-  get = <T = any>(path: string, options: RequestOptions = {}) => this.request<T>('GET', path, options);
-  post = <T = any>(path: string, body?: unknown, options: RequestOptions = {}) => this.request<T>('POST', path, { ...options, body });
-  put = <T = any>(path: string, body: unknown, options: RequestOptions = {}) => this.request<T>('PUT', path, { ...options, body });
-  patch = <T = any>(path: string, body: unknown, options: RequestOptions = {}) => this.request<T>('PATCH', path, { ...options, body });
-  delete = <T = any>(path: string, options: RequestOptions = {}) => this.request<T>('DELETE', path, options);
+  get = <T = unknown>(path: string, options: RequestOptions = {}) => this.request<T>('GET', path, options);
+  post = <T = unknown>(path: string, body?: unknown, options: RequestOptions = {}) => this.request<T>('POST', path, { ...options, body });
+  put = <T = unknown>(path: string, body: unknown, options: RequestOptions = {}) => this.request<T>('PUT', path, { ...options, body });
+  patch = <T = unknown>(path: string, body: unknown, options: RequestOptions = {}) => this.request<T>('PATCH', path, { ...options, body });
+  delete = <T = unknown>(path: string, options: RequestOptions = {}) => this.request<T>('DELETE', path, options);
 
   /** Every item of a paged listing, following nextCursor. */
-  async list<T = any>(path: string, query: RequestOptions['query'] = {}): Promise<T[]> {
+  async list<T = unknown>(path: string, query: RequestOptions['query'] = {}): Promise<T[]> {
     const items: T[] = [];
     let cursor: string | undefined;
     do {
@@ -109,7 +109,7 @@ export class ApiClient {
         response.on('error', reject);
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', (error) => reject(unreachable(error as NodeJS.ErrnoException, this.settings.server, this.settings.timeoutMs)));
+      req.on('error', (error) => reject(unreachable(error, this.settings)));
       req.end(payload);
     });
   }
@@ -119,21 +119,35 @@ export class ApiClient {
   }
 }
 
-function unreachable(error: NodeJS.ErrnoException, server: string, timeoutMs: number): CliError {
+/**
+ * What a failed connection means for the person at the keyboard. TLS alerts come from the server
+ * (it refused our side of the handshake) and are told apart from our refusing its certificate:
+ * TLS 1.3 servers send "certificate required" when a client certificate is missing, TLS 1.2
+ * servers a plain "handshake failure"; a certificate the server does not trust draws "unknown ca",
+ * "bad certificate" or a closed connection.
+ */
+function unreachable(error: NodeJS.ErrnoException, settings: Pick<Settings, 'server' | 'timeoutMs' | 'cert'>): CliError {
+  return new CliError(`cannot reach ${settings.server}: ${connectionHint(error, settings)}`, EXIT.unavailable);
+}
+
+function connectionHint(error: NodeJS.ErrnoException, settings: Pick<Settings, 'timeoutMs' | 'cert'>): string {
   const code = error.code ?? '';
-  const hint =
-    code === 'ECONNREFUSED'
-      ? 'connection refused: is the service running? (npm start)'
-      : code === 'ETIMEDOUT'
-        ? `no answer within ${timeoutMs / 1000} s`
-        : code === 'ENOTFOUND'
-          ? 'the host name does not resolve'
-          : /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)
-            ? `the server certificate is not trusted (${code}): give its CA with --ca`
-            : /EPROTO|ECONNRESET/.test(code)
-              ? `${error.message} (if the server requires a client certificate, give --cert and --key)`
-              : error.message;
-  return new CliError(`cannot reach ${server}: ${hint}`, EXIT.unavailable);
+  const message = error.message.trim();
+  const gaveCertificate = settings.cert !== undefined;
+  const alert = /alert ([a-z ]+?)(?::|$)/i.exec(message)?.[1]?.toLowerCase();
+  if (code === 'ECONNREFUSED') return 'connection refused: is the service running? (npm start)';
+  if (code === 'ETIMEDOUT') return `no answer within ${settings.timeoutMs / 1000} s`;
+  if (code === 'ENOTFOUND') return 'the host name does not resolve';
+  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || alert === 'certificate required')
+    return 'the server requires a client certificate (mutual TLS): give it with --cert and --key';
+  if (alert === 'handshake failure' && !gaveCertificate)
+    return 'the server refused the TLS handshake (handshake failure): it most likely requires a client certificate, give it with --cert and --key';
+  if (alert !== undefined && /certificate|unknown ca|decrypt/.test(alert))
+    return `the server did not accept the client certificate (${alert}): is it signed by the CA the server trusts?`;
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `the server certificate is not trusted (${code}): give its CA with --ca`;
+  if (/EPROTO|ECONNRESET/.test(code))
+    return `${message} (${gaveCertificate ? 'if the server requires mutual TLS, is the client certificate signed by the CA it trusts?' : 'if the server requires a client certificate, give --cert and --key'})`;
+  return message;
 }
 
 function problemError(method: string, url: URL, status: number, body: unknown): CliError {

@@ -5,6 +5,7 @@ import { ApiClient, type ApiAnswer } from './api-client.js';
 import { formatChanges, type Change } from './changes.js';
 import { usageError, type ExitCode } from './exit-codes.js';
 import { consolePrinter, printRecord, type Printer } from './output.js';
+import { rolesFor } from './roles.js';
 import { resolveSettings, type GlobalFlags, type Settings } from './settings.js';
 
 export interface Context {
@@ -19,8 +20,15 @@ export interface Context {
   dryRun: boolean;
 }
 
-export function createContext(flags: GlobalFlags & { dryRun?: boolean }): Context {
-  const settings = resolveSettings(flags);
+/** The command's path below the program, as `exumctl a b` names it ("provider new"). */
+export function commandPath(command: Command): string[] {
+  const path: string[] = [];
+  for (let at: Command | null = command; at?.parent != null; at = at.parent) path.unshift(at.name());
+  return path;
+}
+
+export function createContext(flags: GlobalFlags & { dryRun?: boolean }, path: readonly string[] = []): Context {
+  const settings = resolveSettings(flags, process.env, process.cwd(), rolesFor(path));
   const tenant = () => {
     if (settings.tenant === undefined) throw usageError('no tenant: give --tenant, set EXUM_TENANT, or put tenant: in the config file');
     return settings.tenant;
@@ -36,18 +44,30 @@ export function createContext(flags: GlobalFlags & { dryRun?: boolean }): Contex
   };
 }
 
-export type Handler = (context: Context, args: string[], options: Record<string, any>) => Promise<ExitCode | void>;
+/** A command's work; `Options` are its own options as Commander parsed them (declared by the command). */
+export type Handler<Options> = (context: Context, args: string[], options: Options) => Promise<ExitCode | void>;
 
 let activeContext: Context | undefined;
 
+/** Says which context a command took for its role, so the credential used is never a surprise. */
+function noteContextChosen(context: Context): void {
+  const chosen = context.settings.context;
+  if (chosen?.source !== 'role') return;
+  context.printer.err(
+    `exumctl: using context ${chosen.name} (role ${chosen.role ?? 'unknown'})${chosen.current === undefined ? '' : `: the current context ${chosen.current} may not do this`}`,
+  );
+}
+
 /** Commander's action for a handler: the context from the global flags, the exit code set. */
-export function run(handler: Handler) {
+export function run<Options = Record<string, never>>(handler: Handler<Options>) {
   return async (...received: unknown[]) => {
     const command = received.at(-1) as Command;
-    const options = received.at(-2) as Record<string, any>;
+    // Commander passes the options it parsed, shaped by the options the command declared.
+    const options = received.at(-2) as Options;
     const args = received.slice(0, -2) as string[];
-    const context = createContext(command.optsWithGlobals());
+    const context = createContext(command.optsWithGlobals<GlobalFlags & { dryRun?: boolean }>(), commandPath(command));
     activeContext = context;
+    noteContextChosen(context);
     try {
       const code = await handler(context, args, options);
       process.exitCode = code ?? 0;
@@ -61,7 +81,7 @@ export function run(handler: Handler) {
 export const currentPrinter = (): Printer => activeContext?.printer ?? consolePrinter('table');
 
 /** The answer to a write: the record (and warnings), or for a dry run what would change. */
-export function printWriteAnswer(context: Context, answer: ApiAnswer<any>, done: string): void {
+export function printWriteAnswer(context: Context, answer: ApiAnswer, done: string): void {
   const { printer } = context;
   const body = answer.body as { dryRun?: boolean; changes?: Change[]; warnings?: string[] } | undefined;
   if (body?.dryRun === true) {
@@ -71,7 +91,9 @@ export function printWriteAnswer(context: Context, answer: ApiAnswer<any>, done:
     if (printer.mode === 'json') printer.out(JSON.stringify({ done }));
     else printer.err(done);
   } else {
-    const { warnings: _warnings, ...record } = body as Record<string, unknown>;
+    // Warnings are printed as messages below, not as a field of the record.
+    const record: Record<string, unknown> = { ...body };
+    delete record.warnings;
     printRecord(printer, printer.mode === 'json' ? body : record);
     if (printer.mode === 'table') printer.err(done);
   }

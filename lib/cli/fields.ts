@@ -9,20 +9,24 @@ export interface FieldOption {
   /** The API field it sets, dotted for nested ones ("onPremisesUm.enabled"). */
   field: string;
   description: string;
-  parse?: (value: string, previous: any) => unknown;
+  /** A method, so parsers of repeatable options (previous: string[] | undefined) fit too. */
+  parse?(value: string, previous: unknown): unknown;
 }
 
 export function addFieldOptions(command: Command, fields: readonly FieldOption[]): Command {
   for (const field of fields) {
     const option = new Option(field.flags, field.description);
-    if (field.parse !== undefined) option.argParser(field.parse);
+    if (field.parse !== undefined) option.argParser((value: string, previous: unknown) => field.parse!(value, previous));
     command.addOption(option);
   }
   return command;
 }
 
+/** The values Commander parsed for field options, by attribute name (--line-uri: lineUri). */
+export type FieldValues = Record<string, unknown>;
+
 /** The body holding the fields whose flags were given (nested objects built from dotted names). */
-export function bodyFromOptions(options: Record<string, unknown>, fields: readonly FieldOption[]): Record<string, unknown> {
+export function bodyFromOptions(options: FieldValues, fields: readonly FieldOption[]): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const field of fields) {
     const value = options[new Option(field.flags).attributeName()];

@@ -26,6 +26,10 @@ export function buildProgram(): Command {
     .option('--key <file>', 'key of the client certificate ($EXUM_CLIENT_KEY)')
     .option('-o, --output <format>', 'table (default) or json ($EXUM_OUTPUT)')
     .option('--config <file>', 'config file ($EXUMCTL_CONFIG; default ./.exumctl.yaml, then ~/.config/exumctl/config.yaml)')
+    .option(
+      '--context <name>',
+      "a context of the config file: its server, tenant and credential ($EXUM_CONTEXT; default: the file's current context, or the one whose role the command needs)",
+    )
     .option('--timeout <seconds>', 'per request (default 30)')
     .option('--dry-run', 'for writes: validate and show what would change, write nothing (-WhatIf)')
     .showHelpAfterError('(add --help for usage and an example)')
@@ -33,7 +37,7 @@ export function buildProgram(): Command {
   program.addHelpText(
     'after',
     `
-Settings come from flags, then the environment, then the config file.
+Settings come from flags, then the environment, then the config file (its context in effect, then its top level).
 Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage, ${EXIT.refused} refused by the service (invalid or against a rule),
 ${EXIT.notFound} not found, ${EXIT.denied} not authenticated or not allowed, ${EXIT.unavailable} service unavailable or unreachable,
 ${EXIT.partial} done in part (import, apply), ${EXIT.rejected} test-voicemail: the call would be rejected, ${EXIT.interrupted} interrupted.

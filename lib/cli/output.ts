@@ -43,8 +43,9 @@ const BORDERLESS = {
 export function cell(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-';
   if (Array.isArray(value)) return value.length === 0 ? '-' : value.map(cell).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? typeof value;
 }
 
 export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
@@ -69,7 +70,7 @@ export function formatRecord(record: object, labels: Record<string, string> = {}
 }
 
 function flatten(value: object, prefix = ''): [string, unknown][] {
-  return Object.entries(value).flatMap(([key, field]): [string, unknown][] => {
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, field]): [string, unknown][] => {
     const name = prefix === '' ? key : `${prefix}.${key}`;
     if (field !== null && typeof field === 'object' && !Array.isArray(field)) return flatten(field, name);
     return [[name, field]];

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { fieldChanges, formatChanges } from '../../lib/cli/changes.js';
 import { CliError, EXIT, exitCodeOfStatus } from '../../lib/cli/exit-codes.js';
 import { bodyFromOptions } from '../../lib/cli/fields.js';
-import { resolveSettings } from '../../lib/cli/settings.js';
+import type { Command } from 'commander';
+import { buildProgram } from '../../lib/cli/main.js';
+import { rolesFor } from '../../lib/cli/roles.js';
+import { resolveSettings, type GlobalFlags } from '../../lib/cli/settings.js';
 import { CLEAR, parseBool, parseTristate, parseUmServer } from '../../lib/cli/values.js';
 
 describe('option values', () => {
@@ -92,6 +95,97 @@ describe('settings', () => {
       }
     })();
     expect(refusal?.exitCode).toBe(EXIT.usage);
+  });
+});
+
+describe('contexts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'exumctl-contexts-'));
+  const file = join(dir, 'contexts.yaml');
+  writeFileSync(
+    file,
+    [
+      'output: json',
+      'current-context: user-admin',
+      'contexts:',
+      '  user-admin: { role: user-admin, server: http://127.0.0.1:3000, tenant: contoso, token: user-token }',
+      '  server-admin: { role: server-admin, server: http://127.0.0.1:3000, tenant: contoso, token: server-token, ca: certs/ca.pem }',
+      '  mine: { server: https://exum.example.com, tenant: fabrikam, token: my-token }',
+      '',
+    ].join('\n'),
+  );
+  const settings = (flags: GlobalFlags, env: NodeJS.ProcessEnv = {}, path: string[] = []) =>
+    resolveSettings({ config: file, ...flags }, env, dir, rolesFor(path));
+
+  it('take the current context, the top level for what it does not set, and say where each came from', () => {
+    const chosen = settings({});
+    expect(chosen).toMatchObject({
+      token: 'user-token',
+      tenant: 'contoso',
+      output: 'json',
+      context: { name: 'user-admin', source: 'config file' },
+    });
+    expect(chosen.sources).toMatchObject({ token: 'context user-admin', output: 'config file' });
+  });
+
+  it('take the context named by --context, else $EXUM_CONTEXT, with paths relative to the file', () => {
+    expect(settings({ context: 'server-admin' }, { EXUM_CONTEXT: 'mine' })).toMatchObject({
+      token: 'server-token',
+      ca: join(dir, 'certs/ca.pem'),
+      context: { name: 'server-admin', source: 'flag' },
+    });
+    expect(settings({}, { EXUM_CONTEXT: 'mine' })).toMatchObject({ token: 'my-token', context: { source: 'environment' } });
+  });
+
+  it('refuse a context the file does not have, naming those it has', () => {
+    expect(() => settings({ context: 'nope' })).toThrow(/no context nope in .*: one of user-admin, server-admin, mine/);
+    const bad = join(dir, 'bad-current.yaml');
+    writeFileSync(bad, 'current-context: gone\ncontexts:\n  here: { token: t }\n');
+    expect(() => resolveSettings({ config: bad }, {}, dir)).toThrow(/current-context: names no context/);
+  });
+
+  it("let a command take the context whose role allows it when the current one's role does not", () => {
+    expect(settings({}, {}, ['provider', 'new'])).toMatchObject({
+      token: 'server-token',
+      context: { name: 'server-admin', source: 'role', current: 'user-admin' },
+    });
+    expect(settings({}, {}, ['edge', 'set']).context?.name).toBe('server-admin');
+    // Reads and user commands stay with the current context.
+    expect(settings({}, {}, ['provider', 'get']).context?.name).toBe('user-admin');
+    expect(settings({}, {}, ['policy', 'grant']).context?.name).toBe('user-admin');
+    expect(settings({}, {}, ['user', 'set']).context?.name).toBe('user-admin');
+  });
+
+  it('never switch when a context is named or a token given', () => {
+    expect(settings({ context: 'user-admin' }, {}, ['provider', 'new']).token).toBe('user-token');
+    expect(settings({}, { EXUM_CONTEXT: 'user-admin' }, ['provider', 'new']).token).toBe('user-token');
+    expect(settings({ token: 'flag-token' }, {}, ['provider', 'new'])).toMatchObject({
+      token: 'flag-token',
+      context: { name: 'user-admin' },
+    });
+    expect(settings({}, { EXUM_TOKEN: 'env-token' }, ['provider', 'new']).token).toBe('env-token');
+  });
+});
+
+describe('roles of commands', () => {
+  const leaves = (command: Command, path: string[] = []): string[][] =>
+    command.commands.length === 0 ? [path] : command.commands.flatMap((sub) => leaves(sub, [...path, sub.name()]));
+
+  it('are known for every command but config and apply', () => {
+    for (const path of leaves(buildProgram())) {
+      if (path[0] === 'config' || path[0] === 'apply') expect(rolesFor(path), path.join(' ')).toBeUndefined();
+      else expect(rolesFor(path), path.join(' ')).toBeDefined();
+    }
+  });
+
+  it('are those of the API: server admins configure, user admins manage users and grants, operators tenants', () => {
+    expect(rolesFor(['provider', 'enable'])).toEqual(['operator', 'server-admin']);
+    expect(rolesFor(['policy', 'new'])).toEqual(['operator', 'server-admin']);
+    expect(rolesFor(['policy', 'grant'])).toEqual(['operator', 'user-admin']);
+    expect(rolesFor(['contact', 'move'])).toEqual(['operator', 'user-admin']);
+    expect(rolesFor(['import'])).toEqual(['operator', 'user-admin']);
+    expect(rolesFor(['migration', 'status'])).toEqual(['operator', 'server-admin', 'user-admin', 'reader']);
+    expect(rolesFor(['test-voicemail'])).toEqual(['gateway', 'server-admin', 'user-admin', 'reader']);
+    expect(rolesFor(['credential', 'get'])).toEqual(['operator']);
   });
 });
 

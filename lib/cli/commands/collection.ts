@@ -2,11 +2,11 @@
 // plans, rerouting): get (one or all), new, set, remove, each mapped onto the API's five routes.
 import type { Command } from 'commander';
 import { printWriteAnswer, run, writeQuery } from '../context.js';
-import { addFieldOptions, bodyFromOptions, type FieldOption } from '../fields.js';
+import { addFieldOptions, bodyFromOptions, type FieldOption, type FieldValues } from '../fields.js';
 import { describe } from '../help.js';
 import { printList, printRecord, type Column } from '../output.js';
 
-export interface CollectionSpec {
+export interface CollectionSpec<T> {
   /** The command's noun, e.g. "provider". */
   name: string;
   aliases?: string[];
@@ -19,11 +19,12 @@ export interface CollectionSpec {
   /** The Lync noun of the cmdlets, e.g. "CsHostingProvider". */
   lyncNoun: string;
   fields: readonly FieldOption[];
-  columns: readonly Column<any>[];
+  /** The list's columns, over the objects the API answers. */
+  columns: readonly Column<T>[];
   examples: { new: string; set: string; get: string; remove: string };
 }
 
-export function addCollectionCommands(program: Command, spec: CollectionSpec): Command {
+export function addCollectionCommands<T>(program: Command, spec: CollectionSpec<T>): Command {
   const group = program.command(spec.name).description(spec.groupDescription);
   for (const alias of spec.aliases ?? []) group.alias(alias);
 
@@ -34,8 +35,8 @@ export function addCollectionCommands(program: Command, spec: CollectionSpec): C
   }).action(
     run(async (context, [id]) => {
       if (id === undefined)
-        printList(context.printer, await context.client.list(context.tenantPath(spec.path)), spec.columns, `no ${spec.label}s`);
-      else printRecord(context.printer, (await context.client.get(context.tenantPath(spec.path, id))).body);
+        printList(context.printer, await context.client.list<T>(context.tenantPath(spec.path)), spec.columns, `no ${spec.label}s`);
+      else printRecord(context.printer, (await context.client.get<object>(context.tenantPath(spec.path, id))).body);
     }),
   );
 
@@ -47,7 +48,7 @@ export function addCollectionCommands(program: Command, spec: CollectionSpec): C
     }),
     spec.fields,
   ).action(
-    run(async (context, [id], options) => {
+    run<FieldValues>(async (context, [id], options) => {
       const answer = await context.client.post(
         context.tenantPath(spec.path),
         { id, ...bodyFromOptions(options, spec.fields) },
@@ -65,7 +66,7 @@ export function addCollectionCommands(program: Command, spec: CollectionSpec): C
     }),
     spec.fields.filter((field) => field.field !== 'id'),
   ).action(
-    run(async (context, [id], options) => {
+    run<FieldValues>(async (context, [id], options) => {
       const answer = await context.client.patch(context.tenantPath(spec.path, id!), bodyFromOptions(options, spec.fields), {
         query: writeQuery(context),
       });

@@ -1,13 +1,21 @@
 // The tenant's routing configuration, as a server admin manages it: the edge, hosting providers
 // (with enable/disable), hosted voicemail policies (with grant/revoke), dial plans and rerouting.
 import type { Command } from 'commander';
+import type { DialPlan } from '../../domain/dial-plan.js';
+import type { Edge } from '../../domain/edge.js';
+import type { publicHostingProvider } from '../../domain/hosting-provider.js';
+import type { Rerouting } from '../../domain/rerouting.js';
+import type { VoicemailPolicy } from '../../domain/voicemail-policy.js';
 import { printWriteAnswer, run, writeQuery, type Context } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { addFieldOptions, bodyFromOptions, type FieldOption } from '../fields.js';
+import { addFieldOptions, bodyFromOptions, type FieldOption, type FieldValues } from '../fields.js';
 import { describe } from '../help.js';
 import { printRecord } from '../output.js';
 import { collect, collectUmServers, formatUmServer, nullable, parseBool } from '../values.js';
 import { addCollectionCommands } from './collection.js';
+
+/** A hosting provider as the API shows it (the signing secret never leaves the service). */
+type HostingProviderAnswer = ReturnType<typeof publicHostingProvider>;
 
 const providerFields: FieldOption[] = [
   { flags: '--proxy-fqdn <fqdn>', field: 'proxyFqdn', description: "the provider's SIP proxy (immutable once created)" },
@@ -105,7 +113,7 @@ export function addConfigurationCommands(program: Command): void {
     summary: 'Show the edge configuration',
     lync: 'Get-CsAccessEdgeConfiguration',
     examples: ['exumctl edge get'],
-  }).action(run(async (context) => printRecord(context.printer, (await context.client.get(context.tenantPath('edge'))).body)));
+  }).action(run(async (context) => printRecord(context.printer, (await context.client.get<Edge>(context.tenantPath('edge'))).body)));
   addFieldOptions(
     describe(edge.command('set'), {
       summary: 'Change the edge configuration: only the options given change',
@@ -114,8 +122,8 @@ export function addConfigurationCommands(program: Command): void {
     }),
     edgeFields,
   ).action(
-    run(async (context, _args, options) => {
-      const current = await context.client.get(context.tenantPath('edge'));
+    run<FieldValues>(async (context, _args, options) => {
+      const current = await context.client.get<Edge>(context.tenantPath('edge'));
       const { routingMode, allowFederatedUsers, nextHop } = current.body;
       const body = { routingMode, allowFederatedUsers, nextHop, ...bodyFromOptions(options, edgeFields) };
       // The edge is replaced whole: If-Match keeps a concurrent change from being overwritten.
@@ -127,7 +135,7 @@ export function addConfigurationCommands(program: Command): void {
     }),
   );
 
-  const provider = addCollectionCommands(program, {
+  const provider = addCollectionCommands<HostingProviderAnswer>(program, {
     name: 'provider',
     aliases: ['hosting-provider'],
     label: 'hosting provider',
@@ -170,7 +178,7 @@ export function addConfigurationCommands(program: Command): void {
     );
   }
 
-  const policy = addCollectionCommands(program, {
+  const policy = addCollectionCommands<VoicemailPolicy>(program, {
     name: 'policy',
     aliases: ['voicemail-policy'],
     label: 'hosted voicemail policy',
@@ -223,7 +231,7 @@ export function addConfigurationCommands(program: Command): void {
     }),
   );
 
-  addCollectionCommands(program, {
+  addCollectionCommands<DialPlan>(program, {
     name: 'dial-plan',
     label: 'on-premises UM dial plan',
     groupDescription: 'on-premises Exchange UM dial plans and their servers (what exchucutil.ps1 gives Lync)',
@@ -244,7 +252,7 @@ export function addConfigurationCommands(program: Command): void {
     },
   });
 
-  addCollectionCommands(program, {
+  addCollectionCommands<Rerouting>(program, {
     name: 'rerouting',
     label: 'voicemail rerouting configuration',
     groupDescription: 'voicemail rerouting: PSTN numbers as last alternates (Lync: *-CsVoicemailReroutingConfiguration)',

@@ -57,6 +57,13 @@ function readTenantFile(path: string): TenantFile {
   return parsed.file;
 }
 
+/** A step as a dry run shows it: the request body is the service's business, not the reviewer's. */
+function withoutBody(step: PlanStep): Omit<PlanStep, 'body'> {
+  const shown: Partial<PlanStep> = { ...step };
+  delete shown.body;
+  return shown as Omit<PlanStep, 'body'>;
+}
+
 const label = (step: PlanStep) => `${step.section.replace(/s$/, '').replace(/-policie$/, '-policy')} ${step.id}`;
 
 interface Outcome {
@@ -148,7 +155,7 @@ Exits ${EXIT.ok} when everything was applied (or nothing needed to be), ${EXIT.p
 `,
     )
     .action(
-      run(async (context, _args, options) => {
+      run<{ file: string; rotateSecrets?: boolean }>(async (context, _args, options) => {
         const file = readTenantFile(options.file);
         if (
           context.settings.tenant !== undefined &&
@@ -171,8 +178,7 @@ Exits ${EXIT.ok} when everything was applied (or nothing needed to be), ${EXIT.p
         for (const step of plan.steps) counts[step.action]++;
         const summary = `${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete`;
         if (context.dryRun) {
-          if (printer.mode === 'json')
-            printer.out(JSON.stringify({ dryRun: true, counts, steps: plan.steps.map(({ body: _body, ...step }) => step) }, null, 2));
+          if (printer.mode === 'json') printer.out(JSON.stringify({ dryRun: true, counts, steps: plan.steps.map(withoutBody) }, null, 2));
           else
             printer.out(
               `dry run, nothing written (tenant ${file.tenant}: ${summary}):\n${formatChanges(plan.steps.map((step) => ({ ...step, type: step.section.replace(/s$/, '').replace(/-policie$/, '-policy') })))}`,
@@ -222,7 +228,7 @@ Exits ${EXIT.ok} when everything was applied (or nothing needed to be), ${EXIT.p
       "Providers' signing secrets are never exported (the service does not show them): the file keeps the current ones.\n",
     )
     .action(
-      run(async (context, _args, options) => {
+      run<{ file?: string; format?: string }>(async (context, _args, options) => {
         const tenant = context.tenant();
         const format = options.format ?? (context.printer.mode === 'json' ? 'json' : 'yaml');
         if (format !== 'yaml' && format !== 'json') throw usageError(`--format must be yaml or json (got ${format})`);

@@ -118,7 +118,7 @@ Exits ${EXIT.ok} when every row was written, ${EXIT.partial} when some rows fail
 `,
     )
     .action(
-      run(async (context, [file], options) => {
+      run<{ batchSize: number; concurrency: number; restart?: boolean; errors?: string }>(async (context, [file], options) => {
         if (options.batchSize > MAX_BATCH_ROWS) throw usageError(`--batch-size must be at most ${MAX_BATCH_ROWS}`);
         const path = resolve(file!);
         let content: Buffer;
@@ -166,7 +166,8 @@ Exits ${EXIT.ok} when every row was written, ${EXIT.partial} when some rows fail
           printer.err('\nstopping after the batches in flight (Ctrl-C again to quit at once; the import resumes from the saved state)');
         };
         process.on('SIGINT', onInterrupt);
-        let failure: unknown;
+        // What stopped the import, rethrown once the progress is saved and reported.
+        let failure: Error | undefined;
         try {
           await runImport({
             rows,
@@ -175,15 +176,16 @@ Exits ${EXIT.ok} when every row was written, ${EXIT.partial} when some rows fail
             concurrency: options.concurrency,
             send: (users) => sendBatch(context, users),
             stopRequested: () => stopping,
-            onDone: async ({ done, counts, failures }) => {
+            onDone: ({ done, counts, failures }) => {
               appendFailures(reportPath, failures);
               state = { ...state, rowsDone: done, counts: addCounts(state.counts, counts), updatedAt: new Date().toISOString() };
               if (!context.dryRun) writeImportState(statePath, state);
               bar.update(done, state.counts);
+              return Promise.resolve();
             },
           });
         } catch (error) {
-          failure = error;
+          failure = error instanceof Error ? error : new Error('the import failed', { cause: error });
         } finally {
           bar.stop();
           process.off('SIGINT', onInterrupt);

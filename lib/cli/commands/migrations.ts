@@ -34,6 +34,21 @@ interface Progress {
   nextCursor: string | null;
 }
 
+/** A migration as the API lists it. */
+type MigrationSummary = Progress['migration'];
+
+interface StartOptions {
+  provider: string;
+  user?: string[];
+  usersFile?: string;
+  site?: string;
+  domain?: string;
+  lineUriPrefix?: string;
+  grantPolicy?: string;
+  waveSize?: number;
+  watch?: boolean;
+}
+
 const settled = (counts: Counts) => counts.completed + counts.failed + counts['rolled-back'] + counts.cancelled;
 const open = (counts: Counts) => counts.pending + counts.requested;
 const countsLine = (counts: Counts) =>
@@ -147,7 +162,7 @@ export function addMigrationCommands(program: Command): void {
       ],
     },
   ).action(
-    run(async (context, _args, options) => {
+    run<StartOptions>(async (context, _args, options) => {
       const users: string[] = [...(options.user ?? [])];
       if (options.usersFile !== undefined) {
         users.push(
@@ -170,7 +185,10 @@ export function addMigrationCommands(program: Command): void {
         ...(options.grantPolicy === undefined ? {} : { grantPolicy: options.grantPolicy }),
         ...(options.waveSize === undefined ? {} : { waveSize: options.waveSize }),
       };
-      const answer = await context.client.post(context.tenantPath('migrations'), body, { query: writeQuery(context) });
+      // A dry run answers the changes, not the migration: its id is absent then.
+      const answer = await context.client.post<{ id?: string } | undefined>(context.tenantPath('migrations'), body, {
+        query: writeQuery(context),
+      });
       printWriteAnswer(context, answer, `started migration ${answer.body?.id ?? ''}`);
       if (options.watch === true && !context.dryRun && answer.body?.id !== undefined) {
         const progress = await watchProgress(context, answer.body.id, 1000);
@@ -185,14 +203,14 @@ export function addMigrationCommands(program: Command): void {
     run(async (context) =>
       printList(
         context.printer,
-        await context.client.list(context.tenantPath('migrations')),
+        await context.client.list<MigrationSummary>(context.tenantPath('migrations')),
         [
-          { header: 'ID', value: (m: any) => m.id },
-          { header: 'PROVIDER', value: (m: any) => m.providerId },
-          { header: 'STATE', value: (m: any) => m.state },
-          { header: 'WAVE', value: (m: any) => `${m.currentWave}/${m.waveCount}` },
-          { header: 'USERS', value: (m: any) => m.userCount },
-          { header: 'STARTED', value: (m: any) => m.createdAt },
+          { header: 'ID', value: (m) => m.id },
+          { header: 'PROVIDER', value: (m) => m.providerId },
+          { header: 'STATE', value: (m) => m.state },
+          { header: 'WAVE', value: (m) => `${m.currentWave}/${m.waveCount}` },
+          { header: 'USERS', value: (m) => m.userCount },
+          { header: 'STARTED', value: (m) => m.createdAt },
         ],
         'no migrations',
       ),
@@ -212,7 +230,7 @@ export function addMigrationCommands(program: Command): void {
       examples: ['exumctl migration status mig_01J9 --watch', 'exumctl migration status mig_01J9 --users -o json'],
     },
   ).action(
-    run(async (context, [id], options) => {
+    run<{ users?: boolean; watch?: boolean; interval: number }>(async (context, [id], options) => {
       if (options.watch === true) {
         const progress = await watchProgress(context, id!, options.interval * 1000);
         if (process.exitCode === EXIT.interrupted) return EXIT.interrupted;
@@ -234,12 +252,12 @@ export function addMigrationCommands(program: Command): void {
       examples: ['exumctl migration rollback mig_01J9 --user sip:alice@contoso.com', 'exumctl migration rollback mig_01J9'],
     },
   ).action(
-    run(async (context, [id], options) => {
-      const answer = await context.client.post(
+    run<{ user?: string[] }>(async (context, [id], options) => {
+      const answer = await context.client.post<{ rolledBack: string[]; skipped: { sipUri: string; state: string }[] }>(
         context.tenantPath('migrations', id!, 'rollback'),
         options.user === undefined ? {} : { users: options.user },
       );
-      const { rolledBack, skipped } = answer.body as { rolledBack: string[]; skipped: { sipUri: string; state: string }[] };
+      const { rolledBack, skipped } = answer.body;
       if (context.printer.mode === 'json') return context.printer.out(JSON.stringify(answer.body, null, 2));
       context.printer.out(
         `rolled back ${rolledBack.length} user${rolledBack.length === 1 ? '' : 's'}${rolledBack.length > 0 ? `: ${rolledBack.join(', ')}` : ''}`,

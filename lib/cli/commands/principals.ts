@@ -1,8 +1,10 @@
 // Users and Exchange UM contacts, as a user admin manages them: Set-CsUser's hosted voicemail
 // flag, Get-CsUser with filters, and the *-CsExUmContact verbs including Move.
 import type { Command } from 'commander';
+import type { Contact } from '../../domain/contact.js';
+import type { User } from '../../domain/user.js';
 import { printWriteAnswer, run, writeQuery } from '../context.js';
-import { addFieldOptions, bodyFromOptions, type FieldOption } from '../fields.js';
+import { addFieldOptions, bodyFromOptions, type FieldOption, type FieldValues } from '../fields.js';
 import { describe } from '../help.js';
 import { printList, printRecord, type Column } from '../output.js';
 import { nullable, parseBool, parseTristate } from '../values.js';
@@ -63,13 +65,13 @@ const contactFields: FieldOption[] = [
   },
 ];
 
-const hostedVoicemail = (user: { hostedVoicemail: { admin: boolean | null; provider: boolean | null } }) => {
+const hostedVoicemail = (user: Pick<User, 'hostedVoicemail'>) => {
   const { admin, provider } = user.hostedVoicemail;
   const effective = admin ?? provider ?? false;
   return `${effective}${admin !== null ? ' (admin)' : provider !== null ? ' (provider)' : ''}`;
 };
 
-const userColumns: Column<any>[] = [
+const userColumns: Column<User>[] = [
   { header: 'SIP ADDRESS', value: (u) => u.sipUri },
   { header: 'LINE URI', value: (u) => u.lineUri },
   { header: 'ENABLED', value: (u) => u.enabled },
@@ -80,7 +82,7 @@ const userColumns: Column<any>[] = [
   { header: 'ON-PREM UM', value: (u) => (u.onPremisesUm.enabled ? (u.onPremisesUm.dialPlan ?? 'enabled') : null) },
 ];
 
-const contactColumns: Column<any>[] = [
+const contactColumns: Column<Contact>[] = [
   { header: 'SIP ADDRESS', value: (c) => c.sipUri },
   { header: 'NUMBER', value: (c) => c.displayNumber },
   { header: 'KIND', value: (c) => c.kind },
@@ -110,7 +112,6 @@ const listFilters: FieldOption[] = [
 function addPrincipalCommands(program: Command, type: 'user' | 'contact'): Command {
   const collection = `${type}s`;
   const fields = type === 'user' ? userFields : contactFields;
-  const columns = type === 'user' ? userColumns : contactColumns;
   const lyncNoun = type === 'user' ? 'CsUser' : 'CsExUmContact';
   const group = program
     .command(type)
@@ -133,11 +134,14 @@ function addPrincipalCommands(program: Command, type: 'user' | 'contact'): Comma
         : ['exumctl contact get', 'exumctl contact get sip:exum-sa@contoso.com'],
   });
   addFieldOptions(get, filters).action(
-    run(async (context, [sipUri], options) => {
+    run<FieldValues>(async (context, [sipUri], options) => {
       if (sipUri !== undefined)
-        return printRecord(context.printer, (await context.client.get(context.tenantPath(collection, sipUri))).body);
+        return printRecord(context.printer, (await context.client.get<object>(context.tenantPath(collection, sipUri))).body);
+      // The filters are flat and their parsers answer strings: the query is the body of their values.
       const query = bodyFromOptions(options, filters) as Record<string, string>;
-      printList(context.printer, await context.client.list(context.tenantPath(collection), query), columns, `no ${collection}`);
+      const path = context.tenantPath(collection);
+      if (type === 'user') printList(context.printer, await context.client.list<User>(path, query), userColumns, 'no users');
+      else printList(context.printer, await context.client.list<Contact>(path, query), contactColumns, 'no contacts');
     }),
   );
 
@@ -156,7 +160,7 @@ function addPrincipalCommands(program: Command, type: 'user' | 'contact'): Comma
     }),
     fields,
   ).action(
-    run(async (context, [sipUri], options) => {
+    run<FieldValues>(async (context, [sipUri], options) => {
       const answer = await context.client.post(
         context.tenantPath(collection),
         { sipUri, ...bodyFromOptions(options, fields) },
@@ -181,7 +185,7 @@ function addPrincipalCommands(program: Command, type: 'user' | 'contact'): Comma
     }),
     setFields,
   ).action(
-    run(async (context, [sipUri], options) => {
+    run<FieldValues>(async (context, [sipUri], options) => {
       const body = bodyFromOptions(options, setFields);
       const answer = await context.client.patch(context.tenantPath(collection, sipUri!), body, { query: writeQuery(context) });
       printWriteAnswer(context, answer, `changed ${type} ${sipUri}`);
@@ -212,7 +216,7 @@ export function addPrincipalCommandGroups(program: Command): void {
       examples: ['exumctl contact move sip:exum-sa@contoso.com --target-pool pool02.contoso.com'],
     },
   ).action(
-    run(async (context, [sipUri], options) => {
+    run<{ targetPool: string }>(async (context, [sipUri], options) => {
       const answer = await context.client.patch(
         context.tenantPath('contacts', sipUri!),
         { registrarPool: options.targetPool },

@@ -1,9 +1,14 @@
 // Tenants and credentials, as an operator manages them. Tokens are shown once, when created.
 import type { Command } from 'commander';
+import type { Credential } from '../../domain/credential.js';
+import type { Tenant } from '../../domain/tenant.js';
 import { printWriteAnswer, run, writeQuery } from '../context.js';
 import { describe } from '../help.js';
 import { printList, printRecord } from '../output.js';
 import { collect } from '../values.js';
+
+/** A credential as the API lists it: never its token. */
+type CredentialAnswer = Credential & { revokedAt: string | null };
 
 export function addTenantCommands(program: Command): void {
   const tenant = program.command('tenant').description('tenants: one enterprise and its SIP domains (operators)');
@@ -18,7 +23,7 @@ export function addTenantCommands(program: Command): void {
       examples: ['exumctl tenant new fabrikam --name "Fabrikam Inc" --domain fabrikam.com,fabrikam.net'],
     },
   ).action(
-    run(async (context, [id], options) => {
+    run<{ name: string; domain: string[] }>(async (context, [id], options) => {
       const answer = await context.client.post(
         '/v1/tenants',
         { id, name: options.name, domains: options.domain },
@@ -34,14 +39,14 @@ export function addTenantCommands(program: Command): void {
     run(async (context, [id]) => {
       const wanted = id ?? context.settings.tenant;
       if (wanted !== undefined)
-        return printRecord(context.printer, (await context.client.get(`/v1/tenants/${encodeURIComponent(wanted)}`)).body);
+        return printRecord(context.printer, (await context.client.get<Tenant>(`/v1/tenants/${encodeURIComponent(wanted)}`)).body);
       printList(
         context.printer,
-        await context.client.list('/v1/tenants'),
+        await context.client.list<Tenant>('/v1/tenants'),
         [
-          { header: 'ID', value: (t: any) => t.id },
-          { header: 'NAME', value: (t: any) => t.name },
-          { header: 'DOMAINS', value: (t: any) => t.domains },
+          { header: 'ID', value: (t) => t.id },
+          { header: 'NAME', value: (t) => t.name },
+          { header: 'DOMAINS', value: (t) => t.domains },
         ],
         'no tenants',
       );
@@ -63,7 +68,7 @@ export function addTenantCommands(program: Command): void {
       ],
     },
   ).action(
-    run(async (context, _args, options) => {
+    run<{ role: string; name: string; provider?: string }>(async (context, _args, options) => {
       const body = { role: options.role, name: options.name, ...(options.provider === undefined ? {} : { providerId: options.provider }) };
       const answer = await context.client.post(context.tenantPath('credentials'), body, { query: writeQuery(context) });
       printWriteAnswer(context, answer, 'created the credential: keep its token now, it is not shown again');
@@ -76,14 +81,14 @@ export function addTenantCommands(program: Command): void {
     run(async (context) =>
       printList(
         context.printer,
-        await context.client.list(context.tenantPath('credentials')),
+        await context.client.list<CredentialAnswer>(context.tenantPath('credentials')),
         [
-          { header: 'ID', value: (c: any) => c.id },
-          { header: 'ROLE', value: (c: any) => c.role },
-          { header: 'NAME', value: (c: any) => c.name },
-          { header: 'PROVIDER', value: (c: any) => c.providerId },
-          { header: 'CREATED', value: (c: any) => c.createdAt },
-          { header: 'REVOKED', value: (c: any) => c.revokedAt },
+          { header: 'ID', value: (c) => c.id },
+          { header: 'ROLE', value: (c) => c.role },
+          { header: 'NAME', value: (c) => c.name },
+          { header: 'PROVIDER', value: (c) => c.providerId },
+          { header: 'CREATED', value: (c) => c.createdAt },
+          { header: 'REVOKED', value: (c) => c.revokedAt },
         ],
         'no credentials',
       ),

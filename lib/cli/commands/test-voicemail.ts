@@ -65,7 +65,7 @@ export function addTestVoicemailCommand(program: Command): void {
       examples: ['exumctl test-voicemail sip:alice@contoso.com', 'exumctl test-voicemail +14255550100 --reason subscriber-access -o json'],
     },
   ).action(
-    run(async (context, [target], options) => {
+    run<{ reason: string; callId?: string }>(async (context, [target], options) => {
       const body = { target, reason: options.reason, ...(options.callId === undefined ? {} : { callId: options.callId }) };
       const answer = (await context.client.post<Answer>('/v1/resolve', body, { query: { explain: true } })).body;
       context.printer.out(
