@@ -8,7 +8,7 @@ import { generateToken } from '../lib/auth/tokens.js';
 import { loadDemoTenant } from '../lib/local/demo.js';
 import { JavaMissingError } from '../lib/local/dynamodb-local.js';
 import { startLocalService } from '../lib/local/local-service.js';
-import { loggedError, parseLogLevel } from '../lib/logging.js';
+import { loggedError, parseLogLevel, type LogLevel } from '../lib/logging.js';
 import { superviseShutdown } from '../lib/local/shutdown.js';
 import { inlineVault } from '../lib/secrets/secret-vault.js';
 
@@ -63,6 +63,13 @@ if (values['in-memory'] && values['data-dir'] !== undefined) {
   console.error('exum-router: --in-memory keeps no data, --data-dir names where to keep it: give one of them');
   process.exit(2);
 }
+let logLevel: LogLevel;
+try {
+  logLevel = parseLogLevel(process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL, 'WARN');
+} catch (error) {
+  console.error(`exum-router: ${(error as Error).message}`);
+  process.exit(2);
+}
 const generated = process.env.EXUM_OPERATOR_TOKEN === undefined;
 const operatorToken = process.env.EXUM_OPERATOR_TOKEN ?? generateToken();
 const exumctlConfig = resolve('.exumctl.yaml');
@@ -89,7 +96,7 @@ try {
     ...(dataDirectory === undefined ? {} : { dataDirectory }),
     ...(tls === undefined ? {} : { tls }),
     // The service's JSON log (stdout): Powertools' variable first, as in the Lambdas.
-    logLevel: parseLogLevel(process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL, 'WARN'),
+    logLevel,
   });
   console.log(
     `exum-router listening on ${service.url}${tls?.clientCa === undefined ? '' : ' (client certificates required)'}  (data: ${dataDirectory ?? 'in memory'})`,
