@@ -1,6 +1,7 @@
 // The README's first steps, exactly as a newcomer on a fresh clone takes them: start the service
 // with the demo, resolve a call with exumctl, change a user's mode, see the decision change,
-// stop the service with nothing left running.
+// disable the provider as the server admin (no context switching by hand), stop the service with
+// nothing left running.
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { gone, noneMarked, start, stopStartedServices } from '../support/npm-sta
 afterAll(stopStartedServices);
 
 it('follows the README from npm start -- --demo to Ctrl-C', async () => {
-  // 1. npm start -- --demo (here on any free port, keeping nothing on disk)
+  // 1. npm start -- --demo --in-memory (here on any free port)
   const mark = `readme-${process.pid}-${Date.now()}`;
   const service = await start(['--demo'], /^try: npx exumctl/, undefined, { EXUM_TEST_MARK: mark });
   expect(service.banner).toContain('demo tenant: contoso');
@@ -33,7 +34,32 @@ it('follows the README from npm start -- --demo to Ctrl-C', async () => {
   expect(second.stdout).toMatch(/Decision\s+: hosted/);
   expect(second.stdout).toMatch(/Next hop\s+: sip:exap\.um\.outlook\.com:5061;transport=tls/);
 
-  // 5. Ctrl-C: the service stops, DynamoDB Local with it, and the demo's exumctl settings go
+  // 5. npx exumctl provider disable exo: a server admin's command, run from the same config file
+  const disable = await exumctl(['provider', 'disable', 'exo'], inClone);
+  expect(disable.code).toBe(0);
+  expect(disable.stderr).toContain('using context server-admin');
+
+  // 6. npx exumctl test-voicemail sip:alice@contoso.com: within 5 s (the configuration cache), rejected with 503, exit code 8
+  const until = Date.now() + 7_000;
+  let rejected = await exumctl(['test-voicemail', 'sip:alice@contoso.com'], inClone);
+  while (rejected.code === 0 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    rejected = await exumctl(['test-voicemail', 'sip:alice@contoso.com'], inClone);
+  }
+  expect(rejected.code).toBe(8);
+  expect(rejected.stdout).toMatch(/Decision\s+: reject/);
+  expect(rejected.stdout).toMatch(/SIP answer\s+: 503 /);
+
+  // 7. npx exumctl provider enable exo
+  expect((await exumctl(['provider', 'enable', 'exo'], inClone)).code).toBe(0);
+
+  // The contexts the README names, listed as it says.
+  const contexts = await exumctl(['config', 'get-contexts'], inClone);
+  expect(contexts.stdout).toMatch(/^\*\s+user-admin\s+user-admin\s+contoso/m);
+  expect(contexts.stdout).toMatch(/^-\s+server-admin\s+server-admin\s+contoso/m);
+  expect(contexts.stdout).toMatch(/^-\s+gateway\s+gateway\s+contoso/m);
+
+  // 8. Ctrl-C: the service stops, DynamoDB Local with it, and the demo's exumctl settings go
   service.child.kill('SIGINT');
   const [code] = await once(service.child, 'exit');
   expect(code).toBe(0);
