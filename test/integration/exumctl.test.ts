@@ -1,6 +1,6 @@
 // exumctl against a running service, as an administrator or a script uses it: each command
 // group through its own process, tables and -o json, dry runs, and exit codes to rely on.
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -276,6 +276,67 @@ describe('exit codes and settings', () => {
     expect(shown.stdout).not.toContain(tokens.reader);
     expect((await exumctl(['user', 'get', 'sip:alice@contoso.com'], { env })).code).toBe(EXIT.ok);
     expect((await exumctl(['--tenant', 'fabrikam', 'user', 'get', 'sip:alice@contoso.com'], { env })).code).toBe(EXIT.notFound);
+  });
+});
+
+describe('contexts', () => {
+  /** A config file as npm start -- --demo writes it: one context per credential, the user admin's current. */
+  const contextsFile = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exumctl-contexts-'));
+    const context = (name: string, token: string) => [
+      `  ${name}:`,
+      `    role: ${name}`,
+      `    server: ${url()}`,
+      '    tenant: contoso',
+      `    token: ${token}`,
+    ];
+    writeFileSync(
+      join(dir, '.exumctl.yaml'),
+      [
+        '# as npm start -- --demo writes it',
+        'current-context: user-admin',
+        'contexts:',
+        ...context('user-admin', tokens['user-admin']),
+        ...context('server-admin', tokens['server-admin']),
+        ...context('reader', tokens.reader),
+        '',
+      ].join('\n'),
+    );
+    return dir;
+  };
+
+  it('run each command with the context whose role allows it, saying so, unless one is named', async () => {
+    const cwd = contextsFile();
+    const created = await exumctl(['rerouting', 'new', 'site:Contexts', '--enabled', 'false'], { cwd });
+    expect(created.code).toBe(EXIT.ok);
+    expect(created.stderr).toContain('using context server-admin (role server-admin): the current context user-admin may not do this');
+    const userWrite = await exumctl(['user', 'set', 'sip:alice@contoso.com', '--display-name', 'Alice'], { cwd });
+    expect(userWrite.code).toBe(EXIT.ok);
+    expect(userWrite.stderr).not.toContain('using context');
+    expect((await exumctl(['--context', 'user-admin', 'rerouting', 'remove', 'site:Contexts'], { cwd })).code).toBe(EXIT.denied);
+    expect((await exumctl(['rerouting', 'remove', 'site:Contexts'], { cwd, env: { EXUM_CONTEXT: 'reader' } })).code).toBe(EXIT.denied);
+    expect((await exumctl(['--context', 'nope', 'user', 'get'], { cwd })).code).toBe(EXIT.usage);
+    expect((await exumctl(['rerouting', 'remove', 'site:Contexts'], { cwd })).code).toBe(EXIT.ok);
+  });
+
+  it('are listed, and use-context changes the current one, keeping the comments of the file', async () => {
+    const cwd = contextsFile();
+    const listed = json((await exumctl(['config', 'get-contexts', '-o', 'json'], { cwd })).stdout);
+    expect(listed.map((row: { name: string; current: boolean; role: string }) => [row.name, row.current, row.role])).toEqual([
+      ['user-admin', true, 'user-admin'],
+      ['server-admin', false, 'server-admin'],
+      ['reader', false, 'reader'],
+    ]);
+    expect((await exumctl(['config', 'use-context', 'reader'], { cwd })).code).toBe(EXIT.ok);
+    const file = readFileSync(join(cwd, '.exumctl.yaml'), 'utf8');
+    expect(file).toContain('current-context: reader');
+    expect(file).toContain('# as npm start -- --demo writes it');
+    expect((await exumctl(['config', 'show'], { cwd })).stdout).toMatch(/context\s+: reader \(current-context\)/);
+    // The reader may not write users: user set takes the user admin's context.
+    expect((await exumctl(['user', 'set', 'sip:alice@contoso.com', '--display-name', 'Alice A.'], { cwd })).stderr).toContain(
+      'using context user-admin',
+    );
+    expect((await exumctl(['config', 'use-context', 'nope'], { cwd })).code).toBe(EXIT.usage);
   });
 });
 
