@@ -11,7 +11,7 @@ export async function startBenchProcess(script: string, args: string[] = []): Pr
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   const [line] = (await Promise.race([
-    once(createInterface({ input: child.stdout! }), 'line'),
+    once(createInterface({ input: child.stdout }), 'line'),
     once(child, 'exit').then(() => {
       throw new Error(`${script} ${args.join(' ')} exited at start`);
     }),

@@ -38,10 +38,15 @@ export async function measureProviderEvents(endpoint: string, contacts = 1000, m
   });
   const api = apiClient(service, OPERATOR);
   const T = '/v1/tenants/eventco';
-  const ok = async (answer: Promise<{ status: number; body: any }>) => {
+  /** The fields of the answers read here. */
+  interface Body {
+    id: string;
+    token: string;
+  }
+  const ok = async (answer: Promise<{ status: number; body: unknown }>): Promise<Body> => {
     const { status, body } = await answer;
     if (status >= 300) throw new Error(`${status}: ${JSON.stringify(body)}`);
-    return body;
+    return body as Body;
   };
   try {
     await ok(api.post('/v1/tenants', { id: 'eventco', name: 'Event Co', domains: ['eventco.com'] }));
@@ -105,7 +110,7 @@ export async function measureProviderEvents(endpoint: string, contacts = 1000, m
     for (const sipUri of users) {
       await ok(exo.put(`${T}/migrations/${migration.id}/users/${sipUri}/answer`, { status: 'ready' }));
       const answeredAt = performance.now();
-      const next = await gateway.post('/v1/resolve', { target: sipUri });
+      const next: { body: { decision?: string } } = await gateway.post('/v1/resolve', { target: sipUri });
       readyToHostedMs.push(performance.now() - answeredAt);
       if (next.body.decision === 'hosted') flippedOnNextCall++;
     }

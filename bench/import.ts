@@ -56,7 +56,7 @@ async function timeImport(url: string, token: string, csv: string, rows: number)
     env: { ...process.env, EXUM_SERVER: url, EXUM_TOKEN: token, EXUM_TENANT: TENANT, EXUMCTL_CONFIG: '/dev/null' },
   });
   let output = '';
-  cli.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  cli.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const [code] = (await once(cli, 'exit')) as [number];
   const seconds = (performance.now() - started) / 1000;
   const result = JSON.parse(output) as { counts: { created: number; failed: number } };
