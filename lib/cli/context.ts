@@ -77,6 +77,9 @@ export function run<Options = Record<string, never>>(handler: Handler<Options>) 
   };
 }
 
+/** The settings of the command running (for errors), if one started. */
+export const currentSettings = (): Settings | undefined => activeContext?.settings;
+
 /** The printer of the command running (for errors), or a table printer before one started. */
 export const currentPrinter = (): Printer => activeContext?.printer ?? consolePrinter('table');
 

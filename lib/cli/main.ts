@@ -9,7 +9,7 @@ import { addMigrationCommands } from './commands/migrations.js';
 import { addPrincipalCommandGroups } from './commands/principals.js';
 import { addTenantCommands } from './commands/tenants.js';
 import { addTestVoicemailCommand } from './commands/test-voicemail.js';
-import { currentPrinter } from './context.js';
+import { currentPrinter, currentSettings } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -66,6 +66,12 @@ function report(error: CliError): void {
   for (const issue of error.problem?.errors ?? [])
     printer.err(
       `  ${issue.field}: ${error.problem!.errors.length === 1 && error.message.includes(issue.message) ? '' : `${issue.message} `}(${issue.rule})`,
+    );
+  // A refused role is most often the wrong credential: name the one used and where the others are.
+  const context = currentSettings()?.context;
+  if (error.exitCode === EXIT.denied && context !== undefined)
+    printer.err(
+      `  the context ${context.name}${context.role === undefined ? '' : ` (role ${context.role})`} was used: exumctl config get-contexts lists the others, --context picks one`,
     );
 }
 

@@ -313,7 +313,9 @@ describe('contexts', () => {
     const userWrite = await exumctl(['user', 'set', 'sip:alice@contoso.com', '--display-name', 'Alice'], { cwd });
     expect(userWrite.code).toBe(EXIT.ok);
     expect(userWrite.stderr).not.toContain('using context');
-    expect((await exumctl(['--context', 'user-admin', 'rerouting', 'remove', 'site:Contexts'], { cwd })).code).toBe(EXIT.denied);
+    const denied = await exumctl(['--context', 'user-admin', 'rerouting', 'remove', 'site:Contexts'], { cwd });
+    expect(denied.code).toBe(EXIT.denied);
+    expect(denied.stderr).toContain('the context user-admin (role user-admin) was used: exumctl config get-contexts lists the others');
     expect((await exumctl(['rerouting', 'remove', 'site:Contexts'], { cwd, env: { EXUM_CONTEXT: 'reader' } })).code).toBe(EXIT.denied);
     expect((await exumctl(['--context', 'nope', 'user', 'get'], { cwd })).code).toBe(EXIT.usage);
     expect((await exumctl(['rerouting', 'remove', 'site:Contexts'], { cwd })).code).toBe(EXIT.ok);
