@@ -49,8 +49,20 @@ async function exportFile(name: string): Promise<string> {
   return path;
 }
 
-const edit = (path: string, change: (file: any) => void): string => {
-  const file = parse(readFileSync(path, 'utf8'));
+/** The parts of an exported tenant file these tests read and edit; the service checks the rest. */
+interface EditedFile {
+  users: { sipUri: string; lineUri?: string; hostedVoicemail?: { admin: boolean | null }; hostedVoicemailPolicy?: string | null }[];
+  contacts?: unknown[];
+  dialPlans: { servers: { fqdn: string; exchangeVersion: number }[] }[];
+  voicemailPolicies: { id: string }[];
+  hostingProviders: { eventEndpoint?: unknown }[];
+  edge: unknown;
+}
+
+const readFile = (path: string) => parse(readFileSync(path, 'utf8')) as EditedFile;
+
+const edit = (path: string, change: (file: EditedFile) => void): string => {
+  const file = readFile(path);
   change(file);
   const edited = path.replace(/\.yaml$/, '.edited.yaml');
   writeFileSync(edited, stringify(file));
@@ -76,11 +88,12 @@ describe('export → apply', () => {
 describe('apply', () => {
   it('plans a changed file field by field, and a dry run writes nothing', async () => {
     const edited = edit(await exportFile('plan.yaml'), (file) => {
-      file.users.find((user: any) => user.sipUri === 'sip:alice@contoso.com').hostedVoicemail.admin = true;
-      file.users.find((user: any) => user.sipUri === 'sip:alice@contoso.com').hostedVoicemailPolicy = 'ExOnline';
+      const alice = file.users.find((user) => user.sipUri === 'sip:alice@contoso.com')!;
+      alice.hostedVoicemail = { ...alice.hostedVoicemail, admin: true };
+      alice.hostedVoicemailPolicy = 'ExOnline';
       file.users.push({ sipUri: 'sip:carol@contoso.com', lineUri: 'tel:+14255551003' });
       file.contacts = [];
-      file.dialPlans[0].servers.push({ fqdn: 'um02.contoso.local', exchangeVersion: 15 });
+      file.dialPlans[0]!.servers.push({ fqdn: 'um02.contoso.local', exchangeVersion: 15 });
     });
     const before = await context.service.snapshot();
     const dry = await asOperator(['apply', '-f', edited, '--dry-run']);
@@ -104,16 +117,16 @@ describe('apply', () => {
     expect((await context.api.get(`${T}/contacts/sip:exum-sa@contoso.com`)).status).toBe(404);
     const again = await asOperator(['apply', '-f', edited]);
     expect(again.stderr).toContain('already matches');
-    const reexported = parse(readFileSync(await exportFile('after.yaml'), 'utf8'));
-    const declared = parse(readFileSync(edited, 'utf8'));
-    expect(reexported.users.map((user: any) => user.sipUri).sort()).toEqual(declared.users.map((user: any) => user.sipUri).sort());
-    expect(reexported.dialPlans[0].servers).toHaveLength(2);
+    const reexported = readFile(await exportFile('after.yaml'));
+    const declared = readFile(edited);
+    expect(reexported.users.map((user) => user.sipUri).sort()).toEqual(declared.users.map((user) => user.sipUri).sort());
+    expect(reexported.dialPlans[0]!.servers).toHaveLength(2);
   });
 
   it('orders steps the rules accept: grants revoked before their policy goes, providers gone before the edge closes', async () => {
     const edited = edit(await exportFile('close.yaml'), (file) => {
       for (const user of file.users) Object.assign(user, { hostedVoicemailPolicy: null, hostedVoicemail: { admin: null } });
-      file.voicemailPolicies = file.voicemailPolicies.filter((policy: any) => policy.id === 'global');
+      file.voicemailPolicies = file.voicemailPolicies.filter((policy) => policy.id === 'global');
       file.hostingProviders = [];
       file.edge = { routingMode: 'default-route', allowFederatedUsers: false, nextHop: null };
     });
@@ -161,7 +174,7 @@ describe('apply', () => {
 
   it('refuses a file asking what cannot be done (exit 3): an endpoint without its secret', async () => {
     const edited = edit(await exportFile('secret.yaml'), (file) => {
-      file.hostingProviders[0].eventEndpoint = { url: 'https://events.example.net/exum' };
+      file.hostingProviders[0]!.eventEndpoint = { url: 'https://events.example.net/exum' };
     });
     const run = await asOperator(['apply', '-f', edited]);
     expect(run.code).toBe(EXIT.refused);

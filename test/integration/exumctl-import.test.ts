@@ -79,7 +79,7 @@ describe('exumctl import', () => {
     expect(run.code).toBe(EXIT.partial);
     expect(run.stdout).toContain('imported 7 of 7 rows of');
     expect(run.stdout).toContain('created 2, updated 0, unchanged 0, failed 5');
-    const report = parse(readFileSync(`${path}.errors.csv`), { columns: true }) as Record<string, string>[];
+    const report = parse<Record<string, string>>(readFileSync(`${path}.errors.csv`), { columns: true });
     expect(report.map((line) => `${line.row} ${line.sipUri} ${line.field} ${line.rule}`)).toEqual([
       '4 bad@contoso.com sipUri sip-scheme',
       '5 sip:carol@contoso.com lineUri unique-in-batch',
