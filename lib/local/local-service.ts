@@ -31,6 +31,8 @@ export interface LocalServiceOptions {
   dataDirectory?: string;
   /** The level of the service's one JSON log (default WARN). */
   logLevel?: LogLevel;
+  /** Per-attempt timeout of the store's requests (default 2 s, as lib/store/client.ts says). */
+  storeRequestTimeoutMs?: number;
   /** Staleness bound of the routing configuration cache (default 5 s). */
   configCacheMs?: number;
   /** How long a checked credential is trusted before it is checked again (default 30 s). */
@@ -65,7 +67,10 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     options.dynamoEndpoint ??
     (dynamo = await startDynamoDbLocal({ ...(options.dataDirectory === undefined ? {} : { dataDirectory: options.dataDirectory }) }))
       .endpoint;
-  const client = createDynamoClient({ endpoint });
+  const client = createDynamoClient({
+    endpoint,
+    ...(options.storeRequestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.storeRequestTimeoutMs }),
+  });
   try {
     await ensureTable(client, options.tableName);
     const store = new ExumStore(client, options.tableName);

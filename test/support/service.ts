@@ -25,6 +25,11 @@ export interface TestServiceOptions {
   /** Off unless asked for: its asynchronous writes would disturb before/after table comparisons. */
   streamProcessor?: boolean;
   delivery?: { timeoutMs?: number; backoffMs?: number[] };
+  /**
+   * The store's per-attempt timeout. Wide by default: these tests are about behaviour, and a busy or
+   * slow machine can keep DynamoDB Local past the service's 2 s (a 503 the test did not ask for).
+   */
+  storeRequestTimeoutMs?: number;
 }
 
 /**
@@ -45,9 +50,10 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     configCacheMs: options.configCacheMs ?? 0,
     credentialCacheMs: options.credentialCacheMs ?? 0,
     streamProcessor: options.streamProcessor ?? false,
+    storeRequestTimeoutMs: options.storeRequestTimeoutMs ?? 15_000,
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   });
-  const client = createDynamoClient({ endpoint });
+  const client = createDynamoClient({ endpoint, requestTimeoutMs: 15_000 });
   return {
     ...service,
     tableName,
