@@ -20,10 +20,14 @@ import { keys, listPartitions, migrationPartition, type Key } from './keys.js';
 import { StaleReadError } from './sdk-errors.js';
 import { absentCondition, stale, type GuardedWrite, type Page } from './table-client.js';
 
-/** Users written in one transaction of a new migration: two items each, within DynamoDB's 100. */
-const USERS_PER_TRANSACTION = 50;
-/** Transactions of a new migration written at once: 200 users in one round trip, 10,000 in 25. */
-const TRANSACTIONS_AT_ONCE = 8;
+/** Users written in one transaction of a new migration: two items each. */
+const USERS_PER_TRANSACTION = 40;
+/**
+ * Transactions of a new migration written at once. Few: DynamoDB Local runs transactions one at
+ * a time, so each one queued behind others waits their time within its own 2 s timeout (8 at
+ * once turned a 1,000-user start into 503s on a busy machine).
+ */
+const TRANSACTIONS_AT_ONCE = 2;
 
 /** Who asked for a new migration: the fingerprint of the request, kept until expiresAt (epoch seconds). */
 export interface MigrationRequest {
