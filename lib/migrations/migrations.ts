@@ -113,6 +113,8 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
   // Every read at once; their refusals are raised below in the order the checks have always had.
   const selecting = selectUsers(deps, tenantId, input);
   const claiming = input.users === undefined ? undefined : deps.migrations.findOpenClaims(tenantId, input.users);
+  // Not dropped: each is awaited below, where its error is thrown. These only keep a read that fails
+  // after an earlier refusal from being reported as an unhandled rejection.
   selecting.catch(() => undefined);
   claiming?.catch(() => undefined);
   const [config, earlier] = await Promise.all([loadConfig(deps, tenantId), earlierStart(deps, tenantId, fingerprint, nowSeconds)]);
