@@ -1,7 +1,6 @@
 // exumctl against a service that requires mutual TLS, as an administrator meets it: each way of
 // getting the certificates wrong is told apart (missing client certificate, untrusted server,
 // a client certificate the server does not trust), and the right ones work.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import type { LocalService } from '../../lib/local/local-service.js';
 import { EXIT } from '../../lib/cli/exit-codes.js';
 import { exumctl } from '../support/exumctl.js';
 import { OPERATOR_TOKEN } from '../support/service.js';
-import { makeTlsFiles, startTlsTestService, type TlsFiles } from '../support/tls-service.js';
+import { makeTlsFiles, openssl, startTlsTestService, type TlsFiles } from '../support/tls-service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'exumctl-tls-'));
 let files: TlsFiles;
@@ -19,26 +18,22 @@ let service: LocalService;
 beforeAll(async () => {
   files = makeTlsFiles(dir);
   // A client certificate from a CA the server does not know.
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'stranger.key',
-      '-out',
-      'stranger.pem',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=stranger',
-    ],
-    { cwd: dir, encoding: 'utf8' },
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'stranger.key',
+    '-out',
+    'stranger.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=stranger',
   );
-  if (made.status !== 0) throw new Error(made.stderr);
   service = await startTlsTestService(files);
 });
 

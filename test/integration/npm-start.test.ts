@@ -1,6 +1,6 @@
 // `npm start` as a person runs it: the demo tenant resolves calls at once; SIGTERM stops
 // everything; even SIGKILL leaves no Java process behind; HTTPS and mutual TLS when asked.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { request } from 'node:https';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
+import { makeTlsFiles } from '../support/tls-service.js';
 import { alive, gone, noneMarked, runToExit, start, startWithNpm, stopStartedServices } from '../support/npm-start.js';
 
 afterAll(stopStartedServices);
@@ -48,73 +49,9 @@ describe('npm start', () => {
 
   it('serves HTTPS, and with a client CA refuses clients without a certificate it signed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exum-tls-'));
-    const openssl = (...args: string[]) => {
-      const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(result.stderr);
-    };
     try {
-      openssl(
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'ca.key',
-        '-out',
-        'ca.pem',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=exum test CA',
-      );
-      openssl(
-        'req',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'server.key',
-        '-out',
-        'server.csr',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      );
-      openssl(
-        'x509',
-        '-req',
-        '-in',
-        'server.csr',
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        'server.pem',
-        '-days',
-        '1',
-        '-copy_extensions',
-        'copy',
-      );
-      openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'gateway.key', '-out', 'gateway.csr', '-subj', '/CN=gateway01');
-      openssl(
-        'x509',
-        '-req',
-        '-in',
-        'gateway.csr',
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        'gateway.pem',
-        '-days',
-        '1',
-      );
+      // A CA, the server's certificate (server.pem/key) and a client's it signed (gateway.pem/key).
+      makeTlsFiles(dir);
       const { child, url } = await start(
         ['--tls-cert', join(dir, 'server.pem'), '--tls-key', join(dir, 'server.key'), '--tls-client-ca', join(dir, 'ca.pem')],
         /^try:/,

@@ -18,7 +18,8 @@ export interface TlsFiles {
   clientKey: string;
 }
 
-function openssl(dir: string, ...args: string[]): void {
+/** Runs openssl in `dir`, failing with its message. */
+export function openssl(dir: string, ...args: string[]): void {
   const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
   if (result.error !== undefined || result.status !== 0) throw new Error(`openssl ${args[0]}: ${result.error?.message ?? result.stderr}`);
 }
