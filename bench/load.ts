@@ -45,6 +45,8 @@ export interface LoadReport {
   loadWritesLost: number;
   loadRssBeforeMb: number;
   loadRssAfterMb: number;
+  loadRssQuarterMb: number;
+  loadRssAfterVsQuarter: number;
   loadRssGrowthMb: number;
   loadSustainedVsOffered: number;
   loadRssAfterVsBefore: number;
@@ -141,6 +143,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     log('load: warming up');
     await autocannon({ url, connections: 8, duration: 5, overallRate: options.rate, requests });
     const rssBefore = rssMb(server.pid!);
+    // A second sample a quarter into the run, once writers, the migration and the stream processor
+    // have all run: growth from there on is what a leak looks like, where growth from before can be
+    // the runtime sizing its heap for the heavier mix (Node 24 takes about 170 MB more than Node 20 did).
+    let rssQuarter = rssBefore;
+    const serverPid = server.pid!;
+    const quarterSample = setTimeout(() => (rssQuarter = rssMb(serverPid)), options.seconds * 250);
 
     const counts = { writes: 0, refused: 0, errors: 0, fivexx: 0 };
     const api = apiAt(url, counts);
@@ -242,6 +250,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         for (let next = expectations.pop(); next !== undefined; next = expectations.pop()) await next();
       }),
     );
+    clearTimeout(quarterSample);
     const rssAfter = rssMb(server.pid!);
     const resolveErrors = resolves.non2xx + resolves.errors + resolves.timeouts;
     return {
@@ -263,6 +272,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       // The ratios the targets are stated in: the rate held against the rate offered, memory after against before.
       loadSustainedVsOffered: round(resolves.requests.average / options.rate, 2),
       loadRssAfterVsBefore: round(rssAfter / rssBefore, 2),
+      loadRssQuarterMb: round(rssQuarter, 1),
+      loadRssAfterVsQuarter: round(rssAfter / rssQuarter, 2),
       loadSeconds: options.seconds,
     };
   } finally {

@@ -443,6 +443,12 @@ if (values.json) {
       '≤ 1.1',
     ],
     [
+      'load',
+      '  load: server memory (RSS) after the run / a quarter into it (every part of the mix has run)',
+      () => `${f.loadRssAfterVsQuarter}x  (${f.loadRssQuarterMb} → ${f.loadRssAfterMb} MB)`,
+      '≤ 1.1',
+    ],
+    [
       'migration',
       `start a migration of ${f.migrationCreateUsers} users (8 readers meanwhile): DynamoDB requests`,
       () => `${f.migrationCreateRequests} (dry run ${f.migrationDryRunRequests})`,
