@@ -42,7 +42,7 @@ const inputsFile = (name) => join(dist, `${name}.inputs.json`);
 
 /**
  * Whether dist/<name>.js is missing or older than any file it was built from (the list esbuild
- * recorded at the last build), package-lock.json included for dependency changes.
+ * recorded at the last build), the files copied beside it, and package-lock.json for dependency changes.
  */
 export function isStale(name) {
   let builtAt;
@@ -53,7 +53,7 @@ export function isStale(name) {
   } catch {
     return true; // never built (or built by hand without its input list): build
   }
-  for (const input of [...inputs, 'package-lock.json']) {
+  for (const input of [...inputs, ...Object.values(COPIED), 'package-lock.json']) {
     try {
       if (statSync(root + input).mtimeMs > builtAt) return true;
     } catch {
