@@ -10,14 +10,12 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createApiDeps } from '../lib/api/deps.js';
-import type { Actor } from '../lib/domain/credential.js';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
-import { createCredential } from '../lib/management/tenants.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 import { startBenchProcess, stopBenchProcess } from './child-process.js';
-import { TENANT, seedTenantConfig, seedUsers, userSipUri } from './seed.js';
+import { TENANT, seedTenantConfig, seedToken, seedUsers, userSipUri } from './seed.js';
 import { median, round } from './stats.js';
 
 export interface EntryPointsReport {
@@ -149,16 +147,7 @@ export async function measureEntryPoints(options: { runs?: number; log?: (messag
     const deps = createApiDeps(new ExumStore(client, table));
     await seedTenantConfig(deps);
     await seedUsers(client, table, 0, 10);
-    const operator: Actor = { credentialId: 'cred_bench_entry', role: 'operator', tenantId: null, providerId: null };
-    const credential = await createCredential(
-      deps,
-      operator,
-      TENANT,
-      { role: 'gateway', name: 'bench cli' },
-      { dryRun: false, ifMatch: null },
-    );
-    if (credential.dryRun || credential.record === null) throw new Error('no gateway credential');
-    const token = credential.record.token;
+    const token = await seedToken(deps, { role: 'gateway', name: 'bench cli' });
     const started = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, table, OPERATOR]);
     server = started.child;
     const url = started.line;

@@ -11,12 +11,11 @@ import { TransactWriteItemsCommand, type DynamoDBClient } from '@aws-sdk/client-
 import pLimit from 'p-limit';
 import { createApiDeps } from '../lib/api/deps.js';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
-import { createCredential } from '../lib/management/tenants.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 import { startBenchProcess, stopBenchProcess } from './child-process.js';
-import { TENANT, benchUserItems, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
+import { TENANT, benchUserItems, seedTenantConfig, seedToken, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { round } from './stats.js';
 
 const OPERATOR = 'exum_bench_import_operator_token_0000001';
@@ -115,16 +114,7 @@ export async function measureImport(usersPerRun: number) {
     await ensureTable(client, TABLE);
     const deps = createApiDeps(new ExumStore(client, TABLE));
     await seedTenantConfig(deps);
-    const operator = { credentialId: 'cred_bench', role: 'operator' as const, tenantId: null, providerId: null };
-    const outcome = await createCredential(
-      deps,
-      operator,
-      TENANT,
-      { role: 'user-admin', name: 'bench import' },
-      { dryRun: false, ifMatch: null },
-    );
-    if (outcome.dryRun || outcome.record === null) throw new Error('no credential');
-    const token = outcome.record.token;
+    const token = await seedToken(deps, { role: 'user-admin', name: 'bench import' });
     const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, TABLE, OPERATOR, 'no-stream']);
     server = serverStarted.child;
     const url = serverStarted.line;

@@ -6,16 +6,15 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { createApiDeps } from '../lib/api/deps.js';
-import type { Actor, CredentialCreate } from '../lib/domain/credential.js';
+import type { Actor } from '../lib/domain/credential.js';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
 import { hostingProviders } from '../lib/management/tenant-configuration.js';
-import { createCredential } from '../lib/management/tenants.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 import { PROVIDER_SECRET } from '../test/support/provider-server.js';
 import { startBenchProcess, stopBenchProcess } from './child-process.js';
-import { TENANT, resolveRequests, seedTenantConfig, seedUsers, userSipUri } from './seed.js';
+import { TENANT, resolveRequests, seedTenantConfig, seedToken, seedUsers, userSipUri } from './seed.js';
 import { round } from './stats.js';
 
 export interface LoadOptions {
@@ -126,14 +125,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       { eventEndpoint: { url: providerStarted.line, secret: PROVIDER_SECRET } },
       write,
     );
-    const token = async (input: CredentialCreate) => {
-      const outcome = await createCredential(deps, operator, TENANT, input, write);
-      if (outcome.dryRun || outcome.record === null) throw new Error('no credential');
-      return outcome.record.token;
-    };
-    const gateway = await token({ role: 'gateway', name: 'load gateway' });
-    const userAdmin = await token({ role: 'user-admin', name: 'load user admin' });
-    const exo = await token({ role: 'provider', name: 'load provider', providerId: 'exo' });
+    const gateway = await seedToken(deps, { role: 'gateway', name: 'load gateway' });
+    const userAdmin = await seedToken(deps, { role: 'user-admin', name: 'load user admin' });
+    const exo = await seedToken(deps, { role: 'provider', name: 'load provider', providerId: 'exo' });
 
     const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, TABLE, OPERATOR]);
     server = serverStarted.child;

@@ -18,12 +18,11 @@ import { keys } from '../lib/store/keys.js';
 import { toKey } from '../lib/store/items.js';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
 import { startBenchProcess, stopBenchProcess } from './child-process.js';
-import { createCredential } from '../lib/management/tenants.js';
 import { resolveCall } from '../lib/routing/resolve-call.js';
 import { parseTarget, type Target } from '../lib/routing/target.js';
 import type { Actor } from '../lib/domain/credential.js';
 import { bundle, coldImportMs, tempDir } from './cold-import.js';
-import { TENANT, resolveRequests, seedTenantConfig, seedUsers, userLineUri, userSipUri } from './seed.js';
+import { TENANT, resolveRequests, seedTenantConfig, seedToken, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { median, quantile, round, throughput } from './stats.js';
 import { measureProviderEvents } from './events.js';
 import { measureImport } from './import.js';
@@ -225,18 +224,11 @@ try {
     const { deps, client, endpoint } = await main();
     log('measuring HTTP throughput');
     const operatorToken = 'exum_bench_operator_token_000000000000';
-    const token = await createCredential(
-      deps,
-      { ...gateway, role: 'operator', tenantId: null },
-      TENANT,
-      { role: 'gateway', name: 'bench' },
-      { dryRun: false, ifMatch: null },
-    );
-    if (token.dryRun || token.record === null) throw new Error('no token');
+    const gatewayToken = await seedToken(deps, { role: 'gateway', name: 'bench' });
     const serverStarted = await startBenchProcess('bench/serve.ts', [endpoint, tableName, operatorToken]);
     server = serverStarted.child;
     const url = serverStarted.line;
-    const requests = resolveRequests(token.record.token);
+    const requests = resolveRequests(gatewayToken);
     try {
       await autocannon({ url, connections: 16, duration: 2, requests }); // warm-up
       // The baseline before and after the HTTP run; the higher one counts (the conservative choice).

@@ -2,10 +2,10 @@
 // BatchWriteItem (a bench-only shortcut: the items are shaped exactly as writePrincipal writes
 // them, without the uniqueness transaction, which seeding fresh unique data does not need).
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Actor } from '../lib/domain/credential.js';
+import type { Actor, CredentialCreate } from '../lib/domain/credential.js';
 import type { User } from '../lib/domain/user.js';
 import { hostingProviders, dialPlans, putEdge, voicemailPolicies } from '../lib/management/tenant-configuration.js';
-import { createTenant } from '../lib/management/tenants.js';
+import { createCredential, createTenant } from '../lib/management/tenants.js';
 import type { ManagementDeps } from '../lib/management/write-context.js';
 import { toItem } from '../lib/store/items.js';
 import { keys, listPartitions } from '../lib/store/keys.js';
@@ -14,6 +14,13 @@ const actor: Actor = { credentialId: 'cred_bench', role: 'operator', tenantId: n
 const write = { dryRun: false, ifMatch: null } as const;
 
 export const TENANT = 'benchco';
+
+/** A credential of the bench tenant, made through the use case as an operator would: its token. */
+export async function seedToken(deps: ManagementDeps, input: CredentialCreate): Promise<string> {
+  const outcome = await createCredential(deps, actor, TENANT, input, write);
+  if (outcome.dryRun || outcome.record === null) throw new Error(`no ${input.role} credential`);
+  return outcome.record.token;
+}
 
 export async function seedTenantConfig(deps: ManagementDeps): Promise<void> {
   await createTenant(deps, actor, { id: TENANT, name: 'Bench Co', domains: ['bench.example.com'] }, write);
