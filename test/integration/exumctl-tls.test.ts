@@ -9,7 +9,7 @@ import type { LocalService } from '../../lib/local/local-service.js';
 import { EXIT } from '../../lib/cli/exit-codes.js';
 import { exumctl } from '../support/exumctl.js';
 import { OPERATOR_TOKEN } from '../support/service.js';
-import { makeTlsFiles, openssl, startTlsTestService, type TlsFiles } from '../support/tls-service.js';
+import { makeSelfSigned, makeTlsFiles, startTlsTestService, type TlsFiles } from '../support/tls-service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'exumctl-tls-'));
 let files: TlsFiles;
@@ -18,22 +18,7 @@ let service: LocalService;
 beforeAll(async () => {
   files = makeTlsFiles(dir);
   // A client certificate from a CA the server does not know.
-  openssl(
-    dir,
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'stranger.key',
-    '-out',
-    'stranger.pem',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=stranger',
-  );
+  makeSelfSigned(dir, 'stranger', 'stranger');
   service = await startTlsTestService(files);
 });
 

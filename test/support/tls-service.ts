@@ -18,14 +18,13 @@ export interface TlsFiles {
   clientKey: string;
 }
 
-/** Runs openssl in `dir`, failing with its message. */
-export function openssl(dir: string, ...args: string[]): void {
+function openssl(dir: string, ...args: string[]): void {
   const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
   if (result.error !== undefined || result.status !== 0) throw new Error(`openssl ${args[0]}: ${result.error?.message ?? result.stderr}`);
 }
 
-/** A CA, a server certificate for 127.0.0.1 and a client certificate (the gateway's), in `dir`. */
-export function makeTlsFiles(dir: string): TlsFiles {
+/** A self-signed certificate (a CA, or a stranger to every CA) as `<name>.pem` and `<name>.key` in `dir`. */
+export function makeSelfSigned(dir: string, name: string, commonName: string): void {
   openssl(
     dir,
     'req',
@@ -34,14 +33,19 @@ export function makeTlsFiles(dir: string): TlsFiles {
     'rsa:2048',
     '-nodes',
     '-keyout',
-    'ca.key',
+    `${name}.key`,
     '-out',
-    'ca.pem',
+    `${name}.pem`,
     '-days',
     '1',
     '-subj',
-    '/CN=exum gateway test CA',
+    `/CN=${commonName}`,
   );
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate (the gateway's), in `dir`. */
+export function makeTlsFiles(dir: string): TlsFiles {
+  makeSelfSigned(dir, 'ca', 'exum gateway test CA');
   openssl(
     dir,
     'req',
