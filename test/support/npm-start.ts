@@ -38,30 +38,39 @@ export async function start(
     },
   });
   started.push(child);
+  return { child, ...(await readBanner(child, lastLine)), cwd };
+}
+
+/** Reads what the service prints at start, up to the line that ends it: the banner, its URL and DynamoDB Local's pid. */
+async function readBanner(child: ChildProcess, lastLine: RegExp) {
   const lines: string[] = [];
-  for await (const line of createInterface({ input: child.stdout })) {
+  for await (const line of createInterface({ input: child.stdout! })) {
     lines.push(line);
     if (lastLine.test(line)) break;
   }
   const banner = lines.join('\n');
   const javaPid = Number(/\(pid (\d+)\)/.exec(banner)?.[1]);
   const url = /listening on (\S+)/.exec(banner)?.[1] ?? '';
-  return { child, banner, javaPid, url, cwd };
+  return { banner, javaPid, url };
+}
+
+/** Polls until the condition holds or the bound (which only ends a hang) passes; whether it holds. */
+async function pollUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return condition();
 }
 
 export const alive = (pid: number) => spawnSync('kill', ['-0', String(pid)]).status === 0;
 
 /** Waits for the process to end. The bound only ends a test that would hang; the tests do not time the stop. */
 export async function gone(pid: number, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  return !alive(pid);
+  return pollUntil(() => !alive(pid), timeoutMs);
 }
 
 /** Waits until no process carries the mark (see processesMarked), within a bound that only ends a hang. */
 export async function noneMarked(mark: string, timeoutMs = 60_000): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  while (processesMarked(mark).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  await pollUntil(() => processesMarked(mark).length === 0, timeoutMs);
   return processesMarked(mark);
 }
 
@@ -76,12 +85,8 @@ export async function startWithNpm(mark: string) {
     env: { ...process.env, EXUM_TEST_MARK: mark },
   });
   started.push(npm);
-  const lines: string[] = [];
-  for await (const line of createInterface({ input: npm.stdout })) {
-    lines.push(line);
-    if (/^try:/.test(line)) break;
-  }
-  return { npm, banner: lines.join('\n'), url: /listening on (\S+)/.exec(lines.join('\n'))?.[1] ?? '' };
+  const { banner, url } = await readBanner(npm, /^try:/);
+  return { npm, banner, url };
 }
 
 /** Runs `npm start`'s script to its end (for refusals at start): its exit code and what it printed. */
