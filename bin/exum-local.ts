@@ -149,13 +149,17 @@ try {
     console.log(`try: curl -H "Authorization: Bearer <operator token>" ${service.url}/v1/tenants`);
   }
 
+  // The demo's exumctl settings name a service that is going away, whichever way it stops.
+  const removeDemoSettings = () => {
+    if (values.demo) rmSync(exumctlConfig, { force: true });
+  };
   shutdown.whenRequested(
     async () => {
-      if (values.demo) rmSync(exumctlConfig, { force: true });
+      removeDemoSettings();
       await service.stop();
     },
     () => {
-      if (values.demo) rmSync(exumctlConfig, { force: true });
+      removeDemoSettings();
       // The watchdog would end DynamoDB Local a moment after we exit; a forced stop does not wait for it.
       if (service.dynamoDbLocal?.pid !== undefined) process.kill(service.dynamoDbLocal.pid, 'SIGKILL');
     },
