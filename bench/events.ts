@@ -1,6 +1,6 @@
 // Provider events through the local stream processor to a local provider: deliveries per
 // second, and how soon a provider's "ready" shows in routing.
-import { startLocalService } from '../lib/local/local-service.js';
+import { startLocalService } from '../local/local-service.js';
 import { PROVIDER_SECRET } from '../test/support/provider-server.js';
 import { apiClient } from '../test/support/service.js';
 import { startBenchProcess, stopBenchProcess } from './child-process.js';

@@ -5,9 +5,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { createApiDeps } from '../lib/api/deps.js';
+import { createApiDeps } from '../functions/wiring/deps.js';
 import type { Actor } from '../lib/domain/credential.js';
-import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { hostingProviders } from '../lib/management/tenant-configuration.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';

@@ -1,9 +1,9 @@
 // Starting a migration of 200 users (issue: it took 30 s under load and the benchmark's load
 // client gave up after 10 s): the time of the create and of its dry run through the use case,
 // and the DynamoDB requests each costs, on a DynamoDB Local of its own.
-import { createApiDeps } from '../lib/api/deps.js';
+import { createApiDeps } from '../functions/wiring/deps.js';
 import type { Actor } from '../lib/domain/credential.js';
-import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { startMigration } from '../lib/migrations/migrations.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';

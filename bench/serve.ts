@@ -1,7 +1,7 @@
 // The local server in its own process, for the HTTP throughput measurement: the load generator
 // must not share the server's event loop. Prints its URL once listening. A fourth argument
 // `no-stream` leaves the stream processor out.
-import { startLocalService } from '../lib/local/local-service.js';
+import { startLocalService } from '../local/local-service.js';
 
 const [endpoint, tableName, operatorToken, stream] = process.argv.slice(2) as [string, string, string, string | undefined];
 const service = await startLocalService({

@@ -11,12 +11,12 @@ const dist = join(root, 'dist');
 
 /** Entry points: the file people run (dist/<name>.js) and the source it is built from. */
 export const ENTRY_POINTS = {
-  exumctl: 'bin/exumctl.ts',
-  'exum-local': 'bin/exum-local.ts',
+  exumctl: 'cli/exumctl.ts',
+  'exum-local': 'local/exum-local.ts',
 };
 
 /** Files copied beside the bundles: the DynamoDB Local watchdog is run by plain node as a file of its own. */
-const COPIED = { 'watchdog.mjs': 'lib/local/watchdog.mjs' };
+const COPIED = { 'watchdog.mjs': 'local/watchdog.mjs' };
 
 // CommonJS dependencies bundled into ESM need a require (the same banner as the Lambda bundles).
 const ESM_BANNER = "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);";

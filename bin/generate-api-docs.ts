@@ -6,7 +6,7 @@ import { ProviderEventSchemas } from '../lib/events/provider-events.js';
 import { ProvisioningEventSchemas } from '../lib/provisioning/provisioning-events.js';
 import { apiRoutes, openApiDocument } from '../lib/api/api-routes.js';
 import { DIAGNOSTICS } from '../lib/routing/diagnostics.js';
-import { tenantFileJsonSchema } from '../lib/tenant-file/tenant-file.js';
+import { tenantFileJsonSchema } from '../cli/tenant-file/tenant-file.js';
 
 export { openApiDocument };
 

@@ -1,6 +1,6 @@
 // Lambda entry point for the management API behind API Gateway (REST, proxy integration).
 import { createApiHandler } from '../lib/api/api-handler.js';
-import { createApiDeps } from '../lib/api/deps.js';
+import { createApiDeps } from './wiring/deps.js';
 import { functionRoutes } from '../lib/api/api-routes.js';
 import { loadFunctionConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logging.js';

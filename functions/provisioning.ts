@@ -1,6 +1,6 @@
 // Lambda entry point for provisioning events: EventBridge rule → SQS queue → this function
 // (batch item failures reported; the queue's redrive policy sends repeated failures to its DLQ).
-import { createApiDeps } from '../lib/api/deps.js';
+import { createApiDeps } from './wiring/deps.js';
 import { loadFunctionConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logging.js';
 import { createSecretVault } from '../lib/secrets/secret-vault.js';

@@ -1,6 +1,6 @@
 // Lambda entry point for POST /v1/resolve, the gateways' hot path.
 import { createApiHandler } from '../lib/api/api-handler.js';
-import { createRoutingDeps } from '../lib/api/routing-deps.js';
+import { createRoutingDeps } from './wiring/routing-deps.js';
 // Only the resolve routes: importing the route index would bundle the whole management API.
 import { resolveRoutes } from '../lib/api/resolve-routes.js';
 import { loadFunctionConfig } from '../lib/config.js';

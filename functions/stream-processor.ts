@@ -1,6 +1,6 @@
 // Lambda entry point for the table's DynamoDB stream (event source mapping with
 // reportBatchItemFailures): migration progress and provider events.
-import { createStreamDeps } from '../lib/api/deps.js';
+import { createStreamDeps } from './wiring/deps.js';
 import { loadFunctionConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logging.js';
 import { createSecretVault } from '../lib/secrets/secret-vault.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { EXIT } from '../../lib/cli/exit-codes.js';
+import { EXIT } from '../../cli/exit-codes.js';
 import { exumctlAt } from '../support/exumctl.js';
 import { expectCreated, setUpHostedProvider } from '../support/fixtures.js';
 import { OPERATOR_TOKEN, createTenantWithCredentials, useTestService, type ApiClient } from '../support/service.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { EXIT } from '../../lib/cli/exit-codes.js';
+import { EXIT } from '../../cli/exit-codes.js';
 import { exumctlAt, spawnExumctl } from '../support/exumctl.js';
 import { setUpHostedProvider } from '../support/fixtures.js';
 import { createTenantWithCredentials, useTestService, type ApiClient } from '../support/service.js';

@@ -2,7 +2,7 @@
 // live progress display while the provider answers, status per user, rollback, list.
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../../lib/cli/exit-codes.js';
+import { EXIT } from '../../cli/exit-codes.js';
 import { exumctlAt, spawnExumctl } from '../support/exumctl.js';
 import { expectCreated, setUpHostedProvider } from '../support/fixtures.js';
 import { createTenantWithCredentials, useTestService, type ApiClient } from '../support/service.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalService } from '../../lib/local/local-service.js';
+import type { LocalService } from '../../local/local-service.js';
 import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
 import type { ApiClient } from '../support/service.js';
 import {
@@ -129,7 +129,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopSipProcesses();
   await service?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  if (dir !== undefined && process.env.KEEP_SIP_DIR === undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A Call-ID for which the service names `first` as the first UM server (it spreads calls by Call-ID). */

@@ -15,7 +15,7 @@ import { runToExit, stopStartedServices } from '../support/npm-start.js';
 afterAll(stopStartedServices);
 
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const EXUM_LOCAL = fileURLToPath(new URL('../../bin/exum-local.ts', import.meta.url));
+const EXUM_LOCAL = fileURLToPath(new URL('../../local/exum-local.ts', import.meta.url));
 
 describe('npm start options', () => {
   it('--help describes --host and --data-dir', async () => {

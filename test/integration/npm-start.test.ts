@@ -138,7 +138,7 @@ describe('npm start', () => {
     // A service whose stop never ends: only the second signal can end it.
     const script = `
       import { writeSync } from 'node:fs';
-      import { superviseShutdown } from ${JSON.stringify(new URL('../../lib/local/shutdown.ts', import.meta.url).href)};
+      import { superviseShutdown } from ${JSON.stringify(new URL('../../local/shutdown.ts', import.meta.url).href)};
       const shutdown = superviseShutdown({ log: (line) => console.log(line) });
       // Written synchronously: the process exits right after.
       shutdown.whenRequested(() => new Promise(() => {}), () => writeSync(1, 'forced\\n'));

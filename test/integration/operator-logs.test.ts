@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
 import { createTenant, expectCreated } from '../support/fixtures.js';
 import { apiClient, type Answer } from '../support/service.js';

@@ -2,7 +2,7 @@
 // cannot be applied. Through the local route and through the SQS handler the Lambda runs.
 import type { Context, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createApiDeps } from '../../lib/api/deps.js';
+import { createApiDeps } from '../../functions/wiring/deps.js';
 import { createProvisioningHandler } from '../../lib/provisioning/apply-provisioning-events.js';
 import { createTenant, setUpHostedProvider } from '../support/fixtures.js';
 import { useTestService } from '../support/service.js';

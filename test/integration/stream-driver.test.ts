@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { StreamDriver } from '../../lib/local/stream-driver.js';
+import { StreamDriver } from '../../local/stream-driver.js';
 import { CheckpointStore } from '../../lib/store/checkpoint-store.js';
 import { createDynamoClient } from '../../lib/store/client.js';
 import { ensureTable } from '../../lib/store/create-table.js';
@@ -105,7 +105,7 @@ describe('the local stream driver', () => {
 describe('the stream handler and an unreadable record', () => {
   it('fails that record alone, and still processes the others', async () => {
     const { ExumStore } = await import('../../lib/store/exum-store.js');
-    const { createStreamDeps } = await import('../../lib/api/deps.js');
+    const { createStreamDeps } = await import('../../functions/wiring/deps.js');
     const { createStreamHandler } = await import('../../lib/stream/process-stream.js');
     const handler = createStreamHandler(createStreamDeps(new ExumStore(client, tableName), { configCacheMs: 0 }));
     const record = (sequence: string, pk: string, image: Record<string, unknown>) => ({

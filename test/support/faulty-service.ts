@@ -3,8 +3,8 @@
 // `violations()` read DynamoDB Local directly, so they see the table as it is whatever faults are on.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
-import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
+import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { startLocalService, type LocalService } from '../../local/local-service.js';
 import { createDynamoClient } from '../../lib/store/client.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { apiClient, OPERATOR_TOKEN, type ApiClient } from './service.js';

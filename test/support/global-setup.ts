@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local.js';
 
 let dynamo: DynamoDbLocal | undefined;
 

@@ -1,7 +1,7 @@
 // The local service in a process of its own, so a test reads its log as an operator does: what
 // the process writes to stdout and stderr. Arguments: DynamoDB endpoint, table name, log level.
 // Its one line of its own, once it listens, is JSON too: {"ready":"<url>"}.
-import { startLocalService } from '../../lib/local/local-service.js';
+import { startLocalService } from '../../local/local-service.js';
 import { parseLogLevel } from '../../lib/logging.js';
 
 const [endpoint, tableName, level] = process.argv.slice(2) as [string, string, string];

@@ -2,8 +2,8 @@
 // an ephemeral port, and a small client that speaks to it as a gateway or an admin would.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
-import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
+import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { startLocalService, type LocalService } from '../../local/local-service.js';
 import { createDynamoClient } from '../../lib/store/client.js';
 import { scanTable } from './table-scan.js';
 import type { ParsedJson } from './json.js';

@@ -1,6 +1,6 @@
 // A stream processor in a process of its own, so a test can kill it (SIGKILL) mid-batch.
 // Arguments: DynamoDB endpoint, table name. Prints "ready" once its stream driver runs.
-import { startLocalService } from '../../lib/local/local-service.js';
+import { startLocalService } from '../../local/local-service.js';
 
 const [endpoint, tableName] = process.argv.slice(2) as [string, string];
 await startLocalService({

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { startLocalService, type LocalService } from '../../lib/local/local-service.js';
+import { startLocalService, type LocalService } from '../../local/local-service.js';
 import { OPERATOR_TOKEN, type Answer, type ApiClient, type RequestOptions } from './service.js';
 
 export interface TlsFiles {

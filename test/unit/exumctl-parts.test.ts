@@ -4,14 +4,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fieldChanges, formatChanges } from '../../lib/cli/changes.js';
-import { CliError, EXIT, exitCodeOfStatus } from '../../lib/cli/exit-codes.js';
-import { bodyFromOptions } from '../../lib/cli/fields.js';
+import { fieldChanges, formatChanges } from '../../cli/changes.js';
+import { CliError, EXIT, exitCodeOfStatus } from '../../cli/exit-codes.js';
+import { bodyFromOptions } from '../../cli/fields.js';
 import type { Command } from 'commander';
-import { buildProgram } from '../../lib/cli/main.js';
-import { rolesFor } from '../../lib/cli/roles.js';
-import { resolveSettings, type GlobalFlags } from '../../lib/cli/settings.js';
-import { CLEAR, parseBool, parseTristate, parseUmServer } from '../../lib/cli/values.js';
+import { buildProgram } from '../../cli/main.js';
+import { rolesFor } from '../../cli/roles.js';
+import { resolveSettings, type GlobalFlags } from '../../cli/settings.js';
+import { CLEAR, parseBool, parseTristate, parseUmServer } from '../../cli/values.js';
 
 describe('option values', () => {
   it.each([

@@ -6,7 +6,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../lib/api/api-handler.js';
-import { createApiDeps } from '../../lib/api/deps.js';
+import { createApiDeps } from '../../functions/wiring/deps.js';
 import { managementRoutes } from '../../lib/api/management-routes.js';
 import { resolveRoutes } from '../../lib/api/resolve-routes.js';
 import { ExumStore } from '../../lib/store/exum-store.js';

@@ -1,8 +1,8 @@
 // exumctl apply's planning, pure: which steps a tenant file needs, in which order, with which
 // secrets; export and plan agree (export → apply is a no-op).
 import { describe, expect, it } from 'vitest';
-import { exportTenantFile, planApply, type CurrentConfiguration } from '../../lib/tenant-file/plan.js';
-import { parseTenantFile, type TenantFile } from '../../lib/tenant-file/tenant-file.js';
+import { exportTenantFile, planApply, type CurrentConfiguration } from '../../cli/tenant-file/plan.js';
+import { parseTenantFile, type TenantFile } from '../../cli/tenant-file/tenant-file.js';
 import { contact, dialPlan, edge, policy, provider, rerouting, user } from '../support/builders.js';
 import type { ParsedJson } from '../support/json.js';
 

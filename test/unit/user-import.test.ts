@@ -1,8 +1,8 @@
 // The pure parts of `exumctl import`: CSV columns (ours and Lync's) to batch rows, and the
 // resumable run that acknowledges batches in file order only.
 import { describe, expect, it } from 'vitest';
-import { mapHeader, rowFromRecord } from '../../lib/user-import/csv-columns.js';
-import { runImport, type BatchAnswer, type ImportRow } from '../../lib/user-import/import-run.js';
+import { mapHeader, rowFromRecord } from '../../cli/user-import/csv-columns.js';
+import { runImport, type BatchAnswer, type ImportRow } from '../../cli/user-import/import-run.js';
 
 const columnsOf = (header: string[]) => {
   const mapping = mapHeader(header);

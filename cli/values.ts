@@ -15,7 +15,7 @@ export function parseBool(value: string): boolean {
 
 /**
  * "Clear this field": what null/$null/none/"" parse to. Commander turns a parser's null into "",
- * so the parsers answer this marker and bodyFromOptions (lib/cli/fields.ts) sends it as null.
+ * so the parsers answer this marker and bodyFromOptions (cli/fields.ts) sends it as null.
  */
 export const CLEAR = Symbol('null');
 

@@ -1,11 +1,11 @@
 // The tenant's routing configuration, as a server admin manages it: the edge, hosting providers
 // (with enable/disable), hosted voicemail policies (with grant/revoke), dial plans and rerouting.
 import type { Command } from 'commander';
-import type { DialPlan } from '../../domain/dial-plan.js';
-import type { Edge } from '../../domain/edge.js';
-import type { publicHostingProvider } from '../../domain/hosting-provider.js';
-import type { Rerouting } from '../../domain/rerouting.js';
-import type { VoicemailPolicy } from '../../domain/voicemail-policy.js';
+import type { DialPlan } from '../../lib/domain/dial-plan.js';
+import type { Edge } from '../../lib/domain/edge.js';
+import type { publicHostingProvider } from '../../lib/domain/hosting-provider.js';
+import type { Rerouting } from '../../lib/domain/rerouting.js';
+import type { VoicemailPolicy } from '../../lib/domain/voicemail-policy.js';
 import { printWriteAnswer, run, writeQuery, type Context } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { addFieldOptions, bodyFromOptions, type FieldOption, type FieldValues } from '../fields.js';

@@ -2,8 +2,8 @@
 // declares: create, update and delete steps, field by field, in an order the section 4 rules
 // accept. Pure: the current state comes in, the steps go out; the CLI carries them out.
 import { isDeepStrictEqual } from 'node:util';
-import type { FieldIssue } from '../errors.js';
-import { GLOBAL_POLICY_ID } from '../domain/voicemail-policy.js';
+import type { FieldIssue } from '../../lib/errors.js';
+import { GLOBAL_POLICY_ID } from '../../lib/domain/voicemail-policy.js';
 import type { FileProvider, TenantFile } from './tenant-file.js';
 
 /** The tenant's configuration as the API lists it (records with their version and timestamps). */

@@ -1,13 +1,13 @@
 // Declarative configuration: `exumctl export` writes a tenant's configuration as a file, and
 // `exumctl apply -f` makes the tenant match one (--dry-run prints the plan). Planning is pure
-// (lib/tenant-file/plan.ts); this module reads the current state and carries the steps out.
+// (cli/tenant-file/plan.ts); this module reads the current state and carries the steps out.
 import { readFileSync, writeFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { MAX_BATCH_ROWS } from '../../management/user-batch.js';
-import { exportTenantFile, planApply, type CurrentConfiguration, type PlanStep } from '../../tenant-file/plan.js';
-import { parseTenantFile, type TenantFile } from '../../tenant-file/tenant-file.js';
+import { MAX_BATCH_ROWS } from '../../lib/management/user-batch.js';
+import { exportTenantFile, planApply, type CurrentConfiguration, type PlanStep } from '../tenant-file/plan.js';
+import { parseTenantFile, type TenantFile } from '../tenant-file/tenant-file.js';
 import { formatChanges } from '../changes.js';
 import { run, type Context } from '../context.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';

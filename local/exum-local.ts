@@ -5,11 +5,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateToken } from '../lib/auth/tokens.js';
-import { loadDemoTenant } from '../lib/local/demo.js';
-import { JavaMissingError } from '../lib/local/dynamodb-local.js';
-import { startLocalService } from '../lib/local/local-service.js';
+import { loadDemoTenant } from './demo.js';
+import { JavaMissingError } from './dynamodb-local.js';
+import { startLocalService } from './local-service.js';
 import { loggedError, parseLogLevel, type LogLevel } from '../lib/logging.js';
-import { superviseShutdown } from '../lib/local/shutdown.js';
+import { superviseShutdown } from './shutdown.js';
 import { inlineVault } from '../lib/secrets/secret-vault.js';
 
 const { values } = parseArgs({

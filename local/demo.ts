@@ -1,10 +1,10 @@
 // The demo tenant of `npm start -- --demo`: contoso.com in mixed mode, so a newcomer can resolve
 // calls at once. Written through the same use cases as the API.
-import type { Actor } from '../domain/credential.js';
-import * as principals from '../management/principals.js';
-import { dialPlans, hostingProviders, putEdge, reroutingConfigurations, voicemailPolicies } from '../management/tenant-configuration.js';
-import { createCredential, createTenant } from '../management/tenants.js';
-import type { ManagementDeps } from '../management/write-context.js';
+import type { Actor } from '../lib/domain/credential.js';
+import * as principals from '../lib/management/principals.js';
+import { dialPlans, hostingProviders, putEdge, reroutingConfigurations, voicemailPolicies } from '../lib/management/tenant-configuration.js';
+import { createCredential, createTenant } from '../lib/management/tenants.js';
+import type { ManagementDeps } from '../lib/management/write-context.js';
 
 const operator: Actor = { credentialId: 'cred_operator_local', role: 'operator', tenantId: null, providerId: null };
 const exo: Actor = { credentialId: 'demo-provider', role: 'provider', tenantId: 'contoso', providerId: 'exo' };

@@ -1,7 +1,7 @@
 // The columns of a users CSV for `exumctl import`: our field names, and the column names of
 // Lync's `Get-CsUser | Export-Csv` (SipAddress, LineURI, HostedVoiceMail, ...), so an
 // administrator can feed an export straight in. Pure: a record in, an API row or its errors out.
-import type { FieldIssue } from '../errors.js';
+import type { FieldIssue } from '../../lib/errors.js';
 
 type Cell = { value: unknown } | { issue: Omit<FieldIssue, 'field'> } | 'absent';
 

@@ -2,18 +2,18 @@
 // API served by the same handlers as in AWS. Used by `npm start` and by the integration tests.
 import type { Server } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createApiHandler } from '../api/api-handler.js';
-import { createApiDeps, createStreamDeps } from '../api/deps.js';
-import { createStreamHandler } from '../stream/process-stream.js';
+import { createApiHandler } from '../lib/api/api-handler.js';
+import { createApiDeps, createStreamDeps } from '../functions/wiring/deps.js';
+import { createStreamHandler } from '../lib/stream/process-stream.js';
 import { StreamDriver } from './stream-driver.js';
-import { CheckpointStore } from '../store/checkpoint-store.js';
-import { functionRoutes } from '../api/api-routes.js';
-import { createCachedAuthenticator } from '../auth/credential-cache.js';
-import { installOperatorToken } from '../management/tenants.js';
-import { createLogger, loggedError, type LogLevel } from '../logging.js';
-import { createDynamoClient } from '../store/client.js';
-import { ensureTable } from '../store/create-table.js';
-import { ExumStore } from '../store/exum-store.js';
+import { CheckpointStore } from '../lib/store/checkpoint-store.js';
+import { functionRoutes } from '../lib/api/api-routes.js';
+import { createCachedAuthenticator } from '../lib/auth/credential-cache.js';
+import { installOperatorToken } from '../lib/management/tenants.js';
+import { createLogger, loggedError, type LogLevel } from '../lib/logging.js';
+import { createDynamoClient } from '../lib/store/client.js';
+import { ensureTable } from '../lib/store/create-table.js';
+import { ExumStore } from '../lib/store/exum-store.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { createLocalHttpServer, listen } from './http-server.js';
 

@@ -1,10 +1,10 @@
 // Changes as a person reviews them (dry runs, `apply --dry-run`): one line per object, then its
 // fields before → after. The same shape as the API's dry-run answer.
 import { isDeepStrictEqual } from 'node:util';
-import type { Change } from '../management/write-context.js';
+import type { Change } from '../lib/management/write-context.js';
 import { cell } from './output.js';
 
-export type { Change } from '../management/write-context.js';
+export type { Change } from '../lib/management/write-context.js';
 
 export interface FieldChange {
   field: string;

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
-import { ROLES, type Role } from '../domain/credential.js';
+import { ROLES, type Role } from '../lib/domain/credential.js';
 import { usageError } from './exit-codes.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:3000';

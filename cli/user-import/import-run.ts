@@ -3,8 +3,8 @@
 // is always a prefix of the file and an interrupted import continues exactly where it stopped.
 // Rows sent again after an interruption are idempotent upserts: they answer "unchanged".
 import pLimit from 'p-limit';
-import type { FieldIssue } from '../errors.js';
-import type { BatchOutcome } from '../management/user-batch.js';
+import type { FieldIssue } from '../../lib/errors.js';
+import type { BatchOutcome } from '../../lib/management/user-batch.js';
 import type { CsvRow } from './csv-columns.js';
 
 export interface ImportRow {

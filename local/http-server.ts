@@ -8,12 +8,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import { isUtf8 } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { authorizerContextOf } from '../api/http.js';
-import { createRouteMatcher } from '../api/dispatch.js';
-import { problemResponse, statusOf } from '../api/problem.js';
-import type { AnyRoute as Route } from '../api/route.js';
-import type { Authenticator } from '../auth/credential-cache.js';
-import { ExumError, invalid } from '../errors.js';
+import { authorizerContextOf } from '../lib/api/http.js';
+import { createRouteMatcher } from '../lib/api/dispatch.js';
+import { problemResponse, statusOf } from '../lib/api/problem.js';
+import type { AnyRoute as Route } from '../lib/api/route.js';
+import type { Authenticator } from '../lib/auth/credential-cache.js';
+import { ExumError, invalid } from '../lib/errors.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

@@ -1,5 +1,5 @@
 // exumctl's exit codes: what a script can rely on. Documented in docs/exumctl.md; keep both in step.
-import type { Problem } from '../api/problem.js';
+import type { Problem } from '../lib/api/problem.js';
 
 export const EXIT = {
   ok: 0,

@@ -7,9 +7,9 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { MAX_BATCH_ROWS } from '../../management/user-batch.js';
-import { acceptedColumnNames, mapHeader, rowFromRecord } from '../../user-import/csv-columns.js';
-import { noCounts, runImport, type BatchAnswer, type ImportRow, type RowFailure } from '../../user-import/import-run.js';
+import { MAX_BATCH_ROWS } from '../../lib/management/user-batch.js';
+import { acceptedColumnNames, mapHeader, rowFromRecord } from '../user-import/csv-columns.js';
+import { noCounts, runImport, type BatchAnswer, type ImportRow, type RowFailure } from '../user-import/import-run.js';
 import {
   addCounts,
   errorReportPathOf,
@@ -19,7 +19,7 @@ import {
   statePathOf,
   writeImportState,
   type ImportState,
-} from '../../user-import/import-state.js';
+} from '../user-import/import-state.js';
 import { run, type Context } from '../context.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { describe } from '../help.js';

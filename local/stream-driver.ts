@@ -13,8 +13,8 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { CheckpointStore } from '../store/checkpoint-store.js';
-import { boundedRequestHandler } from '../store/client.js';
+import type { CheckpointStore } from '../lib/store/checkpoint-store.js';
+import { boundedRequestHandler } from '../lib/store/client.js';
 
 export interface StreamDriverOptions {
   dynamoClient: DynamoDBClient;

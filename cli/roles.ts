@@ -1,8 +1,8 @@
 // Which roles may run each exumctl command: the API's role split (server admins configure
 // routing, user admins manage users, operators tenants), so a command can take the config
 // file's context whose role allows it. Kept in step with the API's routes by a unit test.
-import type { Role } from '../domain/credential.js';
-import { OPERATORS, READERS, SERVER_ADMINS, USER_ADMINS } from '../api/route.js';
+import type { Role } from '../lib/domain/credential.js';
+import { OPERATORS, READERS, SERVER_ADMINS, USER_ADMINS } from '../lib/api/route.js';
 
 /** Who may ask POST /v1/resolve (test-voicemail). */
 export const RESOLVERS: readonly Role[] = ['gateway', 'server-admin', 'user-admin', 'reader'];

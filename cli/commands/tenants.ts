@@ -1,7 +1,7 @@
 // Tenants and credentials, as an operator manages them. Tokens are shown once, when created.
 import type { Command } from 'commander';
-import type { Credential } from '../../domain/credential.js';
-import type { Tenant } from '../../domain/tenant.js';
+import type { Credential } from '../../lib/domain/credential.js';
+import type { Tenant } from '../../lib/domain/tenant.js';
 import { printWriteAnswer, run, writeQuery } from '../context.js';
 import { describe } from '../help.js';
 import { printList, printRecord } from '../output.js';

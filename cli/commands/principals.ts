@@ -1,8 +1,8 @@
 // Users and Exchange UM contacts, as a user admin manages them: Set-CsUser's hosted voicemail
 // flag, Get-CsUser with filters, and the *-CsExUmContact verbs including Move.
 import type { Command } from 'commander';
-import type { Contact } from '../../domain/contact.js';
-import type { User } from '../../domain/user.js';
+import type { Contact } from '../../lib/domain/contact.js';
+import type { User } from '../../lib/domain/user.js';
 import { printWriteAnswer, run, writeQuery } from '../context.js';
 import { addFieldOptions, bodyFromOptions, type FieldOption, type FieldValues } from '../fields.js';
 import { describe } from '../help.js';

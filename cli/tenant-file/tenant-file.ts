@@ -3,16 +3,16 @@
 // exactly as the API does). Its JSON Schema is docs/tenant-file.schema.json.
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
-import { ContactCreateSchema } from '../domain/contact.js';
-import { DialPlanCreateSchema } from '../domain/dial-plan.js';
-import { EdgeSchemaInput } from '../domain/edge.js';
-import { tenantId, text } from '../domain/fields.js';
-import { eventEndpointUrl, HostingProviderCreateSchema } from '../domain/hosting-provider.js';
-import { ReroutingCreateSchema } from '../domain/rerouting.js';
-import { UserCreateSchema } from '../domain/user.js';
-import { VoicemailPolicyCreateSchema } from '../domain/voicemail-policy.js';
-import { issuesFromZod } from '../api/problem.js';
-import type { FieldIssue } from '../errors.js';
+import { ContactCreateSchema } from '../../lib/domain/contact.js';
+import { DialPlanCreateSchema } from '../../lib/domain/dial-plan.js';
+import { EdgeSchemaInput } from '../../lib/domain/edge.js';
+import { tenantId, text } from '../../lib/domain/fields.js';
+import { eventEndpointUrl, HostingProviderCreateSchema } from '../../lib/domain/hosting-provider.js';
+import { ReroutingCreateSchema } from '../../lib/domain/rerouting.js';
+import { UserCreateSchema } from '../../lib/domain/user.js';
+import { VoicemailPolicyCreateSchema } from '../../lib/domain/voicemail-policy.js';
+import { issuesFromZod } from '../../lib/api/problem.js';
+import type { FieldIssue } from '../../lib/errors.js';
 
 export const TENANT_FILE_API_VERSION = 'exum-router/v1';
 

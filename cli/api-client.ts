@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Problem } from '../api/problem.js';
+import type { Problem } from '../lib/api/problem.js';
 import { CliError, EXIT, exitCodeOfStatus, usageError } from './exit-codes.js';
 import type { Settings } from './settings.js';
 
