@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { authorizerContextOf } from '../lib/api/http.js';
 import { createRouteMatcher } from '../lib/api/dispatch.js';
-import { problemResponse, statusOf } from '../lib/api/problem.js';
+import { problemResponse } from '../lib/api/problem.js';
 import type { AnyRoute as Route } from '../lib/api/route.js';
 import type { Authenticator } from '../lib/auth/credential-cache.js';
-import { ExumError, invalid } from '../lib/errors.js';
+import { ExumError, invalid, statusOf } from '../lib/errors.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

@@ -11,8 +11,7 @@ import { eventEndpointUrl, HostingProviderCreateSchema } from '../../lib/domain/
 import { ReroutingCreateSchema } from '../../lib/domain/rerouting.js';
 import { UserCreateSchema } from '../../lib/domain/user.js';
 import { VoicemailPolicyCreateSchema } from '../../lib/domain/voicemail-policy.js';
-import { issuesFromZod } from '../../lib/api/problem.js';
-import type { FieldIssue } from '../../lib/errors.js';
+import { issuesFromZod, type FieldIssue } from '../../lib/errors.js';
 
 export const TENANT_FILE_API_VERSION = 'exum-router/v1';
 

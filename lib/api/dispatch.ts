@@ -3,8 +3,8 @@
 // problem-details middleware (lib/api/middleware.ts).
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Actor } from '../domain/credential.js';
-import { ExumError, notFound } from '../errors.js';
-import { actorOf, parseIfMatch, parseJsonBody, parseWith, toProxyResult } from './http.js';
+import { ExumError, notFound, parseInput } from '../errors.js';
+import { actorOf, parseIfMatch, parseJsonBody, toProxyResult } from './http.js';
 import type { AnyRoute, Method, Route } from './route.js';
 
 export interface RouteMatch {
@@ -72,9 +72,10 @@ export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unk
     const pathParameters = decodePathParameters((event.pathParameters ?? {}) as Record<string, string>);
     authorize(route, actor, pathParameters);
 
-    const params = parseWith(route.params, pathParameters, 'path');
-    const query = parseWith(route.query, event.queryStringParameters ?? {}, 'query');
-    const body = route.body === undefined ? undefined : parseWith(route.body, parseJsonBody(event, route.maxBodyBytes), 'body');
+    const params = parseInput(route.params, pathParameters, 'path');
+    const query = parseInput(route.query, event.queryStringParameters ?? {}, 'query');
+    // The body's fields are named from its root: `target`, not `body.target`.
+    const body = route.body === undefined ? undefined : parseInput(route.body, parseJsonBody(event, route.maxBodyBytes));
     const method = event.httpMethod as Method;
     const isWrite = method !== 'GET';
     const result = await route.handle(

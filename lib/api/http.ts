@@ -5,7 +5,6 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { ROLES, type Actor } from '../domain/credential.js';
 import { ExumError, invalid } from '../errors.js';
-import { validationError } from './problem.js';
 
 /** Bodies above this are refused before parsing (API Gateway's own limit is 10 MB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -135,12 +134,6 @@ export function parseIfMatch(event: APIGatewayProxyEvent): number | '*' | null {
   const match = /^\s*(?:W\/)?"([1-9][0-9]{0,15})"\s*$/.exec(value);
   if (match === null) throw invalid('If-Match', 'etag', 'If-Match must be an ETag such as "3" (as returned in ETag), or *');
   return Number(match[1]);
-}
-
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, field: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw validationError(parsed.error, field === 'body' ? undefined : field);
-  return parsed.data;
 }
 
 /** Query-string booleans are the words true and false, nothing else. */

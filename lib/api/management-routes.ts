@@ -18,12 +18,12 @@ import {
   grantedTag,
   policyId,
 } from '../domain/voicemail-policy.js';
+import { FieldIssueSchema, issuesFromZod } from '../errors.js';
 import * as principals from '../management/principals.js';
 import * as config from '../management/tenant-configuration.js';
 import * as tenants from '../management/tenants.js';
 import { MAX_BATCH_ROWS, upsertUsers, type BatchRow } from '../management/user-batch.js';
 import { dryRunQuery, pageQuery, queryBoolean } from './http.js';
-import { issuesFromZod } from './problem.js';
 import { READERS, OPERATORS, PROVIDERS, SERVER_ADMINS, USER_ADMINS, itemResult, route, writeResult, type Route } from './route.js';
 
 const TENANT = '/v1/tenants/{tenant}';
@@ -238,8 +238,6 @@ function principalRoutes(type: 'user' | 'contact'): Route[] {
 
 /** A batch's rows are about 300 bytes each; API Gateway and Lambda take far more. */
 const BATCH_MAX_BODY_BYTES = 1024 * 1024;
-
-const FieldIssueSchema = z.object({ field: z.string(), rule: z.string(), message: z.string() });
 
 const UserBatchAnswerSchema = z.object({
   dryRun: z.boolean(),

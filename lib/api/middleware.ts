@@ -4,9 +4,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ExumError } from '../errors.js';
+import { ExumError, statusOf } from '../errors.js';
 import { loggedError } from '../logging.js';
-import { problemResponse, statusOf } from './problem.js';
+import { problemResponse } from './problem.js';
 
 export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const problemResponsesOnError = (request: { event: APIGatewayProxyEvent; error: unknown; response?: APIGatewayProxyResult | null }) => {

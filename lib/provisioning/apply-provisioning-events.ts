@@ -6,15 +6,13 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type * as z from 'zod';
 import { ContactCreateSchema, ContactPatchSchema } from '../domain/contact.js';
 import type { Actor } from '../domain/credential.js';
 import { MigrationCreateSchema } from '../domain/migration.js';
 import { UserCreateSchema, UserPatchSchema } from '../domain/user.js';
-import { ExumError } from '../errors.js';
+import { ExumError, parseInput, statusOf } from '../errors.js';
 import { omit } from '../omit.js';
 import { createLogger, loggedError } from '../logging.js';
-import { issuesFromZod, statusOf } from '../api/problem.js';
 import * as principals from '../management/principals.js';
 import type { WriteOutcome } from '../management/write-context.js';
 import { startMigration, type MigrationDeps } from '../migrations/migrations.js';
@@ -29,15 +27,6 @@ export type ProvisioningOutcome =
 
 const write = { dryRun: false, ifMatch: null } as const;
 const dryRun = { dryRun: true, ifMatch: null } as const;
-
-function parseField<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issues = issuesFromZod(parsed.error, prefix);
-    throw new ExumError('validation-failed', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), issues);
-  }
-  return parsed.data;
-}
 
 /** The write an upsert would make, or nothing when the record already says it all. */
 const changesSomething = (outcome: WriteOutcome<unknown>) =>
@@ -75,10 +64,10 @@ async function upsert(
   const patch = kind.patch as typeof principals.patchUser;
   const existing = await deps.store.getPrincipal(tenantId, raw.sipUri);
   if (existing === undefined) {
-    await create(deps, actor, tenantId, parseField(kind.createSchema, raw, kind.field) as never, write);
+    await create(deps, actor, tenantId, parseInput(kind.createSchema, raw, kind.field) as never, write);
     return 'applied';
   }
-  const changes = parseField(kind.patchSchema, omit(raw, 'sipUri'), kind.field) as never;
+  const changes = parseInput(kind.patchSchema, omit(raw, 'sipUri'), kind.field) as never;
   if (!changesSomething(await patch(deps, actor, tenantId, existing.sipUri, changes, dryRun))) return 'unchanged';
   await patch(deps, actor, tenantId, existing.sipUri, changes, write);
   return 'applied';
@@ -100,7 +89,7 @@ async function apply(deps: ProvisioningDeps, actor: Actor, event: ProvisioningEv
       return 'applied';
     }
     case 'migration.requested':
-      await startMigration(deps, actor, tenantId, parseField(MigrationCreateSchema, event.detail.migration, 'detail.migration'), write);
+      await startMigration(deps, actor, tenantId, parseInput(MigrationCreateSchema, event.detail.migration, 'detail.migration'), write);
       return 'applied';
   }
 }
@@ -166,7 +155,7 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
     const claimedTenant = typeof raw.detail?.tenantId === 'string' ? raw.detail.tenantId : null;
     const tenantId = expectedTenant ?? claimedTenant;
     try {
-      const event = parseField(ProvisioningEventSchema, json, '');
+      const event = parseInput(ProvisioningEventSchema, json, '');
       if (expectedTenant !== undefined && event.detail.tenantId !== expectedTenant) {
         throw new ExumError('validation-failed', `the event is for tenant ${event.detail.tenantId}, not ${expectedTenant}`, [
           { field: 'detail.tenantId', rule: 'same-tenant', message: `must be ${expectedTenant}` },
