@@ -8,10 +8,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import { isUtf8 } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { authorizerContextOf } from '../lib/api/http.js';
 import { createRouteMatcher } from '../lib/api/dispatch.js';
 import { problemResponse } from '../lib/api/problem.js';
 import type { AnyRoute as Route } from '../lib/api/route.js';
+import { authorizerContextOf } from '../lib/auth/authorizer-context.js';
 import type { Authenticator } from '../lib/auth/credential-cache.js';
 import { ExumError, invalid, statusOf } from '../lib/errors.js';
 

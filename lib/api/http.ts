@@ -3,7 +3,8 @@
 // so route handlers only ever see valid, normalised input.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
-import { ROLES, type Actor } from '../domain/credential.js';
+import { actorFromAuthorizerContext } from '../auth/authorizer-context.js';
+import type { Actor } from '../domain/credential.js';
 import { ExumError, invalid } from '../errors.js';
 
 /** Bodies above this are refused before parsing (API Gateway's own limit is 10 MB). */
@@ -28,30 +29,12 @@ export function toProxyResult(result: ApiResult): APIGatewayProxyResult {
   };
 }
 
-/**
- * What the authorizer established, in the request context. API Gateway passes authorizer
- * context values as strings, so "no tenant" and "no provider" travel as empty strings.
- */
-const AuthorizerContextSchema = z.object({
-  credentialId: z.string().min(1),
-  role: z.enum(ROLES),
-  tenantId: z.string(),
-  providerId: z.string(),
-});
-
+/** The caller, as the authorizer established it in the request context. */
 export function actorOf(event: APIGatewayProxyEvent): Actor {
-  const parsed = AuthorizerContextSchema.safeParse(event.requestContext?.authorizer ?? {});
-  if (!parsed.success) throw new ExumError('unauthenticated', 'a valid bearer credential is required');
-  const { credentialId, role, tenantId, providerId } = parsed.data;
-  return { credentialId, role, tenantId: tenantId === '' ? null : tenantId, providerId: providerId === '' ? null : providerId };
+  const actor = actorFromAuthorizerContext(event.requestContext?.authorizer ?? {});
+  if (actor === undefined) throw new ExumError('unauthenticated', 'a valid bearer credential is required');
+  return actor;
 }
-
-export const authorizerContextOf = (actor: Actor): Record<string, string> => ({
-  credentialId: actor.credentialId,
-  role: actor.role,
-  tenantId: actor.tenantId ?? '',
-  providerId: actor.providerId ?? '',
-});
 
 const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
   const wanted = name.toLowerCase();

@@ -3,10 +3,10 @@
 // route's roles and tenant isolation are enforced by the handlers, which read the context.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { authorizerContextOf } from '../api/http.js';
 import { createLogger, loggedError } from '../logging.js';
 import type { ExumStore } from '../store/exum-store.js';
 import { authenticate } from './authenticate.js';
+import { authorizerContextOf } from './authorizer-context.js';
 
 /** Every method and resource of the stage the request came through (arn:...:apiId/stage/*). */
 function stageWildcard(methodArn: string): string {

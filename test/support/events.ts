@@ -1,7 +1,7 @@
 // Typed factories for the API Gateway events the Lambdas receive.
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Actor } from '../../lib/domain/credential.js';
-import { authorizerContextOf } from '../../lib/api/http.js';
+import { authorizerContextOf } from '../../lib/auth/authorizer-context.js';
 
 export function proxyEvent(parts: {
   method: string;
