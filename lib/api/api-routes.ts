@@ -2,9 +2,12 @@
 // mounts the same split; the CDK stack creates an API Gateway method for each (cdk/stateless-stack.ts).
 import * as z from 'zod';
 import { ROLES } from '../domain/credential.js';
+import { auditRoutes } from './audit-routes.js';
+import { deadLetterRoutes } from './dead-letter-routes.js';
 import { managementRoutes } from './management-routes.js';
 import { migrationRoutes } from './migration-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { provisioningRoutes } from './provisioning-routes.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { route, type AnyRoute } from './route.js';
 
@@ -24,7 +27,7 @@ const openApiRoute = route({
 /** The routes each function serves. */
 export const functionRoutes = {
   resolve: resolveRoutes,
-  management: [...managementRoutes, ...migrationRoutes, openApiRoute],
+  management: [...managementRoutes, ...migrationRoutes, ...provisioningRoutes, ...auditRoutes, ...deadLetterRoutes, openApiRoute],
 };
 
 export const apiRoutes: readonly AnyRoute[] = [...functionRoutes.resolve, ...functionRoutes.management] as readonly AnyRoute[];

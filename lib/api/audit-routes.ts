@@ -1,0 +1,34 @@
+// The audit trail: who changed which object when, the fields before and after, for readers.
+import * as z from 'zod';
+import { AUDIT_RETENTION_SECONDS } from '../domain/audit-record.js';
+import { tenantId } from '../domain/fields.js';
+import { pageQuery } from './http.js';
+import { READERS, route, type Route } from './route.js';
+
+const toIsoTime = (time: string) => new Date(time).toISOString();
+
+export const auditRoutes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/v1/tenants/{tenant}/audit',
+    summary: `The audit trail, newest first: who changed which object when, fields before and after (kept ${AUDIT_RETENTION_SECONDS / 86_400} days)`,
+    roles: READERS,
+    successStatus: 200,
+    params: z.strictObject({ tenant: tenantId() }),
+    query: z.strictObject({
+      ...pageQuery,
+      objectType: z
+        .enum(['tenant', 'edge', 'provider', 'policy', 'dial-plan', 'rerouting', 'user', 'contact', 'credential-record'])
+        .optional(),
+      objectId: z.string().max(512).optional(),
+      credentialId: z.string().max(128).optional(),
+      // Normalised as the records' times are written (milliseconds, Z): the range compares text.
+      from: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T00:00:00Z' }).transform(toIsoTime).optional(),
+      to: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T23:59:59Z' }).transform(toIsoTime).optional(),
+    }),
+    handle: async ({ params, query }, deps) => {
+      const { limit, cursor, ...filter } = query;
+      return { status: 200, body: await deps.events.queryAudit(params.tenant, filter, cursor ?? null, limit) };
+    },
+  }),
+];
