@@ -2,7 +2,7 @@
 // schemas and the tenant file's JSON Schema (`npm run docs:api`). A test fails when one is stale.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as z from 'zod';
-import { ProviderEventSchemas } from '../lib/events/provider-events.js';
+import { ProviderEventSchemas } from '../lib/provider-events/event-schemas.js';
 import { ProvisioningEventSchemas } from '../lib/provisioning/provisioning-events.js';
 import { apiRoutes, openApiDocument } from '../lib/api/api-routes.js';
 import { DIAGNOSTICS } from '../lib/routing/diagnostics.js';

@@ -4,7 +4,7 @@ import { createApiDeps } from './wiring/deps.js';
 import { functionRoutes } from '../lib/api/api-routes.js';
 import { loadFunctionConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logging.js';
-import { createSecretVault } from '../lib/secrets/secret-vault.js';
+import { createSecretVault } from '../lib/provider-events/signing-secrets.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 

@@ -10,7 +10,7 @@ import { JavaMissingError } from './dynamodb-local.js';
 import { startLocalService } from './local-service.js';
 import { loggedError, parseLogLevel, type LogLevel } from '../lib/logging.js';
 import { superviseShutdown } from './shutdown.js';
-import { inlineVault } from '../lib/secrets/secret-vault.js';
+import { inlineVault } from '../lib/provider-events/signing-secrets.js';
 
 const { values } = parseArgs({
   options: {

@@ -51,7 +51,7 @@ export const HostingProviderSchema = z.object({
   hostsUsers: z.boolean(),
   isLocal: z.boolean(),
   verificationLevel,
-  /** The secret itself is in the vault (lib/secrets): the record keeps a reference to it. */
+  /** The secret itself is in the vault (lib/provider-events/signing-secrets.ts): the record keeps a reference to it. */
   eventEndpoint: z.object({ url: z.string(), secretRef: z.string() }).nullable(),
   ...recordMeta,
 });

@@ -4,7 +4,7 @@ import type { Actor } from '../domain/credential.js';
 import type { RecordMeta } from '../domain/fields.js';
 import { ExumError, preconditionFailed } from '../errors.js';
 import { omit } from '../omit.js';
-import type { SecretVault } from '../secrets/secret-vault.js';
+import type { SecretVault } from '../provider-events/signing-secrets.js';
 import { StaleReadError, type ExumStore } from '../store/exum-store.js';
 
 export interface ManagementDeps {

@@ -16,7 +16,7 @@ import { fromItem, toItem, toKey } from './items.js';
 import { keys } from './keys.js';
 import { translateSdkError } from './sdk-errors.js';
 import type { Page } from './table-client.js';
-import { AUDIT_RETENTION_SECONDS, AuditRecordSchema, type AuditRecord } from '../stream/audit-trail.js';
+import { AUDIT_RETENTION_SECONDS, AuditRecordSchema, type AuditRecord } from '../domain/audit-record.js';
 
 export interface AuditQuery {
   objectType?: string;

@@ -1,14 +1,16 @@
 // The stream processor. For each batch of DynamoDB stream records:
 //   0. the audit trail of the whole batch, written in bulk (lib/stream/audit-trail.ts);
 //   1. per record, migration progress: a wave started → request its users;
-//   2. per record, provider events: delivered or dead-lettered (lib/stream/deliver-events.ts),
-//      skipping those a previous delivery of the batch already settled;
+//   2. per record, provider events: delivered or dead-lettered (lib/provider-events/, whose
+//      delivery-bounds.ts lists every retry and time bound on the way), skipping those a
+//      previous delivery of the batch already settled;
 //   3. the events settled in this batch, marked in bulk;
 //   4. once per migration that had users settle: advance to its next wave if this one is over.
 // Records about different users are processed in parallel; records about the same user one
 // after another, and after a failure the user's later records fail too, so a user's events never
 // overtake each other. The stream redelivers from the first failure; events already settled are
-// not sent again, and events in flight at a crash are sent again under the same id.
+// not sent again, and events in flight at a crash are sent again under the same id. The store
+// decodes the records (lib/store/stream-records.ts): this module never sees a key or an item.
 //
 // Why settled markers and not Powertools idempotency here: a shard has one consumer, so the
 // only duplicates are redeliveries after a failure or a crash, which one bulk read per batch
@@ -17,14 +19,14 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import pLimit from 'p-limit';
-import type { Migration, MigrationUser } from '../domain/migration.js';
+import type { MigrationUser } from '../domain/migration.js';
 import { createLogger, loggedError } from '../logging.js';
 import { activateWave, advanceIfSettled, type MigrationDeps } from '../migrations/migrations.js';
+import { deliverOrDeadLetter, type DeliveryDeps } from '../provider-events/deliver-or-dead-letter.js';
+import { providerEventsForChange, type OutgoingEvent } from '../provider-events/events-for-change.js';
 import type { TenantConfigCache } from '../routing/tenant-config-cache.js';
+import { itemChangeOf, orderingKeyOf, streamChangeOf, type StreamChange } from '../store/stream-records.js';
 import { auditRecordFor } from './audit-trail.js';
-import { deliverOutgoing, type DeliveryDeps } from './deliver-events.js';
-import { providerEventsForChange, type OutgoingEvent } from './provider-events-for-change.js';
-import { streamChangeOf, type StreamChange } from './stream-change.js';
 
 export type StreamDeps = MigrationDeps & DeliveryDeps & { tenantConfigs: TenantConfigCache };
 
@@ -35,8 +37,7 @@ const RECORD_CONCURRENCY = 16;
 
 async function activateStartedWave(deps: StreamDeps, change: StreamChange): Promise<void> {
   if (change.entity !== 'migration') return;
-  const before = change.before as Migration | null;
-  const after = change.after as Migration | null;
+  const { before, after } = change;
   if (after !== null && after.state === 'running' && after.currentWave !== (before?.currentWave ?? 0)) {
     await activateWave(deps, change.tenantId, after.id);
   }
@@ -45,19 +46,8 @@ async function activateStartedWave(deps: StreamDeps, change: StreamChange): Prom
 /** The migration whose user this change settled, if it did: its wave may now be over. */
 function settledMigrationOf(change: StreamChange): string | null {
   if (change.entity !== 'migration-user') return null;
-  const before = change.before as MigrationUser | null;
-  const after = change.after as MigrationUser | null;
+  const { before, after } = change;
   return after !== null && before?.state !== after.state && SETTLED.has(after.state) ? `${change.tenantId}|${after.migrationId}` : null;
-}
-
-/** Records with the same key keep their order: a user's (or contact's) records, a migration's. */
-export function orderingKey(record: DynamoDBRecord): string {
-  const pk = record.dynamodb?.Keys?.pk?.S ?? '';
-  const sk = record.dynamodb?.Keys?.sk?.S ?? '';
-  const tenant = /^T#[^#]+#/.exec(pk)?.[0] ?? '';
-  if (sk.startsWith('USER#')) return `${tenant}${sk.slice('USER#'.length)}`;
-  const address = /#ADDR#(.+)$/.exec(pk)?.[1];
-  return address === undefined ? pk : `${tenant}${address}`;
 }
 
 type Planned = { change: StreamChange; events: OutgoingEvent[] } | { unreadable: Error };
@@ -93,7 +83,8 @@ export function createStreamHandler(deps: StreamDeps, logger: Logger = createLog
     let planned: Map<DynamoDBRecord, Planned>;
     let alreadySettled: Set<string>;
     try {
-      await deps.events.putAudits(event.Records.map(auditRecordFor).filter((audit) => audit !== null));
+      const changes = event.Records.map(itemChangeOf).filter((change) => change !== null);
+      await deps.events.putAudits(changes.map(auditRecordFor).filter((audit) => audit !== null));
       planned = await plan(deps, event.Records);
       alreadySettled = await deps.events.settledAmong(
         [...planned.values()].flatMap((entry) =>
@@ -120,7 +111,7 @@ export function createStreamHandler(deps: StreamDeps, logger: Logger = createLog
       await activateStartedWave(deps, entry.change);
       for (const outgoing of entry.events) {
         if (alreadySettled.has(outgoing.event.id)) continue;
-        const settled = await deliverOutgoing(deps, entry.change.tenantId, outgoing);
+        const settled = await deliverOrDeadLetter(deps, entry.change.tenantId, outgoing);
         settledNow.push({ tenantId: entry.change.tenantId, eventId: outgoing.event.id, settled, at: deps.now().toISOString() });
       }
     };
@@ -128,7 +119,7 @@ export function createStreamHandler(deps: StreamDeps, logger: Logger = createLog
     const limit = pLimit(RECORD_CONCURRENCY);
     const chains = new Map<string, Promise<void>>();
     const inOrderPerSubject = (record: DynamoDBRecord): Promise<void> => {
-      const key = orderingKey(record);
+      const key = orderingKeyOf(record);
       const previous = chains.get(key) ?? Promise.resolve();
       const current = previous.then(
         () =>

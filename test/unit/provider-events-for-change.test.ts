@@ -1,8 +1,8 @@
 // Which provider events a stored change produces, rule by rule.
 import { describe, expect, it } from 'vitest';
 import type { MigrationUser } from '../../lib/domain/migration.js';
-import { providerEventsForChange } from '../../lib/stream/provider-events-for-change.js';
-import type { StreamChange } from '../../lib/stream/stream-change.js';
+import { providerEventsForChange } from '../../lib/provider-events/events-for-change.js';
+import type { StreamChange } from '../../lib/store/stream-records.js';
 import { contact, policy, provider, tenantConfig, user } from '../support/builders.js';
 
 const config = tenantConfig({
@@ -13,14 +13,9 @@ const config = tenantConfig({
     policy('tag:Fab', { destination: 'um.fabrikam.com', organizations: ['fab.org'] }),
   ],
 });
-const change = (entity: StreamChange['entity'], before: unknown, after: unknown): StreamChange => ({
-  eventId: 'stream-1',
-  tenantId: 'contoso',
-  entity,
-  before,
-  after,
-  at: '2026-11-25T10:00:00.000Z',
-});
+type ChangeOf<E extends StreamChange['entity']> = Extract<StreamChange, { entity: E }>;
+const change = <E extends StreamChange['entity']>(entity: E, before: ChangeOf<E>['before'], after: ChangeOf<E>['after']): StreamChange =>
+  ({ eventId: 'stream-1', tenantId: 'contoso', entity, before, after, at: '2026-11-25T10:00:00.000Z' }) as ChangeOf<E>;
 
 const migrationUser = (state: MigrationUser['state']): MigrationUser => ({
   migrationId: 'mig_1',

@@ -1,21 +1,16 @@
-// Delivers one provider event to its endpoint: signed with the Standard Webhooks scheme
-// (webhook-id, webhook-timestamp, webhook-signature), bounded by a timeout, and classified:
-// delivered, retryable (timeouts, network errors, 429, 5xx) or permanent (any other 4xx).
+// One attempt at delivering a provider event: a POST to its endpoint, signed with the Standard
+// Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature), bounded by a timeout, and
+// classified: delivered, retryable (timeouts, network errors, 408, 429, 5xx) or permanent (any
+// other status). Retrying is deliver-or-dead-letter.ts's business.
 import { Webhook } from 'standardwebhooks';
-import type { ProviderEvent } from './provider-events.js';
+import { DELIVERY_TIMEOUT_MS } from './delivery-bounds.js';
+import type { ProviderEvent } from './event-schemas.js';
+import type { Endpoint } from './provider-endpoints.js';
 
-export type DeliveryOutcome =
+export type PostOutcome =
   | { outcome: 'delivered'; status: number }
   | { outcome: 'retryable'; status: number | null; error: string }
   | { outcome: 'permanent'; status: number; error: string };
-
-export interface Endpoint {
-  url: string;
-  /** The provider's signing secret, used as raw bytes (any string of 24+ characters). */
-  secret: string;
-}
-
-export const DELIVERY_TIMEOUT_MS = 5_000;
 
 export function signedHeaders(event: ProviderEvent, body: string, secret: string, at: Date): Record<string, string> {
   const signature = new Webhook(Buffer.from(secret, 'utf8'), { format: 'raw' }).sign(event.id, at, body);
@@ -28,11 +23,11 @@ export function signedHeaders(event: ProviderEvent, body: string, secret: string
   };
 }
 
-export async function deliverEvent(
+export async function postSignedEvent(
   endpoint: Endpoint,
   event: ProviderEvent,
   options: { timeoutMs?: number; now?: () => Date } = {},
-): Promise<DeliveryOutcome> {
+): Promise<PostOutcome> {
   const body = JSON.stringify(event);
   const headers = signedHeaders(event, body, endpoint.secret, (options.now ?? (() => new Date()))());
   let response: Response;

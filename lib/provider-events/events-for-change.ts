@@ -9,8 +9,8 @@ import type { Principal } from '../domain/principal.js';
 import type { TenantConfig } from '../domain/tenant-config.js';
 import { isHostedVoicemail, type User } from '../domain/user.js';
 import { effectivePolicy } from '../domain/voicemail-policy.js';
-import { PROVIDER_EVENT_SPEC_VERSION, type ProviderEvent, type ProviderEventType } from '../events/provider-events.js';
-import type { StreamChange } from './stream-change.js';
+import type { StreamChange } from '../store/stream-records.js';
+import { PROVIDER_EVENT_SPEC_VERSION, type ProviderEvent, type ProviderEventType } from './event-schemas.js';
 
 export interface OutgoingEvent {
   providerId: string;
@@ -147,12 +147,13 @@ function contactEvents(change: StreamChange, before: Contact | null, after: Cont
 export function providerEventsForChange(change: StreamChange, config: TenantConfig): OutgoingEvent[] {
   switch (change.entity) {
     case 'migration-user':
-      return migrationEvents(change, change.before as MigrationUser | null, change.after as MigrationUser | null);
+      return migrationEvents(change, change.before, change.after);
     case 'user':
-      return userEvents(change, change.before as User | null, change.after as User | null, config);
+      return userEvents(change, change.before, change.after, config);
     case 'contact':
-      return contactEvents(change, change.before as Contact | null, change.after as Contact | null, config);
-    default:
+      return contactEvents(change, change.before, change.after, config);
+    case 'migration':
+      // Its users' changes are what providers hear about.
       return [];
   }
 }

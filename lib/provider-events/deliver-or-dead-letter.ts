@@ -1,17 +1,15 @@
-// Delivery of provider events with its bookkeeping: every attempt counted, retryable failures
-// retried with bounded backoff (here, then by the stream's redelivery), permanent failures and
-// exhausted retries dead-lettered with the reason. Nothing is dropped: an event is delivered,
-// dead-lettered, or its stream record fails and comes back.
+// Delivery of a provider event with its bookkeeping: every failed attempt counted (in the table,
+// through the event store), retryable failures retried with bounded backoff (here, then by the
+// stream's redelivery), permanent failures and exhausted retries dead-lettered with the reason.
+// Nothing is dropped: an event is delivered, dead-lettered, or its stream record fails and comes
+// back. The bounds, and the others on the event's way, are listed in delivery-bounds.ts.
 import type { DeliveryAttempt } from '../domain/migration.js';
-import { deliverEvent, type DeliveryOutcome, type Endpoint } from '../events/deliver-event.js';
 import type { EventStore } from '../store/event-store.js';
 import type { MigrationStore } from '../store/migration-store.js';
-import type { OutgoingEvent } from './provider-events-for-change.js';
-
-/** Attempts across all deliveries of one event before it is dead-lettered. */
-export const MAX_ATTEMPTS = 8;
-/** Waits between attempts within one invocation; then the record fails and the stream retries it. */
-export const RETRY_BACKOFF_MS = [200, 800] as const;
+import { MAX_ATTEMPTS, RETRY_BACKOFF_MS } from './delivery-bounds.js';
+import type { OutgoingEvent } from './events-for-change.js';
+import type { EndpointLookup } from './provider-endpoints.js';
+import { postSignedEvent, type PostOutcome } from './signed-post.js';
 
 export class RetryableDeliveryError extends Error {
   override readonly name = 'RetryableDeliveryError';
@@ -21,8 +19,8 @@ export interface DeliveryDeps {
   events: EventStore;
   migrations: MigrationStore;
   now: () => Date;
-  /** The provider's event endpoint, or undefined when it has none (or no longer exists). */
-  endpointOf: (tenantId: string, providerId: string) => Promise<Endpoint | undefined>;
+  endpointOf: EndpointLookup;
+  /** Shorter bounds than delivery-bounds.ts's, for tests. */
   timeoutMs?: number;
   backoffMs?: readonly number[];
 }
@@ -58,7 +56,7 @@ async function recordOnMigration(
   tenantId: string,
   outgoing: OutgoingEvent,
   outcome: DeliveryAttempt['outcome'],
-  result: DeliveryOutcome | null,
+  result: PostOutcome | null,
   error: string | null,
 ): Promise<void> {
   if (outgoing.migration === null) return;
@@ -73,7 +71,7 @@ async function recordOnMigration(
 }
 
 /** Delivers one event or dead-letters it; throws RetryableDeliveryError to have the record retried. */
-export async function deliverOutgoing(
+export async function deliverOrDeadLetter(
   deps: DeliveryDeps,
   tenantId: string,
   outgoing: OutgoingEvent,
@@ -87,7 +85,7 @@ export async function deliverOutgoing(
   }
   const backoff = deps.backoffMs ?? RETRY_BACKOFF_MS;
   for (let tryHere = 0; ; tryHere++) {
-    const result = await deliverEvent(endpoint, outgoing.event, {
+    const result = await postSignedEvent(endpoint, outgoing.event, {
       ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
       now: deps.now,
     });

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inlineVault, secretsManagerVault } from '../../lib/secrets/secret-vault.js';
+import { inlineVault, secretsManagerVault } from '../../lib/provider-events/signing-secrets.js';
 
 const client = new SecretsManagerClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const secretsManager = mockClient(client);
