@@ -38,6 +38,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { functionRoutes } from '../lib/api/api-routes.js';
 import type { AnyRoute } from '../lib/api/route.js';
+import { STREAM_EVENT_SOURCE, STREAM_PROCESSOR_TIMEOUT_SECONDS } from '../lib/provider-events/delivery-bounds.js';
 import { ExumFunction } from './exum-function.js';
 
 const PROVIDER_SECRETS_PREFIX = 'exum-router';
@@ -87,7 +88,7 @@ export class StatelessStack extends Stack {
         description: 'exum-router stream: audit, migrations, provider events',
         table,
         tableAccess: 'process',
-        timeout: Duration.minutes(2),
+        timeout: Duration.seconds(STREAM_PROCESSOR_TIMEOUT_SECONDS),
       }),
       provisioning: new ExumFunction(this, 'Provisioning', {
         entry: 'provisioning',
@@ -237,18 +238,18 @@ export class StatelessStack extends Stack {
     return api;
   }
 
+  /** The stream's bounds are set in lib/provider-events/delivery-bounds.ts, which lists every bound of a provider event's way. */
   private wireStream(props: StatelessStackProps): void {
     this.functions.streamProcessor.fn.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        // One batch per shard at a time: records of one user stay in order.
-        parallelizationFactor: 1,
+        batchSize: STREAM_EVENT_SOURCE.batchSize,
+        maxBatchingWindow: Duration.seconds(STREAM_EVENT_SOURCE.maxBatchingWindowSeconds),
+        parallelizationFactor: STREAM_EVENT_SOURCE.parallelizationFactor,
         reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: 10,
-        maxRecordAge: Duration.hours(24),
+        bisectBatchOnError: STREAM_EVENT_SOURCE.bisectBatchOnError,
+        retryAttempts: STREAM_EVENT_SOURCE.retryAttempts,
+        maxRecordAge: Duration.hours(STREAM_EVENT_SOURCE.maxRecordAgeHours),
         onFailure: new SqsDlq(props.streamFailures),
       }),
     );

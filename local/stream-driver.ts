@@ -2,6 +2,7 @@
 // real Streams API (shards, iterators, GetRecords), hands batches to the same handler, and
 // gives it the same semantics: records of a shard in order, batchItemFailures retried from the
 // first failure (with backoff), checkpoints stored in the table so a restart loses nothing.
+// Its retry bounds, and how they differ from AWS's, are in lib/provider-events/delivery-bounds.ts.
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -13,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { LOCAL_STREAM_RETRY_BACKOFF_MS, STREAM_EVENT_SOURCE } from '../lib/provider-events/delivery-bounds.js';
 import type { CheckpointStore } from '../lib/store/checkpoint-store.js';
 import { boundedRequestHandler } from '../lib/store/client.js';
 
@@ -26,16 +28,15 @@ export interface StreamDriverOptions {
   batchSize?: number;
   /** The invocation time a batch gets, as a Lambda timeout would give it (default 60 s). */
   batchTimeoutMs?: number;
-  /** Pauses before retrying a failed record, growing (default 0.1 s to 5 s). */
+  /** Pauses before retrying a failed record, growing (default LOCAL_STREAM_RETRY_BACKOFF_MS). */
   retryBackoffMs?: readonly number[];
   pollMs?: number;
   /** A poll that failed (retried after a pause), or a record given up on (then `record` names it). */
   onError?: (error: unknown, record?: { shardId: string; sequenceNumber: string }) => void;
 }
 
-const RETRY_BACKOFF_MS = [100, 400, 1_000, 2_000, 5_000];
-/** Like the AWS mapping's maximumRetryAttempts: a record failing this often is given up on. */
-const MAX_RETRIES = 10;
+/** The AWS mapping's maximumRetryAttempts: a record failing this often is given up on. */
+const MAX_RETRIES = STREAM_EVENT_SOURCE.retryAttempts;
 
 /** A Streams API record in the shape Lambda hands to the function. */
 function lambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
@@ -214,7 +215,7 @@ export class StreamDriver {
       return true;
     }
     this.failures.set(shardId, failures);
-    const backoff = this.options.retryBackoffMs ?? RETRY_BACKOFF_MS;
+    const backoff = this.options.retryBackoffMs ?? LOCAL_STREAM_RETRY_BACKOFF_MS;
     await new Promise((resolve) => setTimeout(resolve, backoff[Math.min(failures, backoff.length) - 1]));
     this.shardIterators.set(shardId, (await this.iteratorFor(streamArn, shardId, failedSequence)) ?? null);
     return true;
