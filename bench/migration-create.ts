@@ -79,7 +79,7 @@ export async function measureMigrationCreate(options: MigrationCreateOptions = {
     const readerStore = new ExumStore(readerClient, TABLE);
     let reading = true;
     const busy = Array.from({ length: readers }, async () => {
-      for (let read = 0; reading; read++) await readerStore.getPrincipal(TENANT, userSipUri(read % users), false);
+      for (let read = 0; reading; read++) await readerStore.principals.get(TENANT, userSipUri(read % users), false);
     });
     await timed(runs, true);
     await timed(runs, false);
@@ -92,7 +92,7 @@ export async function measureMigrationCreate(options: MigrationCreateOptions = {
       creates.push(await timed(run, false));
       for (let sample = 0; sample < 20; sample++) {
         const start = performance.now();
-        await store.getPrincipal(TENANT, userSipUri(sample));
+        await store.principals.get(TENANT, userSipUri(sample));
         getItemMs.push(performance.now() - start);
       }
     }

@@ -2,7 +2,13 @@
 // calls at once. Written through the same use cases as the API.
 import type { Actor } from '../lib/domain/credential.js';
 import * as principals from '../lib/management/principals.js';
-import { dialPlans, hostingProviders, putEdge, reroutingConfigurations, voicemailPolicies } from '../lib/management/tenant-configuration.js';
+import {
+  dialPlans,
+  hostingProviders,
+  putEdge,
+  reroutingConfigurations,
+  voicemailPolicies,
+} from '../lib/management/tenant-configuration.js';
 import { createCredential, createTenant } from '../lib/management/tenants.js';
 import type { ManagementDeps } from '../lib/management/write-context.js';
 
@@ -23,7 +29,7 @@ const tokenOf = (outcome: Awaited<ReturnType<typeof createCredential>>): string 
 /** Loads the demo tenant unless it exists; returns fresh credentials for it. */
 export async function loadDemoTenant(deps: ManagementDeps): Promise<DemoTenant> {
   const T = 'contoso';
-  if ((await deps.store.getTenant(T)) === undefined) {
+  if ((await deps.store.tenants.get(T)) === undefined) {
     await createTenant(deps, operator, { id: T, name: 'Contoso (demo)', domains: ['contoso.com'] }, write);
     await putEdge(deps, operator, T, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: null }, write);
     await hostingProviders.create(

@@ -18,8 +18,8 @@ export interface DepsOptions {
 export function createApiDeps(store: ExumStore, options: DepsOptions = {}): ApiDeps {
   return {
     ...createRoutingDeps(store, options),
-    migrations: new MigrationStore(store),
-    events: new EventStore(store),
+    migrations: new MigrationStore(store.table),
+    events: new EventStore(store.table),
     secrets: options.secrets ?? inlineVault,
     now: () => new Date(),
   };

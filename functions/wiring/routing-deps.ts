@@ -11,7 +11,7 @@ export function createRoutingDeps(store: ExumStore, options: { configCacheMs?: n
   return {
     store,
     tenantConfigs: new TenantConfigCache({
-      load: (tenantId) => store.loadTenantConfig(tenantId),
+      load: (tenantId) => store.configuration.load(tenantId),
       ttlMs: options.configCacheMs ?? DEFAULT_CONFIG_CACHE_MS,
     }),
   };

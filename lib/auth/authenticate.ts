@@ -7,7 +7,7 @@ import { bearerToken, hashToken } from './tokens.js';
 export async function authenticate(store: ExumStore, authorization: string | undefined): Promise<Actor | undefined> {
   const token = bearerToken(authorization);
   if (token === undefined) return undefined;
-  const credential = await store.getCredentialByTokenHash(hashToken(token));
+  const credential = await store.credentials.getByTokenHash(hashToken(token));
   if (credential === undefined || credential.revokedAt !== null) return undefined;
   return {
     credentialId: credential.id,

@@ -13,7 +13,9 @@ import { ownsDomain } from '../domain/tenant.js';
 import type { User, UserCreate, UserPatch } from '../domain/user.js';
 import { effectivePolicy, policyLookupOrder } from '../domain/voicemail-policy.js';
 import { ExumError, notFound, refused } from '../errors.js';
-import type { Page, PolicyGuard, PrincipalFilter } from '../store/exum-store.js';
+import type { PolicyGuard } from '../store/changes.js';
+import type { PrincipalFilter } from '../store/principal-store.js';
+import type { Page } from '../store/table-client.js';
 import { loadConfig } from './tenant-configuration.js';
 import {
   checkIfMatch,
@@ -95,7 +97,7 @@ async function writePrincipalChange<T extends Principal>(
 ): Promise<WriteOutcome<T>> {
   return untilWritten(async () => {
     const config = await loadConfig(deps, tenantId);
-    const found = sipUri === null ? undefined : await deps.store.getPrincipal(tenantId, sipUri);
+    const found = sipUri === null ? undefined : await deps.store.principals.get(tenantId, sipUri);
     if (sipUri !== null && (found === undefined || found.type !== type)) throw notFound(`${type} ${sipUri}`);
     const current = (found ?? null) as T | null;
     if (current !== null) checkIfMatch(options.ifMatch, current);
@@ -105,13 +107,13 @@ async function writePrincipalChange<T extends Principal>(
     const after = decision.after === null ? null : (stamp(decision.after, current, actor, deps.now()) as T);
     if (options.dryRun) {
       if (after !== null) {
-        const taken = await deps.store.findTakenClaims(tenantId, current, after);
+        const taken = await deps.store.principals.findTakenClaims(tenantId, current, after);
         if (taken !== undefined) throw taken;
       }
       const id = (after ?? current)?.sipUri ?? '';
       return { dryRun: true, changes: [describeChange(type, id, withoutMeta(current), withoutMeta(after))], warnings: decision.warnings };
     }
-    await deps.store.writePrincipal(
+    await deps.store.principals.write(
       tenantId,
       current,
       after,
@@ -252,7 +254,7 @@ export async function getPrincipal<T extends Principal>(
   type: T['type'],
   sipUri: string,
 ): Promise<T> {
-  const principal = await deps.store.getPrincipal(tenantId, sipUri);
+  const principal = await deps.store.principals.get(tenantId, sipUri);
   if (principal === undefined || principal.type !== type) throw notFound(`${type} ${sipUri}`);
   return principal as T;
 }
@@ -265,6 +267,6 @@ export async function listPrincipals(
   cursor: string | null,
   limit: number,
 ): Promise<Page<Principal>> {
-  if ((await deps.store.getTenant(tenantId)) === undefined) throw notFound(`tenant ${tenantId}`);
-  return deps.store.listPrincipals(tenantId, type, filter, cursor, limit);
+  if ((await deps.store.tenants.get(tenantId)) === undefined) throw notFound(`tenant ${tenantId}`);
+  return deps.store.principals.list(tenantId, type, filter, cursor, limit);
 }

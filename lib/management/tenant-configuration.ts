@@ -23,7 +23,7 @@ import {
   type VoicemailPolicyPatch,
 } from '../domain/voicemail-policy.js';
 import { ExumError, notFound, refused } from '../errors.js';
-import type { ConfigChange } from '../store/exum-store.js';
+import type { ConfigChange } from '../store/changes.js';
 import {
   checkIfMatch,
   describeChange,
@@ -36,7 +36,7 @@ import {
 } from './write-context.js';
 
 export async function loadConfig(deps: ManagementDeps, tenantId: string): Promise<TenantConfig> {
-  const config = await deps.store.loadTenantConfig(tenantId);
+  const config = await deps.store.configuration.load(tenantId);
   if (config === undefined) throw notFound(`tenant ${tenantId}`);
   return config;
 }
@@ -95,7 +95,7 @@ async function writeConfigChange<T>(
       const id = change.entity === 'edge' ? 'edge' : ((change.after ?? change.before) as { id: string }).id;
       return { dryRun: true, changes: [describeChange(change.entity, id, show(change.before), show(change.after))], warnings: [] };
     }
-    await deps.store.writeConfig(config, change, now.toISOString(), { credentialId: actor.credentialId, role: actor.role });
+    await deps.store.configuration.write(config, change, now.toISOString(), { credentialId: actor.credentialId, role: actor.role });
     return { dryRun: false, record: change.after === null ? null : present(change.after), warnings: [] };
   });
 }

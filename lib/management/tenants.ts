@@ -7,7 +7,7 @@ import { GLOBAL_POLICY_ID } from '../domain/voicemail-policy.js';
 import { notFound } from '../errors.js';
 import { omit } from '../omit.js';
 import { generateCredentialId, generateToken, hashToken } from '../auth/tokens.js';
-import type { Page } from '../store/exum-store.js';
+import type { Page } from '../store/table-client.js';
 import { describeChange, stamp, type ManagementDeps, type WriteOptions, type WriteOutcome } from './write-context.js';
 
 export async function createTenant(
@@ -19,11 +19,11 @@ export async function createTenant(
   const now = deps.now();
   const tenant = stamp({ ...input, configVersion: 0 }, null, actor, now);
   if (options.dryRun) {
-    const taken = await deps.store.findTakenTenantClaims(input);
+    const taken = await deps.store.tenants.findTakenClaims(input);
     if (taken !== undefined) throw taken;
     return { dryRun: true, changes: [describeChange('tenant', input.id, null, input)], warnings: [] };
   }
-  await deps.store.createTenant(
+  await deps.store.tenants.create(
     tenant,
     stamp(defaultEdge, null, actor, now),
     stamp({ id: GLOBAL_POLICY_ID, destination: null, organizations: [], description: 'Global hosted voicemail policy' }, null, actor, now),
@@ -32,13 +32,13 @@ export async function createTenant(
 }
 
 export async function getTenant(deps: ManagementDeps, tenantId: string): Promise<Tenant> {
-  const tenant = await deps.store.getTenant(tenantId);
+  const tenant = await deps.store.tenants.get(tenantId);
   if (tenant === undefined) throw notFound(`tenant ${tenantId}`);
   return tenant;
 }
 
 export const listTenants = (deps: ManagementDeps, cursor: string | null, limit: number): Promise<Page<Tenant>> =>
-  deps.store.listTenants(cursor, limit);
+  deps.store.tenants.list(cursor, limit);
 
 export const publicCredential = (credential: CredentialRecord): Credential & { revokedAt: string | null } =>
   omit(credential, 'tokenHash', 'revokedBy');
@@ -67,13 +67,13 @@ export async function createCredential(
   if (options.dryRun) {
     return { dryRun: true, changes: [describeChange('credential', record.id, null, publicCredential(record))], warnings: [] };
   }
-  await deps.store.createCredential(record);
+  await deps.store.credentials.create(record);
   return { dryRun: false, record: { credential: publicCredential(record), token }, warnings: [] };
 }
 
 export async function listCredentials(deps: ManagementDeps, tenantId: string, cursor: string | null, limit: number) {
   await getTenant(deps, tenantId);
-  const page = await deps.store.listCredentials(tenantId, cursor, limit);
+  const page = await deps.store.credentials.list(tenantId, cursor, limit);
   return { items: page.items.map(publicCredential), nextCursor: page.nextCursor };
 }
 
@@ -84,16 +84,16 @@ export async function revokeCredential(
   id: string,
   options: WriteOptions,
 ): Promise<WriteOutcome<null>> {
-  const record = await deps.store.getCredentialRecord(tenantId, id);
+  const record = await deps.store.credentials.get(tenantId, id);
   if (record === undefined || record.revokedAt !== null) throw notFound(`credential ${id}`);
   if (options.dryRun) return { dryRun: true, changes: [describeChange('credential', id, publicCredential(record), null)], warnings: [] };
-  await deps.store.revokeCredential(record, deps.now().toISOString(), { credentialId: actor.credentialId, role: actor.role });
+  await deps.store.credentials.revoke(record, deps.now().toISOString(), { credentialId: actor.credentialId, role: actor.role });
   return { dryRun: false, record: null, warnings: [] };
 }
 
 /** The local operator credential from EXUM_OPERATOR_TOKEN (or a generated one), installed at start. */
 export async function installOperatorToken(deps: ManagementDeps, token: string): Promise<void> {
-  await deps.store.putOperatorCredential({
+  await deps.store.credentials.putOperator({
     id: 'cred_operator_local',
     tenantId: null,
     role: 'operator',

@@ -7,7 +7,8 @@ import type { Principal } from '../domain/principal.js';
 import type { User, UserUpsert } from '../domain/user.js';
 import type { TenantConfig } from '../domain/tenant-config.js';
 import { duplicate, ExumError, type FieldIssue } from '../errors.js';
-import { StaleReadError, type PrincipalChange } from '../store/exum-store.js';
+import type { PrincipalChange } from '../store/changes.js';
+import { StaleReadError } from '../store/sdk-errors.js';
 import { adminFlagWarnings, checkPrincipal, dedupeGuards, forbidProviderFlag, mergeUserPatch, type Fields } from './principals.js';
 import { loadConfig } from './tenant-configuration.js';
 import { stamp, withoutMeta, type ManagementDeps } from './write-context.js';
@@ -92,7 +93,7 @@ export async function upsertUsers(
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     const config = await loadConfig(deps, tenantId);
-    const current = await deps.store.getPrincipals(
+    const current = await deps.store.principals.getMany(
       tenantId,
       pending.map(({ user }) => user.sipUri),
     );
@@ -133,7 +134,7 @@ export async function upsertUsers(
       });
 
     if (options.dryRun) {
-      const taken = await deps.store.findTakenClaimsTogether(
+      const taken = await deps.store.principals.findTakenClaimsTogether(
         tenantId,
         decided.map(({ change }) => change),
       );
@@ -145,7 +146,7 @@ export async function upsertUsers(
       break;
     }
 
-    const outcomes = await deps.store.writePrincipalsTogether(
+    const outcomes = await deps.store.principals.writeTogether(
       tenantId,
       decided.map(({ change }) => change),
     );

@@ -5,7 +5,8 @@ import type { RecordMeta } from '../domain/fields.js';
 import { ExumError, preconditionFailed } from '../errors.js';
 import { omit } from '../omit.js';
 import type { SecretVault } from '../provider-events/signing-secrets.js';
-import { StaleReadError, type ExumStore } from '../store/exum-store.js';
+import type { ExumStore } from '../store/exum-store.js';
+import { StaleReadError } from '../store/sdk-errors.js';
 
 export interface ManagementDeps {
   store: ExumStore;

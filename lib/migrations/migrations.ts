@@ -31,7 +31,7 @@ const newMigrationId = () => `mig_${randomBytes(9).toString('base64url')}`;
 async function selectUsers(deps: MigrationDeps, tenantId: string, input: MigrationCreate): Promise<User[]> {
   if (input.users !== undefined) {
     // All in batch reads (100 a request): one read a user made 200 users cost seconds under load.
-    const principals = await deps.store.getPrincipals(tenantId, input.users);
+    const principals = await deps.store.principals.getMany(tenantId, input.users);
     return input.users.map((sipUri, index) => {
       const principal = principals.get(sipUri);
       if (principal?.type !== 'user') throw refused(`users.${index}`, 'user-exists', `${sipUri} is not a user of this tenant`);
@@ -42,7 +42,7 @@ async function selectUsers(deps: MigrationDeps, tenantId: string, input: Migrati
   const users: User[] = [];
   let cursor: string | null = null;
   do {
-    const page = await deps.store.listPrincipals(
+    const page = await deps.store.principals.list(
       tenantId,
       'user',
       { ...(site === undefined ? {} : { site }), ...(lineUriPrefix === undefined ? {} : { lineUri: `${lineUriPrefix}*` }) },
@@ -268,7 +268,7 @@ async function findMigrationUser(deps: MigrationDeps, tenantId: string, migratio
 }
 
 async function currentUser(deps: MigrationDeps, tenantId: string, sipUri: string): Promise<User> {
-  const principal = await deps.store.getPrincipal(tenantId, sipUri);
+  const principal = await deps.store.principals.get(tenantId, sipUri);
   if (principal?.type !== 'user') throw refused('sipUri', 'user-exists', `${sipUri} is no longer a user of this tenant`);
   return principal;
 }
@@ -419,7 +419,7 @@ export async function activateWave(deps: MigrationDeps, tenantId: string, migrat
       item = undefined;
       if (current?.state !== 'pending') return;
       const at = deps.now().toISOString();
-      const user = await deps.store.getPrincipal(tenantId, current.sipUri);
+      const user = await deps.store.principals.get(tenantId, current.sipUri);
       if (user?.type !== 'user') {
         await deps.migrations.transition(tenantId, {
           item: current,

@@ -62,7 +62,7 @@ async function upsert(
 ): Promise<'applied' | 'unchanged'> {
   const create = kind.create as typeof principals.createUser;
   const patch = kind.patch as typeof principals.patchUser;
-  const existing = await deps.store.getPrincipal(tenantId, raw.sipUri);
+  const existing = await deps.store.principals.get(tenantId, raw.sipUri);
   if (existing === undefined) {
     await create(deps, actor, tenantId, parseInput(kind.createSchema, raw, kind.field) as never, write);
     return 'applied';
@@ -83,7 +83,7 @@ async function apply(deps: ProvisioningDeps, actor: Actor, event: ProvisioningEv
     case 'user.removed':
     case 'contact.removed': {
       const type = event['detail-type'] === 'user.removed' ? 'user' : 'contact';
-      const existing = await deps.store.getPrincipal(tenantId, event.detail.sipUri);
+      const existing = await deps.store.principals.get(tenantId, event.detail.sipUri);
       if (existing?.type !== type) return 'unchanged';
       await (type === 'user' ? principals.deleteUser : principals.deleteContact)(deps, actor, tenantId, existing.sipUri, write);
       return 'applied';
@@ -161,7 +161,7 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
           { field: 'detail.tenantId', rule: 'same-tenant', message: `must be ${expectedTenant}` },
         ]);
       }
-      if ((await deps.store.getTenant(event.detail.tenantId)) === undefined) {
+      if ((await deps.store.tenants.get(event.detail.tenantId)) === undefined) {
         throw new ExumError('not-found', `tenant ${event.detail.tenantId} not found`, [
           { field: 'detail.tenantId', rule: 'tenant-exists', message: 'no such tenant' },
         ]);

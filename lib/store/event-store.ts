@@ -11,11 +11,10 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import * as z from 'zod';
-import type { ExumStore } from './exum-store.js';
 import { fromItem, toItem, toKey } from './items.js';
 import { keys } from './keys.js';
 import { translateSdkError } from './sdk-errors.js';
-import type { Page } from './table-client.js';
+import type { Page, TableClient } from './table-client.js';
 import { AUDIT_RETENTION_SECONDS, AuditRecordSchema, type AuditRecord } from '../domain/audit-record.js';
 
 export interface AuditQuery {
@@ -48,11 +47,7 @@ export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 const DEAD_LETTER_RETENTION_SECONDS = 90 * 24 * 3600;
 
 export class EventStore {
-  constructor(private readonly store: ExumStore) {}
-
-  private get table() {
-    return this.store.table;
-  }
+  constructor(private readonly table: TableClient) {}
 
   /**
    * Counts one more failed attempt at delivering an event; returns the failed attempts so far.

@@ -14,11 +14,12 @@ import {
   type MigrationUserState,
 } from '../domain/migration.js';
 import type { Principal } from '../domain/principal.js';
-import type { ExumStore, PolicyGuard } from './exum-store.js';
+import type { PolicyGuard } from './changes.js';
 import { fromItem, toItem, toKey, type Item } from './items.js';
 import { keys, listPartitions, migrationPartition, type Key } from './keys.js';
+import { principalWrites } from './principal-writes.js';
 import { StaleReadError } from './sdk-errors.js';
-import { absentCondition, stale, type GuardedWrite, type Page } from './table-client.js';
+import { absentCondition, stale, type GuardedWrite, type Page, type TableClient } from './table-client.js';
 
 /** Users written in one transaction of a new migration: two items each. */
 const USERS_PER_TRANSACTION = 40;
@@ -79,11 +80,7 @@ const stepOf: Partial<Record<MigrationUserState, keyof MigrationUser['steps']>> 
 };
 
 export class MigrationStore {
-  constructor(private readonly store: ExumStore) {}
-
-  private get table() {
-    return this.store.table;
-  }
+  constructor(private readonly table: TableClient) {}
 
   /** Which of these users are already in an open migration (SIP address → migration id). */
   async findOpenClaims(tenantId: string, sipUris: readonly string[]): Promise<Map<string, string>> {
@@ -333,7 +330,7 @@ export class MigrationStore {
     }
     if (transition.principal !== undefined) {
       const { before, after, guards } = transition.principal;
-      writes.push(...this.store.principalWrites(tenantId, before, after, guards));
+      writes.push(...principalWrites(this.table, tenantId, before, after, guards));
     }
     await this.table.transact(writes);
     return next;

@@ -104,7 +104,7 @@ describe('concurrent updates', () => {
     });
     expect(final.version).toBe(1 + patches.length);
     // The number copy followed: the line URI resolves to the final record.
-    const byNumber = await context.service.store.getPrincipalByNumber('contoso', 'tel:+14255553000');
+    const byNumber = await context.service.store.principals.getByNumber('contoso', 'tel:+14255553000');
     expect(byNumber?.version).toBe(final.version);
   });
 
@@ -123,9 +123,9 @@ describe('concurrent updates', () => {
     const users = Array.from({ length: 6 }, (_, index) => `sip:counted${index}@contoso.com`);
     await Promise.all(users.map((sipUri) => api.post(`${T}/users`, { sipUri, hostedVoicemailPolicy: 'Counted' })));
     await Promise.all(users.slice(0, 3).map((sipUri) => api.patch(`${T}/users/${sipUri}`, { hostedVoicemailPolicy: null })));
-    expect(await context.service.store.getGrantCount('contoso', 'Counted')).toBe(3);
+    expect(await context.service.store.principals.getGrantCount('contoso', 'Counted')).toBe(3);
     await Promise.all(users.slice(3).map((sipUri) => api.delete(`${T}/users/${sipUri}`)));
-    expect(await context.service.store.getGrantCount('contoso', 'Counted')).toBe(0);
+    expect(await context.service.store.principals.getGrantCount('contoso', 'Counted')).toBe(0);
     expect((await api.delete(`${T}/voicemail-policies/tag:Counted`)).status).toBe(204);
   });
 

@@ -8,7 +8,7 @@ import { useTestService } from '../support/service.js';
 const context = useTestService((api) => createTenant(api, 'contoso'));
 
 it('counts an attempt sent twice once, and the next attempt as the next', async () => {
-  const events = new EventStore(context.service.store);
+  const events = new EventStore(context.service.store.table);
   expect(await events.countAttempt('contoso', 'evt_1', '2026-12-01T10:00:00.000Z')).toBe(1);
   // The same attempt again, as the SDK resends an update whose answer it lost.
   expect(await events.countAttempt('contoso', 'evt_1', '2026-12-01T10:00:00.000Z')).toBe(1);

@@ -122,7 +122,7 @@ describe('resolve under DynamoDB faults', () => {
   it('in AWS, answers 503 under a hang before the gateway gives up (its question times out after 2 s)', async () => {
     // The Lambda entry points as deployed, with their own budget (functions/resolve.ts, functions/authorizer.ts).
     Object.assign(process.env, {
-      TABLE_NAME: context.service.store.tableName,
+      TABLE_NAME: context.service.store.table.tableName,
       DYNAMODB_ENDPOINT: context.proxy.url,
       CONFIG_CACHE_MS: '0',
       POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -252,8 +252,8 @@ describe('users and contacts', () => {
     });
     const moved = await api.patch(`${T}/contacts/sip:exum-aa@contoso.com`, { displayNumber: '+14255556001' });
     expect(moved.body.lineUri).toBe('tel:+14255556001');
-    expect(await context.service.store.getPrincipalByNumber('contoso', 'tel:+14255556000')).toBeUndefined();
-    expect((await context.service.store.getPrincipalByNumber('contoso', 'tel:+14255556001'))?.sipUri).toBe('sip:exum-aa@contoso.com');
+    expect(await context.service.store.principals.getByNumber('contoso', 'tel:+14255556000')).toBeUndefined();
+    expect((await context.service.store.principals.getByNumber('contoso', 'tel:+14255556001'))?.sipUri).toBe('sip:exum-aa@contoso.com');
     // The freed number can be taken again.
     await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:reuse@contoso.com', lineUri: 'tel:+14255556000' }));
   });
@@ -263,7 +263,7 @@ describe('users and contacts', () => {
     const renamed = await api.patch(`${T}/users/sip:OldName@CONTOSO.COM`, { sipUri: 'sip:NewName@contoso.com' });
     expect(renamed.status).toBe(200);
     expect((await api.get(`${T}/users/sip:OldName@contoso.com`)).status).toBe(404);
-    expect((await context.service.store.getPrincipalByNumber('contoso', 'tel:+14255557000'))?.sipUri).toBe('sip:NewName@contoso.com');
+    expect((await context.service.store.principals.getByNumber('contoso', 'tel:+14255557000'))?.sipUri).toBe('sip:NewName@contoso.com');
     // SIP user parts are case-sensitive (RFC 3261): a different case is a different address.
     expect((await api.get(`${T}/users/sip:newname@contoso.com`)).status).toBe(404);
   });

@@ -6,7 +6,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExumError } from '../../lib/errors.js';
-import { ExumStore, StaleReadError, type PrincipalChange } from '../../lib/store/exum-store.js';
+import type { PrincipalChange } from '../../lib/store/changes.js';
+import { ExumStore } from '../../lib/store/exum-store.js';
+import { StaleReadError } from '../../lib/store/sdk-errors.js';
 import { user } from '../support/builders.js';
 
 const client = new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -40,7 +42,7 @@ describe('principals written together', () => {
       .on(TransactWriteItemsCommand)
       .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None']))
       .resolves({});
-    const outcomes = await store.writePrincipalsTogether('contoso', changes);
+    const outcomes = await store.principals.writeTogether('contoso', changes);
     expect(outcomes).toEqual([{ written: true }, { written: true }]);
     const sent = dynamo.commandCalls(TransactWriteItemsCommand).map((call) => call.args[0].input.TransactItems?.length);
     expect(sent).toEqual([6, 6]);
@@ -55,7 +57,7 @@ describe('principals written together', () => {
         }),
       )
       .resolves({});
-    const [a, b] = await store.writePrincipalsTogether('contoso', changes);
+    const [a, b] = await store.principals.writeTogether('contoso', changes);
     expect(a).toMatchObject({ written: false, error: expect.any(ExumError) });
     expect(((a as { error: unknown }).error as ExumError).issues[0]).toMatchObject({
       field: 'lineUri',
@@ -68,14 +70,14 @@ describe('principals written together', () => {
 
   it('hand every change back as stale when a policy guard fails: they were decided on a snapshot that moved', async () => {
     dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
-    const outcomes = await store.writePrincipalsTogether('contoso', changes);
+    const outcomes = await store.principals.writeTogether('contoso', changes);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
     expect(dynamo.commandCalls(TransactWriteItemsCommand)).toHaveLength(1);
   });
 
   it('give up on a transaction that keeps colliding, handing its changes back as stale', async () => {
     dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None']));
-    const outcomes = await store.writePrincipalsTogether('contoso', changes);
+    const outcomes = await store.principals.writeTogether('contoso', changes);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
     expect(dynamo.commandCalls(TransactWriteItemsCommand).length).toBe(21);
   });
@@ -87,7 +89,7 @@ describe('principals written together', () => {
       after: user({ sipUri: `sip:g${i}@contoso.com`, lineUri: null, hostedVoicemailPolicy: 'ExOnline' }),
       guards: [{ id: 'tag:ExOnline', version: 1 }],
     }));
-    await store.writePrincipalsTogether('contoso', granted);
+    await store.principals.writeTogether('contoso', granted);
     const items = dynamo.commandCalls(TransactWriteItemsCommand)[0]!.args[0].input.TransactItems!;
     const counters = items.filter((item) => item.Update !== undefined);
     expect(counters).toHaveLength(1);

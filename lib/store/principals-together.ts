@@ -1,0 +1,127 @@
+// Many user and contact changes written together (a user batch): packed into as few
+// transactions as DynamoDB allows, each change answered on its own, and transactions that
+// collide with others sent again rather than failed.
+import { ExumError } from '../errors.js';
+import type { PrincipalChange, TogetherOutcome } from './changes.js';
+import { grantCountDelta, grantDeltas, policyGuard, principalItemWrites } from './principal-writes.js';
+import { StaleReadError } from './sdk-errors.js';
+import type { GuardedWrite, TableClient } from './table-client.js';
+
+/** DynamoDB's limit on the items of one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * Cancellations that say nothing about what was read: the same transaction may simply go again.
+ * (Throttled ones are thrown as the store being unavailable: resending them would only add load.)
+ */
+const RETRIED_CANCELLATIONS = new Set(['TransactionConflict']);
+
+/** Resends of one transaction before its changes are handed back as stale (to be decided again). */
+const MAX_COLLISIONS = 20;
+
+/**
+ * Writes many principal changes (creations and replacements, decided on one configuration
+ * snapshot) in as few transactions as possible: up to 100 items each, grant counters summed per
+ * tag, policy guards checked once. Each change is answered on its own: written, refused (a
+ * claim taken: the duplicate error) or stale (it lost a race; decide it again). A transaction
+ * cancelled for some changes is sent again without them, so one bad change costs the others
+ * nothing.
+ */
+export async function writePrincipalsTogether(
+  table: TableClient,
+  tenantId: string,
+  changes: readonly PrincipalChange[],
+): Promise<TogetherOutcome[]> {
+  const outcomes: TogetherOutcome[] = changes.map(() => ({ written: false, error: new StaleReadError('not written') }));
+  for (const group of packTransactions(table, tenantId, changes)) {
+    let members = group;
+    for (let collisions = 0; members.length > 0;) {
+      const { writes, owners } = togetherWrites(
+        table,
+        tenantId,
+        members.map((index) => ({ index, change: changes[index]! })),
+      );
+      const failures = await table.transactOrFailures(writes);
+      if (failures === undefined) {
+        for (const index of members) outcomes[index] = { written: true };
+        break;
+      }
+      const conditionFailures = failures.filter((failure) => failure.code === 'ConditionalCheckFailed');
+      if (conditionFailures.length === 0) {
+        // Another transaction held one of these items (a grant counter, most often, when several
+        // batches grant one tag): nothing read is wrong, so the same writes go again, a little later.
+        if (!failures.every((failure) => RETRIED_CANCELLATIONS.has(failure.code)))
+          throw new ExumError('internal', `transaction cancelled: ${failures.map((failure) => failure.code).join(', ')}`);
+        if (++collisions > MAX_COLLISIONS) break;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** collisions)));
+        continue;
+      }
+      if (conditionFailures.some((failure) => owners[failure.position] === undefined)) {
+        // A policy guard: the snapshot the whole group was decided on moved.
+        break;
+      }
+      for (const failure of conditionFailures) {
+        const owner = owners[failure.position]!;
+        outcomes[owner] = { written: false, error: writes[failure.position]!.onConditionFailed(failure.item) };
+      }
+      const failed = new Set(conditionFailures.map((failure) => owners[failure.position]));
+      members = members.filter((index) => !failed.has(index));
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Groups changes, in order, into transactions of at most 100 items. A change touching an item
+ * already in the group (one row takes the number another gives up) starts the next group, so
+ * the two land in the order given.
+ */
+function packTransactions(table: TableClient, tenantId: string, changes: readonly PrincipalChange[]): number[][] {
+  const groups: number[][] = [];
+  let group: number[] = [];
+  let touched = new Set<string>();
+  let shared = new Set<string>();
+  changes.forEach((change, index) => {
+    const own = principalItemWrites(table, tenantId, change.before, change.after).map(({ write }) => itemKeyOf(write));
+    const sharedKeys = [...grantDeltas([change]).keys()]
+      .map((tag) => `grant:${tag}`)
+      .concat(change.guards.map((guard) => `guard:${guard.id}`));
+    const sharedAfter = new Set([...shared, ...sharedKeys]);
+    const collides = own.some((key) => touched.has(key));
+    if (group.length > 0 && (collides || touched.size + own.length + sharedAfter.size > MAX_TRANSACTION_ITEMS)) {
+      groups.push(group);
+      group = [];
+      touched = new Set();
+      shared = new Set();
+    }
+    group.push(index);
+    for (const key of own) touched.add(key);
+    for (const key of sharedKeys) shared.add(key);
+  });
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** One transaction's writes, and for each write the change it belongs to (none for shared ones). */
+function togetherWrites(table: TableClient, tenantId: string, members: { index: number; change: PrincipalChange }[]) {
+  const writes: GuardedWrite[] = [];
+  const owners: (number | undefined)[] = [];
+  for (const { index, change } of members) {
+    for (const write of principalItemWrites(table, tenantId, change.before, change.after)) {
+      writes.push(write);
+      owners.push(index);
+    }
+  }
+  for (const [tag, delta] of grantDeltas(members.map(({ change }) => change))) {
+    if (delta !== 0) writes.push(grantCountDelta(table, tenantId, tag, delta));
+  }
+  const guards = new Map(members.flatMap(({ change }) => change.guards.map((guard) => [guard.id, guard] as const)));
+  for (const guard of guards.values()) writes.push(policyGuard(table, tenantId, guard));
+  return { writes, owners };
+}
+
+/** The table key a transaction write touches, to keep two writes of one item apart. */
+function itemKeyOf(write: GuardedWrite['write']): string {
+  const key = write.Put?.Item ?? write.Delete?.Key ?? write.Update?.Key ?? write.ConditionCheck?.Key;
+  return `${String(key?.pk?.S)}|${String(key?.sk?.S)}`;
+}
