@@ -1,7 +1,6 @@
 // The whole service on one machine: DynamoDB Local, the table, the operator credential, and the
 // API served by the same handlers as in AWS. Used by `npm start` and by the integration tests.
 import type { Server } from 'node:http';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createApiHandler } from '../lib/api/api-handler.js';
 import { createApiDeps, createStreamDeps } from '../functions/wiring/deps.js';
 import { createStreamHandler } from '../lib/stream/process-stream.js';
@@ -11,7 +10,7 @@ import { functionRoutes } from '../lib/api/api-routes.js';
 import { createCachedAuthenticator } from '../lib/auth/credential-cache.js';
 import { installOperatorToken } from '../lib/management/tenants.js';
 import { createLogger, loggedError, type LogLevel } from '../lib/logging.js';
-import { createDynamoClient } from '../lib/store/client.js';
+import { createDynamoClient, type DynamoDBClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';

@@ -3,6 +3,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
+/** The client's type, for hosts that hold one to hand on (local/ gives it to its stream driver and to tests). */
+export type { DynamoDBClient };
+
 /** The default client's budget: a DynamoDB that does not answer costs a caller about 3 × 2 s. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 2_000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
