@@ -1,6 +1,7 @@
 // Seeds a benchmark tenant: configuration through the use cases, and users in bulk with
-// BatchWriteItem (a bench-only shortcut: the items are shaped exactly as writePrincipal writes
-// them, without the uniqueness transaction, which seeding fresh unique data does not need).
+// BatchWriteItem (a bench-only shortcut: the items are shaped exactly as store.principals.write
+// writes them, see lib/store/principal-writes.ts, without the uniqueness transaction, which
+// seeding fresh unique data does not need).
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Actor, CredentialCreate } from '../lib/domain/credential.js';
 import type { User } from '../lib/domain/user.js';
