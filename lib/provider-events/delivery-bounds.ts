@@ -39,7 +39,10 @@
 //  7. The table on the way (lib/store/event-store.ts, lib/store/migration-store.ts): counting
 //     attempts, dead letters, progress on the migration and settled markers are DynamoDB calls
 //     of at most 3 attempts of 2 s each (DEFAULT_MAX_ATTEMPTS and DEFAULT_REQUEST_TIMEOUT_MS in
-//     lib/store/client.ts); a call that fails fails the record, which comes back (step 2).
+//     lib/store/client.ts); a call that fails fails the record, which comes back (step 2). The
+//     bulk reads and writes (settled markers, audit records) also resend what DynamoDB left
+//     unprocessed until nothing is left (writes after waits growing to 1 s, reads at once), with
+//     no count of their own: the Lambda's timeout bounds them.
 //  8. Afterwards: an event delivered or dead-lettered is marked settled, so a redelivered record
 //     does not send it again (an event in flight at a crash is sent again, under the same id).
 //     Dead letters, attempt counts and settled markers expire after 90 days
