@@ -2,7 +2,7 @@
 // through the event store), retryable failures retried with bounded backoff (here, then by the
 // stream's redelivery), permanent failures and exhausted retries dead-lettered with the reason.
 // Nothing is dropped: an event is delivered, dead-lettered, or its stream record fails and comes
-// back. The bounds, and the others on the event's way, are listed in delivery-bounds.ts.
+// back. Its bounds, and every other bound on the event's way, are listed in delivery-bounds.ts.
 import type { DeliveryAttempt } from '../domain/migration.js';
 import type { EventStore } from '../store/event-store.js';
 import type { MigrationStore } from '../store/migration-store.js';
