@@ -5,7 +5,7 @@ import { run } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { describe } from '../help.js';
 import { cell, formatRecord, formatTable } from '../output.js';
-import type { ResolveAnswer as Answer } from '../../lib/routing/resolve-call.js';
+import type { ResolveAnswer as Answer } from '../../lib/routing/resolve-contract.js';
 
 const headersOf = (headers: Record<string, string>) => Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
 

@@ -63,10 +63,6 @@ export const publicHostingProvider = ({ eventEndpoint, ...provider }: HostingPro
   eventEndpoint: eventEndpoint === null ? null : { url: eventEndpoint.url, secretConfigured: true },
 });
 
-/** A provider serves hosted voicemail only when enabled, sharing the address space, and not hosting users. */
-export const servesHostedVoicemail = (provider: HostingProvider): boolean =>
-  provider.enabled && provider.sharedAddressSpace && !provider.hostsUsers;
-
 /**
  * The providers serving a policy destination: the one whose proxyFqdn equals it, or else those
  * whose proxyFqdn has the same parent domain (proxy.fabrikam.com serves um.fabrikam.com).

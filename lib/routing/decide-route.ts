@@ -1,5 +1,7 @@
 // The routing decision of the domain reference, section 3, as a pure function of the target,
 // the object found for it and the tenant's configuration. No I/O: every rule is testable here.
+// The tenant-domain check stands on its own (rejectOutsideTenant) so that resolveCall makes it
+// before reading: a host outside the tenant's domains costs no read.
 import type { Contact } from '../domain/contact.js';
 import { isHostedContact } from '../domain/contact.js';
 import { edgeAllowsHostingProviders } from '../domain/edge.js';
@@ -10,29 +12,11 @@ import { ownsDomain } from '../domain/tenant.js';
 import { isHostedVoicemail, type User } from '../domain/user.js';
 import { effectivePolicy } from '../domain/voicemail-policy.js';
 import { DIAGNOSTICS, type DiagnosticName } from './diagnostics.js';
+import type { CallReason, Check, Hop, ResolveRequest } from './resolve-contract.js';
 import type { Target } from './target.js';
 
-export type CallReason = 'voicemail' | 'subscriber-access' | 'auto-attendant';
-
-export interface RouteRequest {
-  target: Target;
-  reason: CallReason;
-  callId: string | null;
-}
-
-export interface Hop {
-  /** Where to send the INVITE; null for a PSTN number (the gateway uses its own PSTN route). */
-  nextHop: string | null;
-  requestUri: string;
-  headers: Record<string, string>;
-}
-
-/** One step of the decision and what it found, in order (Test-CsExUMVoiceMail style). */
-export interface Check {
-  step: string;
-  found: string;
-  ok: boolean;
-}
+/** The first hop is always a SIP server; only rerouting alternates are PSTN numbers. */
+type FirstHop = Hop & { nextHop: string };
 
 interface Common {
   diagnostic: { code: number; reason: string };
@@ -42,7 +26,7 @@ interface Common {
 }
 
 export type RouteDecision =
-  | (Common & Hop & { decision: 'on-premises' | 'hosted'; alternates: Hop[]; dialPlanLabel: string })
+  | (Common & FirstHop & { decision: 'on-premises' | 'hosted'; alternates: Hop[]; dialPlanLabel: string })
   | (Common & {
       decision: 'reject';
       sipStatus: number;
@@ -92,7 +76,7 @@ class Decision {
     };
   }
 
-  route(decision: 'on-premises' | 'hosted', primary: Hop, alternates: Hop[], dialPlanLabel: string): RouteDecision {
+  route(decision: 'on-premises' | 'hosted', primary: FirstHop, alternates: Hop[], dialPlanLabel: string): RouteDecision {
     const diagnostic = decision === 'hosted' ? DIAGNOSTICS.routedHosted : DIAGNOSTICS.routedOnPremises;
     this.checks.push({ step: 'decision', found: `${decision}: ${primary.nextHop} (${alternates.length} alternates)`, ok: true });
     return { decision, ...primary, alternates, diagnostic, dialPlanLabel, checks: this.checks, matched: this.matched };
@@ -124,7 +108,7 @@ function reroutingAlternate(principal: Principal, reason: CallReason, config: Te
 const requestUriOf = (principal: Principal): string =>
   principal.type === 'user' ? `${principal.sipUri}${VOICEMAIL_OPAQUE}` : principal.sipUri;
 
-function hostedRoute(principal: Principal, request: RouteRequest, config: TenantConfig, decision: Decision): RouteDecision {
+function hostedRoute(principal: Principal, request: ResolveRequest, config: TenantConfig, decision: Decision): RouteDecision {
   const policy = effectivePolicy(principal, config.policies);
   if (policy?.destination == null) {
     decision.check('hosted voicemail policy', policy === undefined ? 'no policy applies' : `${policy.id} has no destination`, false);
@@ -146,6 +130,8 @@ function hostedRoute(principal: Principal, request: RouteRequest, config: Tenant
     return decision.reject(serving.length === 0 ? 'noProviderForDestination' : 'ambiguousProviderForDestination', label);
   }
   const provider = serving[0]!;
+  // A provider carries hosted voicemail only when enabled, sharing the address space and not
+  // hosting users: the one place of that rule, each part with its own diagnostic.
   if (!provider.enabled) {
     decision.check('hosting provider', `${provider.id} (${provider.proxyFqdn}) is not enabled`, false);
     return decision.reject('providerDisabled', label);
@@ -168,7 +154,7 @@ function hostedRoute(principal: Principal, request: RouteRequest, config: Tenant
     'edge',
     `dns-srv with federation; next hop ${nextHop}${config.edge.nextHop === null ? ' (the provider; no edge next hop configured)' : ''}`,
   );
-  const primary: Hop = {
+  const primary: FirstHop = {
     nextHop,
     requestUri: requestUriOf(principal),
     headers: { 'Ms-Exum-Destination': policy.destination, 'Ms-Exum-Organization': policy.organizations.join(',') },
@@ -178,7 +164,7 @@ function hostedRoute(principal: Principal, request: RouteRequest, config: Tenant
 
 function onPremisesRoute(
   principal: Principal,
-  request: RouteRequest,
+  request: ResolveRequest,
   config: TenantConfig,
   rotation: number,
   decision: Decision,
@@ -200,14 +186,14 @@ function onPremisesRoute(
     return decision.reject('noUmServers', dialPlan.id);
   }
   // Lync tries the servers round-robin and moves on when one does not answer: rotate per call.
-  const start = (request.callId === null ? rotation : fnv1a(request.callId)) % candidates.length;
+  const start = (request.callId === undefined ? rotation : fnv1a(request.callId)) % candidates.length;
   const ordered = [...candidates.slice(start), ...candidates.slice(0, start)];
   decision.check(
     'on-premises UM',
     `dial plan ${dialPlan.id}: ${candidates.length} server(s) of Exchange ${highest}, starting at ${ordered[0]!.fqdn}`,
   );
   const requestUri = requestUriOf(principal);
-  const [primary, ...others] = ordered.map((server): Hop => ({
+  const [primary, ...others] = ordered.map((server): FirstHop => ({
     nextHop: `sip:${server.fqdn}:${server.port};transport=${server.transport}`,
     requestUri,
     headers: {},
@@ -221,16 +207,29 @@ function onPremisesRoute(
 }
 
 /**
- * Decides where a voicemail-bound call goes. `principal` is what the store found for the
- * target (undefined: nothing); `rotation` spreads calls without a call id over servers.
+ * Step 1, before anything is read: a SIP target whose host is not one of the tenant's domains
+ * is rejected (nothing of this tenant can be at it). Undefined for the tenant's own targets.
  */
-export function decideRoute(request: RouteRequest, principal: Principal | undefined, config: TenantConfig, rotation = 0): RouteDecision {
+export function rejectOutsideTenant(target: Target, config: TenantConfig): RouteDecision | undefined {
+  if (target.kind === 'number' || ownsDomain(config.tenant, target.host)) return undefined;
+  const decision = new Decision();
+  decision.check('find object', `${target.host} is not one of this tenant's SIP domains`, false);
+  return decision.reject('targetNotInTenantDomain');
+}
+
+/**
+ * Decides where a voicemail-bound call to one of the tenant's targets goes (rejectOutsideTenant
+ * let it through). `principal` is what the store found for the target (undefined: nothing);
+ * `rotation` spreads calls without a call id over servers.
+ */
+export function decideForTenantTarget(
+  request: ResolveRequest,
+  principal: Principal | undefined,
+  config: TenantConfig,
+  rotation = 0,
+): RouteDecision {
   const decision = new Decision();
   const { target } = request;
-  if (target.kind === 'sip' && !ownsDomain(config.tenant, target.host)) {
-    decision.check('find object', `${target.host} is not one of this tenant's SIP domains`, false);
-    return decision.reject('targetNotInTenantDomain');
-  }
   if (principal === undefined) {
     decision.check(
       'find object',
@@ -256,6 +255,10 @@ export function decideRoute(request: RouteRequest, principal: Principal | undefi
   decision.check('hosted or on-premises', hostedExplanation(principal, hosted));
   return hosted ? hostedRoute(principal, request, config, decision) : onPremisesRoute(principal, request, config, rotation, decision);
 }
+
+/** The whole decision for any target, as resolveCall makes it with the store read in between. */
+export const decideRoute = (request: ResolveRequest, principal: Principal | undefined, config: TenantConfig, rotation = 0): RouteDecision =>
+  rejectOutsideTenant(request.target, config) ?? decideForTenantTarget(request, principal, config, rotation);
 
 function hostedExplanation(principal: User | Contact, hosted: boolean): string {
   if (principal.type === 'contact')

@@ -1,15 +1,17 @@
 // The resolve use case, the service's hot path:
-//   1. parse the target (400 if it is not one),
-//   2. take the tenant's configuration from the in-process cache,
-//   3. read the user or contact in ONE strongly consistent GetItem (by SIP address, or by
-//      number: the number item is a full copy), skipped for hosts outside the tenant's domains,
-//   4. decide with the pure decideRoute.
+//   1. check that the credential may resolve: a tenant's, and a gateway's unless explaining (403),
+//   2. take the tenant's configuration from the in-process cache (404 when there is no tenant),
+//   3. reject a SIP target outside the tenant's domains, reading nothing,
+//   4. otherwise read the user or contact in ONE strongly consistent GetItem (by SIP address,
+//      or by number: the number item is a full copy) and decide with the pure decision,
+//   5. answer with how long it may be reused, and the checks made when explaining.
+// The target arrives parsed: the route's schema answers 400 to anything that is not one.
 import type { Actor } from '../domain/credential.js';
 import { ExumError, notFound } from '../errors.js';
 import { omit } from '../omit.js';
 import type { ExumStore } from '../store/exum-store.js';
-import { ownsDomain } from '../domain/tenant.js';
-import { decideRoute, type CallReason, type Check, type Hop } from './decide-route.js';
+import { decideForTenantTarget, rejectOutsideTenant } from './decide-route.js';
+import type { ResolveAnswer, ResolveRequest } from './resolve-contract.js';
 import type { Target } from './target.js';
 import type { TenantConfigCache } from './tenant-config-cache.js';
 
@@ -18,29 +20,18 @@ export interface RoutingDeps {
   tenantConfigs: TenantConfigCache;
 }
 
-export interface ResolveRequest {
-  target: Target;
-  reason: CallReason;
-  callId: string | null;
-}
-
-/** The answer gateways depend on (docs/api.md, "Resolve"): keep it stable, version any change. */
-export interface ResolveAnswer {
-  decision: 'on-premises' | 'hosted' | 'reject';
-  nextHop?: string | null;
-  requestUri?: string;
-  headers: Record<string, string>;
-  alternates: Hop[];
-  sipStatus?: number;
-  reasonPhrase?: string;
-  diagnostic: { code: number; reason: string };
-  dialPlanLabel: string | null;
-  ttlSeconds: number;
-  explain?: { target: Target; checks: Check[] };
-}
-
 // Spreads calls without a call id over UM servers, per process (Lync's round-robin).
 let rotation = 0;
+function nextRotation(): number {
+  rotation = (rotation + 1) % 0x7fffffff;
+  return rotation;
+}
+
+/** The user or contact a target of the tenant names: one strongly consistent read. */
+const findPrincipal = (store: ExumStore, tenantId: string, target: Target) =>
+  target.kind === 'number'
+    ? store.principals.getByNumber(tenantId, target.lineUri)
+    : store.principals.get(tenantId, target.addressOfRecord);
 
 export async function resolveCall(deps: RoutingDeps, actor: Actor, request: ResolveRequest, explain: boolean): Promise<ResolveAnswer> {
   if (actor.tenantId === null) {
@@ -58,14 +49,9 @@ export async function resolveCall(deps: RoutingDeps, actor: Actor, request: Reso
   if (config === undefined) throw notFound(`tenant ${tenantId}`);
 
   const { target } = request;
-  const principal =
-    target.kind === 'number'
-      ? await deps.store.getPrincipalByNumber(tenantId, target.lineUri)
-      : ownsDomain(config.tenant, target.host)
-        ? await deps.store.getPrincipal(tenantId, target.addressOfRecord)
-        : undefined;
-  rotation = (rotation + 1) % 0x7fffffff;
-  const decision = decideRoute(request, principal, config, rotation);
+  const turn = nextRotation();
+  const decision =
+    rejectOutsideTenant(target, config) ?? decideForTenantTarget(request, await findPrincipal(deps.store, tenantId, target), config, turn);
 
   // A user's record can change at any moment (a migration flips it): never reuse that answer.
   // Anything else depends only on configuration, which we serve up to ttlMs stale anyway.

@@ -1,6 +1,7 @@
 // Section 3 of the domain reference, rule by rule, against the pure decision.
 import { describe, expect, it } from 'vitest';
-import { decideRoute, type CallReason, type Hop, type RouteDecision } from '../../lib/routing/decide-route.js';
+import { decideRoute, type RouteDecision } from '../../lib/routing/decide-route.js';
+import type { CallReason, Hop } from '../../lib/routing/resolve-contract.js';
 import type { Principal } from '../../lib/domain/principal.js';
 import type { TenantConfig } from '../../lib/domain/tenant-config.js';
 import { parseTarget, type Target } from '../../lib/routing/target.js';
@@ -20,7 +21,7 @@ const decide = (
     {
       target: target(options.target ?? 'sip:alice@contoso.com;opaque=app:voicemail'),
       reason: options.reason ?? 'voicemail',
-      callId: options.callId ?? null,
+      callId: options.callId,
     },
     principal,
     config,
