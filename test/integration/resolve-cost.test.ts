@@ -1,5 +1,5 @@
 // The hot path's cost, counted: with warm caches, one DynamoDB read per resolution for any
-// target form, and nothing else. Configuration changes arrive within the cache's bound.
+// target form, and nothing else. (How stale the cached configuration may be: config-staleness.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
 import { countCommands } from '../support/count-commands.js';
@@ -7,7 +7,8 @@ import { useTestService, type ApiClient } from '../support/service.js';
 
 const T = '/v1/tenants/contoso';
 let gateway: ApiClient;
-const CONFIG_CACHE_MS = 1500;
+// Long enough that no reload of the tenant's configuration falls inside the count, however slow the machine.
+const CONFIG_CACHE_MS = 600_000;
 
 const context = useTestService(
   async (api) => {
@@ -54,22 +55,5 @@ describe('reads per resolution', () => {
     } finally {
       counter.stop();
     }
-  });
-});
-
-describe('configuration staleness', () => {
-  it('reaches resolutions within the cache bound', async () => {
-    expect((await gateway.post('/v1/resolve', { target: 'sip:alice@contoso.com' })).body.decision).toBe('hosted');
-    await expectCreated(context.api.patch(`${T}/hosting-providers/exo`, { enabled: false }));
-    const changedAt = Date.now();
-    let answer;
-    do {
-      answer = (await gateway.post('/v1/resolve', { target: 'sip:alice@contoso.com' })).body;
-      if (answer.decision === 'reject') break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } while (Date.now() - changedAt < CONFIG_CACHE_MS + 3000);
-    expect(answer).toMatchObject({ decision: 'reject', diagnostic: { code: 15033 } });
-    // The bound plus the time of one poll and one request on a loaded machine.
-    expect(Date.now() - changedAt).toBeLessThanOrEqual(CONFIG_CACHE_MS + 1000);
   });
 });
