@@ -1,6 +1,6 @@
 // The diagnostic catalogue: every answer carries one of these stable codes, in the
 // 15000–15999 range Lync's ExUM routing uses in its ms-diagnostics header. Codes are never
-// reused or renumbered; docs/diagnostics.md is generated from this table.
+// reused or renumbered; the table in docs/routing.md is generated from this one.
 
 export interface Diagnostic {
   code: number;
