@@ -21,14 +21,14 @@ const connection = {
   key: z.string().min(1).optional().meta({ description: 'Key of the client certificate (PEM)' }),
 };
 
-export const ContextSchema = z.strictObject({
+export const ContextSettingsSchema = z.strictObject({
   ...connection,
   role: z
     .enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` })
     .optional()
     .meta({ description: "The token's role: exumctl picks this context for commands that need it" }),
 });
-export type ContextSettings = z.infer<typeof ContextSchema>;
+export type ContextSettings = z.infer<typeof ContextSettingsSchema>;
 
 const contextName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
   error: 'a context name is 1 to 64 letters, digits, ".", "_" or "-"',
@@ -39,7 +39,7 @@ export const ConfigFileSchema = z
     ...connection,
     output: z.enum(['table', 'json']).optional(),
     'current-context': contextName.optional(),
-    contexts: z.record(contextName, ContextSchema).optional(),
+    contexts: z.record(contextName, ContextSettingsSchema).optional(),
   })
   .superRefine((file, ctx) => {
     const current = file['current-context'];
