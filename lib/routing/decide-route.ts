@@ -226,7 +226,7 @@ export function decideForTenantTarget(
   request: ResolveRequest,
   principal: Principal | undefined,
   config: TenantConfig,
-  rotation = 0,
+  rotation: number,
 ): RouteDecision {
   const decision = new Decision();
   const { target } = request;
