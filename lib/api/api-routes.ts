@@ -3,13 +3,18 @@
 import * as z from 'zod';
 import { ROLES } from '../domain/credential.js';
 import { auditRoutes } from './audit-routes.js';
+import { configurationRoutes } from './configuration-routes.js';
+import { credentialRoutes } from './credential-routes.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
-import { managementRoutes } from './management-routes.js';
 import { migrationRoutes } from './migration-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { contactRoutes, userRoutes } from './principal-routes.js';
+import { providerFlagRoutes } from './provider-flag-routes.js';
 import { provisioningRoutes } from './provisioning-routes.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { route, type AnyRoute } from './route.js';
+import { tenantRoutes } from './tenant-routes.js';
+import { userBatchRoutes } from './user-batch-routes.js';
 
 export const openApiDocument = () => buildOpenApiDocument(apiRoutes, { title: 'exum-router API', version: '1' });
 
@@ -24,10 +29,23 @@ const openApiRoute = route({
   handle: () => Promise.resolve({ status: 200, body: openApiDocument() }),
 });
 
-/** The routes each function serves. */
+/** The routes each function serves, in the order docs/api.md and docs/openapi.json list them. */
 export const functionRoutes = {
   resolve: resolveRoutes,
-  management: [...managementRoutes, ...migrationRoutes, ...provisioningRoutes, ...auditRoutes, ...deadLetterRoutes, openApiRoute],
+  management: [
+    ...tenantRoutes,
+    ...credentialRoutes,
+    ...configurationRoutes,
+    ...userRoutes,
+    ...userBatchRoutes,
+    ...providerFlagRoutes,
+    ...contactRoutes,
+    ...migrationRoutes,
+    ...provisioningRoutes,
+    ...auditRoutes,
+    ...deadLetterRoutes,
+    openApiRoute,
+  ],
 };
 
 export const apiRoutes: readonly AnyRoute[] = [...functionRoutes.resolve, ...functionRoutes.management] as readonly AnyRoute[];

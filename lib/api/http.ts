@@ -133,3 +133,6 @@ export const pageQuery = {
 };
 
 export const dryRunQuery = z.strictObject({ dryRun: queryBoolean().default(false) });
+
+/** For reads that take no query parameters: any given is refused. */
+export const noQuery = z.strictObject({});

@@ -6,8 +6,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../lib/api/api-handler.js';
+import { functionRoutes } from '../../lib/api/api-routes.js';
 import { createApiDeps } from '../../functions/wiring/deps.js';
-import { managementRoutes } from '../../lib/api/management-routes.js';
 import { resolveRoutes } from '../../lib/api/resolve-routes.js';
 import { ExumStore } from '../../lib/store/exum-store.js';
 import { lambdaContext, operator, proxyEvent } from '../support/events.js';
@@ -15,7 +15,11 @@ import { lambdaContext, operator, proxyEvent } from '../support/events.js';
 // One attempt: the SDK's own retries are not what these tests are about.
 const client = new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const dynamo = mockClient(client);
-const handler = createApiHandler(managementRoutes, createApiDeps(new ExumStore(client, 'faults')), new Logger({ logLevel: 'SILENT' }));
+const handler = createApiHandler(
+  functionRoutes.management,
+  createApiDeps(new ExumStore(client, 'faults')),
+  new Logger({ logLevel: 'SILENT' }),
+);
 afterEach(() => dynamo.reset());
 
 const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });

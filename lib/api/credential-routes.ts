@@ -1,0 +1,67 @@
+// A tenant's credentials, for operators: create one (its token is shown once), list them
+// (never their tokens), revoke one.
+import * as z from 'zod';
+import { CredentialCreateSchema } from '../domain/credential.js';
+import { tenantId } from '../domain/fields.js';
+import * as tenants from '../management/tenants.js';
+import { dryRunQuery, pageQuery } from './http.js';
+import { OPERATORS, route, writeResult, type Route } from './route.js';
+import { TENANT_PATH, tenantParams } from './tenant-path.js';
+
+const CredentialResponseSchema = z.object({
+  id: z.string(),
+  tenantId: z.string().nullable(),
+  role: z.string(),
+  name: z.string(),
+  providerId: z.string().nullable(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  revokedAt: z.string().nullable(),
+});
+
+export const credentialRoutes: Route[] = [
+  route({
+    method: 'POST',
+    path: `${TENANT_PATH}/credentials`,
+    summary: 'Create a credential; its token is shown in this answer only',
+    roles: OPERATORS,
+    successStatus: 201,
+    params: tenantParams,
+    query: dryRunQuery,
+    body: CredentialCreateSchema,
+    response: CredentialResponseSchema.extend({ token: z.string() }),
+    handle: async ({ actor, params, body, write }, deps) =>
+      writeResult(await tenants.createCredential(deps, actor, params.tenant, body, write), 201, ({ credential, token }) => ({
+        ...credential,
+        token,
+      })),
+  }),
+  route({
+    method: 'GET',
+    path: `${TENANT_PATH}/credentials`,
+    summary: "List a tenant's credentials (never their tokens)",
+    roles: OPERATORS,
+    successStatus: 200,
+    params: tenantParams,
+    query: z.strictObject(pageQuery),
+    response: z.object({ items: z.array(CredentialResponseSchema), nextCursor: z.string().nullable() }),
+    handle: async ({ params, query }, deps) => ({
+      status: 200,
+      body: await tenants.listCredentials(deps, params.tenant, query.cursor ?? null, query.limit),
+    }),
+  }),
+  route({
+    method: 'DELETE',
+    path: `${TENANT_PATH}/credentials/{credentialId}`,
+    summary: 'Revoke a credential',
+    roles: OPERATORS,
+    successStatus: 204,
+    params: z.strictObject({
+      tenant: tenantId(),
+      credentialId: z.string().regex(/^cred_[A-Za-z0-9_-]{1,64}$/, { error: 'not a credential id' }),
+    }),
+    query: dryRunQuery,
+    handle: async ({ actor, params, write }, deps) =>
+      writeResult(await tenants.revokeCredential(deps, actor, params.tenant, params.credentialId, write), 204),
+  }),
+];

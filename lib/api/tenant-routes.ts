@@ -1,0 +1,47 @@
+// Tenants and their SIP domains: operators create and list them, readers read their own.
+import * as z from 'zod';
+import { TenantCreateSchema, TenantSchema } from '../domain/tenant.js';
+import * as tenants from '../management/tenants.js';
+import { dryRunQuery, noQuery, pageQuery } from './http.js';
+import { OPERATORS, READERS, itemResult, route, writeResult, type Route } from './route.js';
+import { TENANT_PATH, tenantParams } from './tenant-path.js';
+
+export const tenantRoutes: Route[] = [
+  route({
+    method: 'POST',
+    path: '/v1/tenants',
+    summary: 'Create a tenant with its SIP domains',
+    roles: OPERATORS,
+    successStatus: 201,
+    params: z.strictObject({}),
+    query: dryRunQuery,
+    body: TenantCreateSchema,
+    response: TenantSchema,
+    handle: async ({ actor, body, write }, deps) => writeResult(await tenants.createTenant(deps, actor, body, write), 201),
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/tenants',
+    summary: 'List tenants',
+    roles: OPERATORS,
+    successStatus: 200,
+    params: z.strictObject({}),
+    query: z.strictObject(pageQuery),
+    response: z.object({ items: z.array(TenantSchema), nextCursor: z.string().nullable() }),
+    handle: async ({ query }, deps) => ({ status: 200, body: await tenants.listTenants(deps, query.cursor ?? null, query.limit) }),
+  }),
+  route({
+    method: 'GET',
+    path: TENANT_PATH,
+    summary: 'Get a tenant',
+    roles: READERS,
+    successStatus: 200,
+    params: tenantParams,
+    query: noQuery,
+    response: TenantSchema,
+    handle: async ({ params }, deps) => {
+      const tenant = await tenants.getTenant(deps, params.tenant);
+      return itemResult(tenant, tenant.version);
+    },
+  }),
+];
