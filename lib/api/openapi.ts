@@ -2,29 +2,8 @@
 // JSON Schema output; OpenAPI 3.1 schemas are JSON Schema 2020-12), so docs cannot drift.
 import * as z from 'zod';
 import { omit } from '../omit.js';
+import { ProblemSchema } from './problem.js';
 import type { AnyRoute as Route } from './route.js';
-
-const problemSchema = {
-  type: 'object',
-  description: 'RFC 9457 problem details; errors name the field at fault and the rule it broke',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    code: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
-        required: ['field', 'rule', 'message'],
-      },
-    },
-  },
-  required: ['type', 'title', 'status', 'detail', 'code', 'errors'],
-};
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
   return omit(z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>, '$schema');
@@ -102,7 +81,7 @@ export function buildOpenApiDocument(routes: readonly Route[], info: { title: st
     info,
     paths,
     components: {
-      schemas: { Problem: problemSchema },
+      schemas: { Problem: jsonSchema(ProblemSchema, 'output') },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'exum_… tokens from POST /v1/tenants/{tenant}/credentials' },
       },

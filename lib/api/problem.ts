@@ -1,7 +1,8 @@
 // The one place where errors become application/problem+json bodies (RFC 9457), with the
 // status of their code (lib/errors.ts). Below 500 the caller sees what was wrong and which
 // field; at 500 and above the caller sees a generic text and the log gets the rest.
-import { statusOf, type ErrorCode, type ExumError, type FieldIssue } from '../errors.js';
+import * as z from 'zod';
+import { FieldIssueSchema, statusOf, type ErrorCode, type ExumError } from '../errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -23,14 +24,24 @@ const TITLE: Record<ErrorCode, string> = {
   'store-unavailable': 'Temporarily unavailable',
 };
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  errors: FieldIssue[];
-}
+/**
+ * The problem+json body, for the type and the OpenAPI document alike. Open objects, as RFC 9457
+ * lets a problem carry more members than these. `code` is a string, not an ErrorCode: API
+ * Gateway's own refusals (cdk/stateless-stack.ts) answer codes of their own, such as throttled.
+ */
+export const ProblemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(FieldIssueSchema.loose()),
+  })
+  .meta({ description: 'RFC 9457 problem details; errors name the field at fault and the rule it broke' });
+
+export type Problem = z.infer<typeof ProblemSchema>;
 
 /** Seconds a client should wait before retrying when the store is unavailable. */
 const RETRY_AFTER_SECONDS = '1';
