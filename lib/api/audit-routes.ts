@@ -1,20 +1,20 @@
 // The audit trail: who changed which object when, the fields before and after, for readers.
 import * as z from 'zod';
 import { AUDIT_RETENTION_SECONDS } from '../domain/audit-record.js';
-import { tenantId } from '../domain/fields.js';
 import { pageQuery } from './http.js';
 import { READERS, route, type Route } from './route.js';
+import { TENANT_PATH, tenantParams } from './tenant-path.js';
 
 const toIsoTime = (time: string) => new Date(time).toISOString();
 
 export const auditRoutes: Route[] = [
   route({
     method: 'GET',
-    path: '/v1/tenants/{tenant}/audit',
+    path: `${TENANT_PATH}/audit`,
     summary: `The audit trail, newest first: who changed which object when, fields before and after (kept ${AUDIT_RETENTION_SECONDS / 86_400} days)`,
     roles: READERS,
     successStatus: 200,
-    params: z.strictObject({ tenant: tenantId() }),
+    params: tenantParams,
     query: z.strictObject({
       ...pageQuery,
       objectType: z

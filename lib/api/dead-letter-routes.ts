@@ -1,18 +1,18 @@
 // The dead letters: provider events that could not be delivered and provisioning events that
 // could not be applied, each with the reason, for readers.
 import * as z from 'zod';
-import { tenantId } from '../domain/fields.js';
 import { pageQuery } from './http.js';
 import { READERS, route, type Route } from './route.js';
+import { TENANT_PATH, tenantParams } from './tenant-path.js';
 
 export const deadLetterRoutes: Route[] = [
   route({
     method: 'GET',
-    path: '/v1/tenants/{tenant}/dead-letters',
+    path: `${TENANT_PATH}/dead-letters`,
     summary: 'Provider events that could not be delivered, newest first, with the reason',
     roles: READERS,
     successStatus: 200,
-    params: z.strictObject({ tenant: tenantId() }),
+    params: tenantParams,
     query: z.strictObject(pageQuery),
     handle: async ({ params, query }, deps) => ({
       status: 200,

@@ -4,10 +4,11 @@ import { sipAddress, tenantId } from '../domain/fields.js';
 import { MigrationCreateSchema, MigrationSchema, ProviderAnswerSchema, RollbackSchema } from '../domain/migration.js';
 import * as migrations from '../migrations/migrations.js';
 import { omit } from '../omit.js';
-import { dryRunQuery, pageQuery } from './http.js';
+import { dryRunQuery, pageQuery, noQuery } from './http.js';
 import { PROVIDERS, READERS, USER_ADMINS, itemResult, route, writeResult, type Route } from './route.js';
+import { TENANT_PATH, tenantParams } from './tenant-path.js';
 
-const BASE = '/v1/tenants/{tenant}/migrations';
+const BASE = `${TENANT_PATH}/migrations`;
 const migrationId = z.string().regex(/^mig_[A-Za-z0-9_-]{1,32}$/, { error: 'not a migration id' });
 const migrationParams = z.strictObject({ tenant: tenantId(), migrationId });
 
@@ -18,7 +19,7 @@ export const migrationRoutes: Route[] = [
     summary: 'Start a migration of users to a hosting provider, in waves',
     roles: USER_ADMINS,
     successStatus: 201,
-    params: z.strictObject({ tenant: tenantId() }),
+    params: tenantParams,
     query: dryRunQuery,
     body: MigrationCreateSchema,
     response: MigrationSchema,
@@ -31,7 +32,7 @@ export const migrationRoutes: Route[] = [
     summary: 'List migrations, newest first',
     roles: READERS,
     successStatus: 200,
-    params: z.strictObject({ tenant: tenantId() }),
+    params: tenantParams,
     query: z.strictObject(pageQuery),
     handle: async ({ params, query }, deps) => ({
       status: 200,
@@ -58,7 +59,7 @@ export const migrationRoutes: Route[] = [
     roles: USER_ADMINS,
     successStatus: 200,
     params: migrationParams,
-    query: z.strictObject({}),
+    query: noQuery,
     body: RollbackSchema,
     handle: async ({ actor, params, body }, deps) => ({
       status: 200,
@@ -72,7 +73,7 @@ export const migrationRoutes: Route[] = [
     roles: USER_ADMINS,
     successStatus: 200,
     params: migrationParams,
-    query: z.strictObject({}),
+    query: noQuery,
     handle: async ({ actor, params }, deps) => {
       const cancelled = await migrations.cancelMigration(deps, actor, params.tenant, params.migrationId);
       return itemResult(cancelled, cancelled.version);
@@ -85,7 +86,7 @@ export const migrationRoutes: Route[] = [
     roles: PROVIDERS,
     successStatus: 200,
     params: z.strictObject({ tenant: tenantId(), migrationId, sipUri: sipAddress() }),
-    query: z.strictObject({}),
+    query: noQuery,
     body: ProviderAnswerSchema,
     handle: async ({ actor, params, body }, deps) => {
       const item = await migrations.answerMigration(deps, actor, params.tenant, params.migrationId, params.sipUri, body);

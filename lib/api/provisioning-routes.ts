@@ -2,9 +2,10 @@
 // for a batch posted by a user admin.
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { tenantId } from '../domain/fields.js';
 import { createProvisioningApplier } from '../provisioning/apply-provisioning-events.js';
 import { USER_ADMINS, route, type Route } from './route.js';
+import { TENANT_PATH, tenantParams } from './tenant-path.js';
+import { noQuery } from './http.js';
 
 /** Deeper is no real event, and would exhaust the stack when serialized for the applier (JSON.stringify recurses). */
 const MAX_EVENT_DEPTH = 32;
@@ -18,12 +19,12 @@ const provisioningEvent = z.record(z.string(), z.unknown()).refine((event) => ne
 export const provisioningRoutes: Route[] = [
   route({
     method: 'POST',
-    path: '/v1/tenants/{tenant}/provisioning-events',
+    path: `${TENANT_PATH}/provisioning-events`,
     summary: 'Apply a batch of provisioning events (as EventBridge delivers them in AWS); each is applied, unchanged or dead-lettered',
     roles: USER_ADMINS,
     successStatus: 200,
-    params: z.strictObject({ tenant: tenantId() }),
-    query: z.strictObject({}),
+    params: tenantParams,
+    query: noQuery,
     body: z.strictObject({ events: z.array(provisioningEvent).min(1).max(100) }),
     handle: async ({ actor, params, body }, deps) => {
       const applier = createProvisioningApplier(deps);
