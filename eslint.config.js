@@ -59,6 +59,10 @@ export default tseslint.config(
     ignores: ['lib/store/**'],
     rules: { 'no-restricted-syntax': ['error', noDoubleAssertion, ...keyKnowledge] },
   },
-  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: { ...globals.node } } },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { ...globals.node } },
+  },
   prettier,
 );
