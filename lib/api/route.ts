@@ -46,6 +46,24 @@ export const route = <P, Q, B, D = ApiDeps>(definition: Route<P, Q, B, D>): Rout
 /** A route whatever its handler needs: what matching, documentation and tests see. */
 export type AnyRoute = Route<unknown, unknown, unknown, never>;
 
+/**
+ * A route anyone may call with no credential: API Gateway puts no authorizer in front of it and the
+ * local server asks for no token (a credential sent anyway is not looked at). Only the health checks
+ * are public (lib/api/health-routes.ts). `access: 'public'` is the marker to grep for, and
+ * test/integration/role-matrix.test.ts lists the public routes, so none becomes public by accident.
+ * No path parameters, no query, no body, no caller: it answers the same to everyone.
+ */
+export interface PublicRoute<D = never> {
+  /** HEAD is answered too, as GET without the body. */
+  method: 'GET';
+  path: string;
+  summary: string;
+  access: 'public';
+  /** For documentation: the shape of a successful answer. */
+  response: z.ZodType;
+  handle: (deps: D) => Promise<ApiResult>;
+}
+
 /** Roles, as the domain reference splits them (section 6). Operators can act in every tenant. */
 export const READERS: readonly Role[] = ['operator', 'server-admin', 'user-admin', 'reader'];
 export const SERVER_ADMINS: readonly Role[] = ['operator', 'server-admin'];
