@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as z from 'zod';
 import { ProviderEventSchemas } from '../lib/provider-events/event-schemas.js';
 import { ProvisioningEventSchemas } from '../lib/provisioning/provisioning-events.js';
-import { apiRoutes, openApiDocument } from '../lib/api/api-routes.js';
+import { apiRoutes, openApiDocument, publicRoutes } from '../lib/api/api-routes.js';
 import { DIAGNOSTICS } from '../lib/routing/diagnostics.js';
 import { tenantFileJsonSchema } from '../cli/tenant-file/tenant-file.js';
 
@@ -22,7 +22,8 @@ function between(markdown: string, name: string, generated: string): string {
 
 export function routeTableMarkdown(): string {
   const rows = apiRoutes.map((route) => `| \`${route.method}\` | \`${route.path}\` | ${route.roles.join(', ')} | ${route.summary} |`);
-  return ['| Method | Path | Roles | What it does |', '|---|---|---|---|', ...rows].join('\n');
+  const publicRows = publicRoutes.map((route) => `| \`${route.method}\` | \`${route.path}\` | anyone, no credential | ${route.summary} |`);
+  return ['| Method | Path | Roles | What it does |', '|---|---|---|---|', ...rows, ...publicRows].join('\n');
 }
 
 export const withRouteTable = (markdown: string): string => between(markdown, 'routes', routeTableMarkdown());

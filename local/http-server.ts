@@ -1,7 +1,8 @@
 // The local stand-in for API Gateway: an HTTP server that matches requests against the route
 // table, authenticates them with the same credential check as the Lambda authorizer, turns
 // them into the API Gateway (REST, proxy) events the Lambdas receive, and calls the same
-// handlers. Nothing here decides anything the Lambdas would not.
+// handlers. Nothing here decides anything the Lambdas would not. The public routes (the health
+// checks) are served as API Gateway serves methods without an authorizer: no credential asked for.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -10,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createRouteMatcher } from '../lib/api/dispatch.js';
 import { problemResponse } from '../lib/api/problem.js';
-import type { AnyRoute as Route } from '../lib/api/route.js';
+import type { AnyRoute as Route, PublicRoute } from '../lib/api/route.js';
 import { authorizerContextOf } from '../lib/auth/authorizer-context.js';
 import type { Authenticator } from '../lib/auth/credential-cache.js';
 import { ExumError, invalid, statusOf } from '../lib/errors.js';
@@ -19,6 +20,12 @@ export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Pr
 
 export interface Mount {
   routes: readonly Route[];
+  handler: ProxyHandler;
+}
+
+/** The public routes (the health checks) and their handler: served with no authentication at all. */
+export interface PublicMount {
+  routes: readonly PublicRoute[];
   handler: ProxyHandler;
 }
 
@@ -94,6 +101,8 @@ export interface LocalHttpServerOptions {
   /** Serve HTTPS with this certificate and key; with clientCa, require client certificates it signed (mutual TLS). */
   tls?: { cert: string | Buffer; key: string | Buffer; clientCa?: string | Buffer };
   mounts: readonly Mount[];
+  /** As API Gateway's methods without an authorizer: no credential asked for, none looked at. */
+  publicMount?: PublicMount;
   /**
    * A request that failed here rather than in a handler (which logs its own): the credential
    * check when the store is down, or a bug. Refusals (4xx) are the caller's business, not reported.
@@ -107,7 +116,47 @@ export interface FailedRequest {
   requestId: string;
 }
 
-export function createLocalHttpServer({ authenticate, mounts, onError, tls }: LocalHttpServerOptions): Server {
+/** What API Gateway hands a Lambda (REST, proxy): the request, the matched resource, and the authorizer's context if any. */
+function proxyEvent(
+  request: IncomingMessage,
+  url: URL,
+  matched: { resource: string; pathParameters: Record<string, string> },
+  headers: Record<string, string>,
+  body: { body: string; isBase64Encoded: boolean } | null,
+  authorizer: APIGatewayProxyEvent['requestContext']['authorizer'],
+  requestId: string,
+): APIGatewayProxyEvent {
+  const method = (request.method ?? 'GET').toUpperCase();
+  return {
+    resource: matched.resource,
+    path: url.pathname,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: {},
+    queryStringParameters: singleValues(url.searchParams.entries()),
+    multiValueQueryStringParameters: null,
+    pathParameters: matched.pathParameters,
+    stageVariables: null,
+    body: body?.body ?? null,
+    isBase64Encoded: body?.isBase64Encoded ?? false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer,
+      protocol: `HTTP/${request.httpVersion}`,
+      httpMethod: method,
+      identity: { sourceIp: request.socket.remoteAddress ?? '' } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: url.pathname,
+      stage: 'local',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: matched.resource,
+    },
+  };
+}
+
+export function createLocalHttpServer({ authenticate, mounts, publicMount, onError, tls }: LocalHttpServerOptions): Server {
   const matchers = mounts.map((mount) => ({ mount, matcher: createRouteMatcher(mount.routes) }));
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -117,6 +166,19 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
     try {
       const url = requestUrl(request);
       instance = url.pathname;
+      const headers =
+        singleValues(
+          Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : (value ?? '')]),
+        ) ?? {};
+
+      // A public route before anything else: no authentication, so no credential can change its answer.
+      const publicRoute = publicMount?.routes.find((candidate) => candidate.path === url.pathname);
+      if (publicMount !== undefined && publicRoute !== undefined) {
+        const event = proxyEvent(request, url, { resource: publicRoute.path, pathParameters: {} }, headers, null, null, requestId);
+        send(response, await publicMount.handler(event, lambdaContext('exum-router-local')));
+        return;
+      }
+
       let found: { mount: Mount; route: Route; pathParameters: Record<string, string> } | undefined;
       let methodNotAllowed = false;
       for (const { mount, matcher } of matchers) {
@@ -133,42 +195,20 @@ export function createLocalHttpServer({ authenticate, mounts, onError, tls }: Lo
           : new ExumError('route-not-found', `no route for ${method} ${url.pathname}`);
       }
 
-      const headers =
-        singleValues(
-          Object.entries(request.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : (value ?? '')]),
-        ) ?? {};
       const actor = await authenticate(headers.authorization);
       if (actor === undefined)
         throw new ExumError('unauthenticated', 'a valid bearer credential is required (Authorization: Bearer <token>)');
       const body = await readBody(request);
 
-      const event: APIGatewayProxyEvent = {
-        resource: found.route.path,
-        path: url.pathname,
-        httpMethod: method,
+      const event = proxyEvent(
+        request,
+        url,
+        { resource: found.route.path, pathParameters: found.pathParameters },
         headers,
-        multiValueHeaders: {},
-        queryStringParameters: singleValues(url.searchParams.entries()),
-        multiValueQueryStringParameters: null,
-        pathParameters: found.pathParameters,
-        stageVariables: null,
-        body: body?.body ?? null,
-        isBase64Encoded: body?.isBase64Encoded ?? false,
-        requestContext: {
-          accountId: '000000000000',
-          apiId: 'local',
-          authorizer: authorizerContextOf(actor),
-          protocol: `HTTP/${request.httpVersion}`,
-          httpMethod: method,
-          identity: { sourceIp: request.socket.remoteAddress ?? '' } as APIGatewayProxyEvent['requestContext']['identity'],
-          path: url.pathname,
-          stage: 'local',
-          requestId,
-          requestTimeEpoch: Date.now(),
-          resourceId: 'local',
-          resourcePath: found.route.path,
-        },
-      };
+        body,
+        authorizerContextOf(actor),
+        requestId,
+      );
       send(response, await found.mount.handler(event, lambdaContext('exum-router-local')));
     } catch (error) {
       const failure = error instanceof ExumError ? error : new ExumError('internal', 'local server error', [], { cause: error });

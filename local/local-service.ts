@@ -6,13 +6,15 @@ import { createApiDeps, createStreamDeps } from '../functions/wiring/deps.js';
 import { createStreamHandler } from '../lib/stream/process-stream.js';
 import { StreamDriver } from './stream-driver.js';
 import { CheckpointStore } from '../lib/store/checkpoint-store.js';
-import { functionRoutes } from '../lib/api/api-routes.js';
+import { functionRoutes, publicRoutes } from '../lib/api/api-routes.js';
+import { createPublicHandler } from '../lib/api/public-handler.js';
 import { createCachedAuthenticator } from '../lib/auth/credential-cache.js';
 import { installOperatorToken } from '../lib/management/tenants.js';
 import { createLogger, loggedError, type LogLevel } from '../lib/logging.js';
-import { createDynamoClient, type DynamoDBClient } from '../lib/store/client.js';
+import { createDynamoClient, DEFAULT_REQUEST_TIMEOUT_MS, type DynamoDBClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
+import { tableAnswers } from '../lib/store/readiness.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { createLocalHttpServer, listen } from './http-server.js';
 
@@ -85,6 +87,15 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
         { routes: functionRoutes.resolve, handler: createApiHandler(functionRoutes.resolve, deps, logger) },
         { routes: functionRoutes.management, handler: createApiHandler(functionRoutes.management, deps, logger) },
       ],
+      // The health checks: ready when the table answers a read within the store's request timeout.
+      publicMount: {
+        routes: publicRoutes,
+        handler: createPublicHandler(
+          publicRoutes,
+          { storeAnswers: () => tableAnswers(store.table, options.storeRequestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) },
+          logger,
+        ),
+      },
       onError: (error, request) => logger.error('request failed', { ...request, ...loggedError(error) }),
     });
     server.keepAliveTimeout = 65_000;

@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import { omit } from '../omit.js';
 import { ProblemSchema } from './problem.js';
-import type { AnyRoute as Route } from './route.js';
+import type { AnyRoute as Route, PublicRoute } from './route.js';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
   return omit(z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>, '$schema');
@@ -39,7 +39,27 @@ function parameters(route: Route) {
   ];
 }
 
-export function buildOpenApiDocument(routes: readonly Route[], info: { title: string; version: string }) {
+/** A public route's operation: no credential (security []), no parameters, its answer or 503. */
+function publicOperation(route: PublicRoute) {
+  return {
+    summary: route.summary,
+    description:
+      'No credential: anyone may call it (load balancers, DNS health checks, gateways); one sent anyway is not looked at. HEAD answers the same without the body. Cache-Control: no-store.',
+    'x-exum-public': true,
+    parameters: [],
+    responses: {
+      '200': { description: 'Success', content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } },
+      '503': problem('Unavailable (for readiness: the store did not answer in time); retry after Retry-After seconds'),
+    },
+    security: [],
+  };
+}
+
+export function buildOpenApiDocument(
+  routes: readonly Route[],
+  publicRoutes: readonly PublicRoute[],
+  info: { title: string; version: string },
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const responses: Record<string, unknown> = {
@@ -76,6 +96,7 @@ export function buildOpenApiDocument(routes: readonly Route[], info: { title: st
       security: [{ bearer: [] }],
     };
   }
+  for (const route of publicRoutes) (paths[route.path] ??= {})[route.method.toLowerCase()] = publicOperation(route);
   return {
     openapi: '3.1.0',
     info,

@@ -2,10 +2,11 @@
 // tenant / other tenant, and every route × no / revoked / malformed / other tenant's revoked
 // credential. The outcome of each cell is written once, in `expectedOutcome`; writes run as dry
 // runs. A foreign credential learns nothing: for every route, an object of another tenant that
-// exists and one that does not get the same answer.
+// exists and one that does not get the same answer. The public routes (the health checks) are
+// listed here by name: a route is public on purpose or not at all, and answers every credential alike.
 import { describe, expect, it } from 'vitest';
-import { apiRoutes } from '../../lib/api/api-routes.js';
-import type { AnyRoute } from '../../lib/api/route.js';
+import { apiRoutes, publicRoutes } from '../../lib/api/api-routes.js';
+import type { AnyRoute, PublicRoute } from '../../lib/api/route.js';
 import { ROLES, type Role } from '../../lib/domain/credential.js';
 import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
 import { OPERATOR_TOKEN, useTestService, type ApiClient } from '../support/service.js';
@@ -155,5 +156,25 @@ describe('a foreign credential learns nothing', () => {
 
   it('operators act in every tenant', async () => {
     expect((await api.get('/v1/tenants/fabrikam/users/sip:alice@fabrikam.com')).status).toBe(200);
+  });
+});
+
+describe('public routes', () => {
+  it('are exactly the health checks: a new public route is added here, on purpose, or it is not public', () => {
+    expect(publicRoutes.map((route) => `${route.method} ${route.path}`)).toEqual(['GET /healthz', 'GET /readyz']);
+    expect(publicRoutes.every((route) => route.access === 'public')).toBe(true);
+    // None is also a route behind the authorizer.
+    expect(apiRoutes.filter((route) => publicRoutes.some((open) => open.path === route.path))).toEqual([]);
+  });
+
+  const publicName = (route: PublicRoute) => `${route.method} ${route.path}`;
+  it.each(
+    publicRoutes.flatMap((route) =>
+      [...ROLES, 'none', 'revoked', 'malformed'].map((credential) => [publicName(route), credential as Credential, route] as const),
+    ),
+  )('%s with %s credential answers 200, as with none', async (_name, credential, route) => {
+    const answer = await request(credential, route.method, route.path);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body).toEqual((await request('none', route.method, route.path)).body);
   });
 });

@@ -3,6 +3,9 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Actor } from '../../lib/domain/credential.js';
 import { authorizerContextOf } from '../../lib/auth/authorizer-context.js';
 
+/** No authorizer stands before the health checks' methods: their events carry no caller. */
+const authorizer = (actor: Actor | null) => (actor === null ? null : authorizerContextOf(actor));
+
 export function proxyEvent(parts: {
   method: string;
   resource: string;
@@ -10,7 +13,8 @@ export function proxyEvent(parts: {
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
   body?: unknown;
-  actor: Actor;
+  /** The caller the authorizer established; none for a method without an authorizer (the health checks). */
+  actor: Actor | null;
 }): APIGatewayProxyEvent {
   return {
     resource: parts.resource,
@@ -26,7 +30,7 @@ export function proxyEvent(parts: {
     isBase64Encoded: false,
     // The handlers read the authorizer context only; the rest of API Gateway's request context would be noise.
     // eslint-disable-next-line no-restricted-syntax -- a partial request context, on purpose
-    requestContext: { authorizer: authorizerContextOf(parts.actor) } as unknown as APIGatewayProxyEvent['requestContext'],
+    requestContext: { authorizer: authorizer(parts.actor) } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 }
 
