@@ -8,6 +8,7 @@ import { Architecture, LoggingFormat, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { READINESS_PROBE_PARTITION } from '../lib/store/readiness.js';
 import { tableDefinition } from '../lib/store/table.js';
 import { ESM_BANNER } from './bundling.js';
 import { LAMBDA_RUNTIME, NODE_MAJOR } from './node-runtime.js';
@@ -16,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The DynamoDB actions each kind of function needs, and no more (transactions need the actions they contain). */
 export const TABLE_ACCESS = {
+  /** The health function: one GetItem, of the readiness partition only (the statement's condition below). */
+  readiness: ['dynamodb:GetItem'],
   authorize: ['dynamodb:GetItem'],
   resolve: ['dynamodb:GetItem', 'dynamodb:Query'],
   manage: [
@@ -86,10 +89,17 @@ export class ExumFunction extends Construct {
     });
     // The table and its one index by name: no wildcard resources, only the actions needed.
     this.fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: [...TABLE_ACCESS[props.tableAccess]],
-        resources: [props.table.tableArn, `${props.table.tableArn}/index/${tableDefinition.listIndex.name}`],
-      }),
+      props.tableAccess === 'readiness'
+        ? // Anyone can make the health function run: it may read the readiness partition, where no record lives, and nothing else.
+          new PolicyStatement({
+            actions: [...TABLE_ACCESS.readiness],
+            resources: [props.table.tableArn],
+            conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [READINESS_PROBE_PARTITION] } },
+          })
+        : new PolicyStatement({
+            actions: [...TABLE_ACCESS[props.tableAccess]],
+            resources: [props.table.tableArn, `${props.table.tableArn}/index/${tableDefinition.listIndex.name}`],
+          }),
     );
     Validations.of(this.fn.role!).acknowledge(
       {

@@ -1,10 +1,11 @@
 // The stateless part: the functions, the REST API (every route of the route table, behind the
-// bearer-token authorizer), the stream's event source mapping, the provisioning path, and the
-// alarms and dashboard an operator needs at 3 a.m.
+// bearer-token authorizer, and the public health checks without it), the stream's event source
+// mapping, the provisioning path, and the alarms and dashboard an operator needs at 3 a.m.
 import { Arn, ArnFormat, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   AccessLogFormat,
+  AuthorizationType,
   EndpointType,
   IdentitySource,
   LambdaIntegration,
@@ -15,6 +16,7 @@ import {
   RestApi,
   SecurityPolicy,
   type IResource,
+  type MethodDeploymentOptions,
 } from 'aws-cdk-lib/aws-apigateway';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
@@ -36,12 +38,21 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { functionRoutes } from '../lib/api/api-routes.js';
+import { functionRoutes, publicRoutes } from '../lib/api/api-routes.js';
 import type { AnyRoute } from '../lib/api/route.js';
 import { STREAM_EVENT_SOURCE, STREAM_PROCESSOR_TIMEOUT_SECONDS } from '../lib/provider-events/delivery-bounds.js';
 import { ExumFunction } from './exum-function.js';
 
 const PROVIDER_SECRETS_PREFIX = 'exum-router';
+
+/** The health checks answer HEAD as GET: some load balancers ask with HEAD. */
+const HEALTH_METHODS = ['GET', 'HEAD'] as const;
+/**
+ * Per health method: far above what checkers send (Route 53's checkers together send one every few
+ * seconds per health check, a load balancer a few a minute per node), low enough that a flood of
+ * unauthenticated requests costs little (each is an invocation and, for /readyz, one read).
+ */
+const HEALTH_THROTTLING: MethodDeploymentOptions = { throttlingRateLimit: 50, throttlingBurstLimit: 100 };
 
 export interface StatelessStackProps extends StackProps {
   table: TableV2;
@@ -54,8 +65,10 @@ export interface StatelessStackProps extends StackProps {
 }
 
 export class StatelessStack extends Stack {
-  readonly functions: Record<'management' | 'resolve' | 'authorizer' | 'streamProcessor' | 'provisioning', ExumFunction>;
+  readonly functions: Record<'management' | 'resolve' | 'authorizer' | 'streamProcessor' | 'provisioning' | 'health', ExumFunction>;
   readonly api: RestApi;
+  /** With mutual TLS only: the health checks on an API of their own, which checkers reach without a client certificate. */
+  readonly healthApi: RestApi | undefined;
   readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -97,10 +110,20 @@ export class StatelessStack extends Stack {
         tableAccess: 'process',
         timeout: Duration.seconds(30),
       }),
+      health: new ExumFunction(this, 'Health', {
+        entry: 'health',
+        description: 'exum-router GET /healthz and /readyz (health checks, no credential)',
+        table,
+        tableAccess: 'readiness',
+        timeout: Duration.seconds(3),
+      }),
     };
 
     this.grantProviderSecrets();
     this.api = this.createApi(props);
+    this.healthApi = props.mutualTls === undefined ? undefined : this.createHealthApi(this.api);
+    // What to point a load balancer or a DNS health check at (docs/deploy.md, docs/operations.md).
+    new CfnOutput(this, 'ReadinessUrl', { value: `${(this.healthApi ?? this.api).url}readyz` });
     this.wireStream(props);
     this.wireProvisioning(props);
     this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'exum-router alarms', enforceSSL: true });
@@ -151,7 +174,7 @@ export class StatelessStack extends Stack {
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
         throttlingRateLimit: 2000,
         throttlingBurstLimit: 4000,
-        methodOptions: { '/v1/resolve/POST': { throttlingRateLimit: 5000, throttlingBurstLimit: 10000 } },
+        methodOptions: { '/v1/resolve/POST': { throttlingRateLimit: 5000, throttlingBurstLimit: 10000 }, ...healthThrottling() },
       },
     });
     if (props.mutualTls !== undefined) {
@@ -193,38 +216,14 @@ export class StatelessStack extends Stack {
         });
       }
     }
-    // API Gateway's own refusals speak problem+json too, like everything else the API answers.
-    const problem = (type: ResponseType, status: number, code: string, title: string, extraHeaders: Record<string, string> = {}) =>
-      api.addGatewayResponse(`Problem${type.responseType}`, {
-        type,
-        statusCode: String(status),
-        responseHeaders: { 'Content-Type': "'application/problem+json'", ...extraHeaders },
-        templates: {
-          'application/json': JSON.stringify({
-            type: `https://exum-router.dev/problems/${code}`,
-            title,
-            status,
-            detail: title,
-            code,
-            errors: [],
-            instance: '$context.path',
-          }),
-        },
-      });
-    problem(ResponseType.UNAUTHORIZED, 401, 'unauthenticated', 'A valid bearer credential is required', {
-      'WWW-Authenticate': '\'Bearer realm="exum-router"\'',
-    });
-    problem(ResponseType.ACCESS_DENIED, 401, 'unauthenticated', 'A valid bearer credential is required');
-    problem(ResponseType.BAD_REQUEST_PARAMETERS, 400, 'validation-failed', 'A required header or path parameter is missing');
-    problem(ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, 'route-not-found', 'No such route');
-    problem(ResponseType.THROTTLED, 429, 'throttled', 'Too many requests: retry with backoff', { 'Retry-After': "'1'" });
-    problem(ResponseType.DEFAULT_5XX, 503, 'store-unavailable', 'Temporarily unavailable', { 'Retry-After': "'1'" });
+    this.addHealthMethods(api);
+    addProblemResponses(api);
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     Validations.of(api).acknowledge(
       {
         id: 'AwsSolutions-COG4',
         reason:
-          'Callers are SIP gateways, providers and tools with bearer credentials: every method uses the Lambda REQUEST authorizer (and, with a custom domain, mutual TLS), not Cognito users',
+          'Callers are SIP gateways, providers and tools with bearer credentials: every method but the health checks uses the Lambda REQUEST authorizer (and, with a custom domain, mutual TLS), not Cognito users',
       },
       {
         id: 'AwsSolutions-APIG3',
@@ -236,6 +235,68 @@ export class StatelessStack extends Stack {
       },
     );
     return api;
+  }
+
+  /**
+   * GET and HEAD /healthz and /readyz, the public routes: no authorizer, and no Authorization header
+   * asked for (checkers send none; one sent anyway is not looked at). Throttled apart.
+   */
+  private addHealthMethods(api: RestApi): void {
+    const integration = new LambdaIntegration(this.functions.health.fn, { proxy: true });
+    for (const route of publicRoutes) {
+      const resource = resourceFor(api.root, route.path);
+      for (const method of HEALTH_METHODS) {
+        const created = resource.addMethod(method, integration, { authorizationType: AuthorizationType.NONE });
+        Validations.of(created).acknowledge(
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: `A health check (${route.path}) for load balancers and DNS health checks, which send no credential: it answers ok, ready or 503 and nothing else, its function may read one key where no record lives, and it is throttled apart`,
+          },
+          {
+            id: 'AwsSolutions-COG4',
+            reason: `A health check (${route.path}): public on purpose (lib/api/api-routes.ts publicRoutes), so no authorizer of any kind`,
+          },
+        );
+      }
+    }
+  }
+
+  /**
+   * With mutual TLS, the API's custom domain asks every caller for a client certificate and its
+   * execute-api endpoint is off: a health checker (Route 53, a load balancer) has no certificate to
+   * present. The health checks are served again on an API of their own, whose execute-api endpoint
+   * stays on; it holds nothing else (docs/deploy.md).
+   */
+  private createHealthApi(api: RestApi): RestApi {
+    const healthApi = new RestApi(this, 'HealthApi', {
+      restApiName: 'exum-router-health',
+      description: 'exum-router health checks (GET /healthz, /readyz) for checkers without a client certificate',
+      endpointTypes: [EndpointType.REGIONAL],
+      // The account's API Gateway logging role is the main API's (one per account and region).
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        accessLogDestination: new LogGroupLogDestination(
+          new LogGroup(this, 'HealthApiAccessLogs', { retention: RetentionDays.THREE_MONTHS }),
+        ),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        ...HEALTH_THROTTLING,
+      },
+    });
+    // Its stage logs through the account's role, which the main API sets: after it.
+    healthApi.deploymentStage.node.addDependency(api.deploymentStage);
+    this.addHealthMethods(healthApi);
+    addProblemResponses(healthApi);
+    Validations.of(healthApi).acknowledge(
+      { id: 'AwsSolutions-APIG2', reason: 'Its two health checks take no parameters and no body: there is nothing to validate' },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason: "The web ACL is the deploying organisation's own (associate it to the stage); the stage is throttled",
+      },
+    );
+    return healthApi;
   }
 
   /** The stream's bounds are set in lib/provider-events/delivery-bounds.ts, which lists every bound of a provider event's way. */
@@ -346,6 +407,42 @@ export class StatelessStack extends Stack {
       ],
     });
   }
+}
+
+/** Method options of the health methods, by API Gateway's key (/healthz/GET): throttled apart. */
+function healthThrottling(): Record<string, MethodDeploymentOptions> {
+  return Object.fromEntries(
+    publicRoutes.flatMap((route) => HEALTH_METHODS.map((method) => [`${route.path}/${method}`, HEALTH_THROTTLING])),
+  );
+}
+
+/** API Gateway's own refusals speak problem+json too, like everything else the API answers. */
+function addProblemResponses(api: RestApi): void {
+  const problem = (type: ResponseType, status: number, code: string, title: string, extraHeaders: Record<string, string> = {}) =>
+    api.addGatewayResponse(`Problem${type.responseType}`, {
+      type,
+      statusCode: String(status),
+      responseHeaders: { 'Content-Type': "'application/problem+json'", ...extraHeaders },
+      templates: {
+        'application/json': JSON.stringify({
+          type: `https://exum-router.dev/problems/${code}`,
+          title,
+          status,
+          detail: title,
+          code,
+          errors: [],
+          instance: '$context.path',
+        }),
+      },
+    });
+  problem(ResponseType.UNAUTHORIZED, 401, 'unauthenticated', 'A valid bearer credential is required', {
+    'WWW-Authenticate': '\'Bearer realm="exum-router"\'',
+  });
+  problem(ResponseType.ACCESS_DENIED, 401, 'unauthenticated', 'A valid bearer credential is required');
+  problem(ResponseType.BAD_REQUEST_PARAMETERS, 400, 'validation-failed', 'A required header or path parameter is missing');
+  problem(ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, 'route-not-found', 'No such route');
+  problem(ResponseType.THROTTLED, 429, 'throttled', 'Too many requests: retry with backoff', { 'Retry-After': "'1'" });
+  problem(ResponseType.DEFAULT_5XX, 503, 'store-unavailable', 'Temporarily unavailable', { 'Retry-After': "'1'" });
 }
 
 /** API Gateway resources for a route path, created once and shared by the routes under them. */
