@@ -1,4 +1,5 @@
-// The audit trail: who changed which object when, the fields before and after, for readers.
+// The audit trail: who changed which object when, the fields before and after (and who replayed
+// or discarded which dead letter, and why), for readers.
 import * as z from 'zod';
 import { AUDIT_RETENTION_SECONDS } from '../domain/audit-record.js';
 import { pageQuery } from './http.js';
@@ -18,7 +19,7 @@ export const auditRoutes: Route[] = [
     query: z.strictObject({
       ...pageQuery,
       objectType: z
-        .enum(['tenant', 'edge', 'provider', 'policy', 'dial-plan', 'rerouting', 'user', 'contact', 'credential-record'])
+        .enum(['tenant', 'edge', 'provider', 'policy', 'dial-plan', 'rerouting', 'user', 'contact', 'credential-record', 'dead-letter'])
         .optional(),
       objectId: z.string().max(512).optional(),
       credentialId: z.string().max(128).optional(),

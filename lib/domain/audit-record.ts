@@ -12,9 +12,11 @@ export const AuditRecordSchema = z.object({
   actor: z.object({ credentialId: z.string(), role: z.string() }),
   objectType: z.string(),
   objectId: z.string(),
-  action: z.enum(['create', 'update', 'delete']),
+  /** replay and discard: a person's decision about a dead letter (objectType dead-letter), with its reason. */
+  action: z.enum(['create', 'update', 'delete', 'replay', 'discard']),
   changedFields: z.array(z.string()),
   before: z.record(z.string(), z.unknown()).nullable(),
   after: z.record(z.string(), z.unknown()).nullable(),
+  reason: z.string().optional(),
 });
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;

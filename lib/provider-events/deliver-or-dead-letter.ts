@@ -3,6 +3,7 @@
 // stream's redelivery), permanent failures and exhausted retries dead-lettered with the reason.
 // Nothing is dropped: an event is delivered, dead-lettered, or its stream record fails and comes
 // back. Its bounds, and every other bound on the event's way, are listed in delivery-bounds.ts.
+// A dead letter's replay (lib/dead-letters/) comes this same way, with attempts of its own.
 import type { DeliveryAttempt } from '../domain/migration.js';
 import type { EventStore } from '../store/event-store.js';
 import type { MigrationStore } from '../store/migration-store.js';
@@ -27,6 +28,14 @@ export interface DeliveryDeps {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * What an event's delivery is kept under (its failed attempts, its settled marker): the event id,
+ * or for a replay the event id and the replay's, so a replay starts with attempts of its own and
+ * is not taken for the delivery that was dead-lettered. The provider sees the event id either way.
+ */
+export const deliveryIdOf = (outgoing: OutgoingEvent): string =>
+  outgoing.replay === undefined ? outgoing.event.id : `${outgoing.event.id}.replay.${outgoing.replay.id}`;
+
 async function deadLetter(
   deps: DeliveryDeps,
   tenantId: string,
@@ -48,6 +57,8 @@ async function deadLetter(
     lastStatus,
     deadLetteredAt: at,
     event: outgoing.event,
+    migration: outgoing.migration,
+    ...(outgoing.replay === undefined ? {} : { replays: outgoing.replay.failedBefore + 1 }),
   });
 }
 
@@ -94,7 +105,7 @@ export async function deliverOrDeadLetter(
       return 'delivered';
     }
     // Only failed attempts are counted (a first success costs no write): attempts = failures.
-    const attempts = await deps.events.countAttempt(tenantId, outgoing.event.id, deps.now().toISOString());
+    const attempts = await deps.events.countAttempt(tenantId, deliveryIdOf(outgoing), deps.now().toISOString());
     if (result.outcome === 'permanent' || attempts >= MAX_ATTEMPTS) {
       const reason =
         result.outcome === 'permanent'

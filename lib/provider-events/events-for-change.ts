@@ -18,6 +18,11 @@ export interface OutgoingEvent {
   subject: string;
   migration: { migrationId: string; sipUri: string } | null;
   event: ProviderEvent;
+  /**
+   * Set when the event is a dead letter's replay (lib/dead-letters/): delivered under the same
+   * event id, with attempts and its settled marker of its own (deliveryIdOf, deliver-or-dead-letter.ts).
+   */
+  replay?: { id: string; failedBefore: number };
 }
 
 /** Stable across redeliveries of the same stream record: providers de-duplicate on it. */
@@ -154,6 +159,9 @@ export function providerEventsForChange(change: StreamChange, config: TenantConf
       return contactEvents(change, change.before, change.after, config);
     case 'migration':
       // Its users' changes are what providers hear about.
+      return [];
+    case 'dead-letter':
+      // A replay sends the event the dead letter holds (lib/dead-letters/carry-out-replay.ts).
       return [];
   }
 }

@@ -94,6 +94,12 @@ async function apply(deps: ProvisioningDeps, actor: Actor, event: ProvisioningEv
   }
 }
 
+/** A dead letter's replay (lib/dead-letters/): dead-lettered again, the event keeps its dead letter's id and counts the replay. */
+export interface ReplayOf {
+  deadLetterId: string;
+  failedBefore: number;
+}
+
 /** Client errors are permanent (dead-letter); anything else is transient (retry). */
 const isPermanent = (error: unknown) =>
   error instanceof ExumError && statusOf(error.code) < 500 && error.code !== 'concurrent-modification';
@@ -115,11 +121,12 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
     type: string,
     body: unknown,
     error: ExumError,
+    replay: ReplayOf | undefined,
   ): Promise<ProvisioningOutcome> {
     const issue = error.issues[0];
     const reason = error.message;
     await deps.events.putDeadLetter(tenantId, {
-      id: randomUUID(),
+      id: replay?.deadLetterId ?? randomUUID(),
       kind: 'provisioning-event',
       eventId,
       type,
@@ -130,12 +137,13 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
       lastStatus: statusOf(error.code),
       deadLetteredAt: deps.now().toISOString(),
       event: body,
+      ...(replay === undefined ? {} : { replays: replay.failedBefore + 1 }),
     });
     return { id: eventId, outcome: 'dead-lettered', reason, ...(issue === undefined ? {} : { field: issue.field }) };
   }
 
   /** Applies one event, given as JSON text (an SQS message body); throws only for transient failures. */
-  async function applyMessage(body: string, actor: Actor, expectedTenant?: string): Promise<ProvisioningOutcome> {
+  async function applyMessage(body: string, actor: Actor, expectedTenant?: string, replay?: ReplayOf): Promise<ProvisioningOutcome> {
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -147,6 +155,7 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
         'unknown',
         body,
         new ExumError('malformed-json', 'the event is not JSON', [{ field: 'body', rule: 'json', message: 'not JSON' }]),
+        replay,
       );
     }
     const raw = json as { id?: unknown; 'detail-type'?: unknown; detail?: { tenantId?: unknown } };
@@ -174,7 +183,14 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
       if (exum !== undefined && isPermanent(exum)) {
         // An event the table cannot hold as it is (too deep, numbers out of DynamoDB's range) is kept as its text.
         const kept = isStorableValue(json) ? json : body;
-        return deadLetter(tenantId === null || exum.issues[0]?.rule === 'tenant-exists' ? null : tenantId, eventId, type, kept, exum);
+        return deadLetter(
+          tenantId === null || exum.issues[0]?.rule === 'tenant-exists' ? null : tenantId,
+          eventId,
+          type,
+          kept,
+          exum,
+          replay,
+        );
       }
       throw error;
     }

@@ -4,18 +4,23 @@
 import {
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import * as z from 'zod';
-import { fromItem, toItem, toKey } from './items.js';
+import type { Writer } from './changes.js';
+import { fromItem, toItem, toKey, type Item } from './items.js';
 import { keys } from './keys.js';
 import { translateSdkError } from './sdk-errors.js';
 import type { Page, TableClient } from './table-client.js';
+import { tombstoneWrite } from './tombstones.js';
 import { AUDIT_RETENTION_SECONDS, AuditRecordSchema, type AuditRecord } from '../domain/audit-record.js';
+import { DeadLetterSchema, type DeadLetter, type DeadLetterRef, type QueuedReplay } from '../domain/dead-letter.js';
+import { notFound } from '../errors.js';
 
 export interface AuditQuery {
   objectType?: string;
@@ -26,31 +31,18 @@ export interface AuditQuery {
   to?: string;
 }
 
-export const DeadLetterSchema = z.object({
-  id: z.string(),
-  kind: z.enum(['provider-event', 'provisioning-event']),
-  eventId: z.string(),
-  type: z.string(),
-  providerId: z.string().nullable(),
-  subject: z
-    .string()
-    .meta({ description: 'The user or contact the event is about (provider events), or the field at fault (provisioning events)' }),
-  reason: z.string(),
-  attempts: z.number().int(),
-  lastStatus: z.number().int().nullable(),
-  deadLetteredAt: z.string(),
-  event: z.unknown().meta({ description: 'The event as it would have been delivered' }),
-});
-export type DeadLetter = z.infer<typeof DeadLetterSchema>;
-
 /** Dead letters stay for 90 days: long enough to notice, investigate and replay. */
 const DEAD_LETTER_RETENTION_SECONDS = 90 * 24 * 3600;
+
+/** Dead letters as listed: with the attributes they were stored with (their expiry included), as the list has always answered. */
+const parseDeadLetter = (item: Item): DeadLetter => fromItem(DeadLetterSchema.passthrough(), item);
 
 export class EventStore {
   constructor(private readonly table: TableClient) {}
 
   /**
-   * Counts one more failed attempt at delivering an event; returns the failed attempts so far.
+   * Counts one more failed attempt at delivering an event (named by its delivery id: a replay
+   * counts its own); returns the failed attempts so far.
    * Idempotent per attempt (named by its time): the SDK resending the update after a lost answer
    * must not count the attempt twice, which would dead-letter the event an attempt early.
    */
@@ -103,8 +95,139 @@ export class EventStore {
         ScanIndexForward: false,
       },
       { cursor, limit, cursorPartition: { attribute: 'pk', value: partition } },
-      (item) => fromItem(DeadLetterSchema.passthrough(), item) as DeadLetter,
+      parseDeadLetter,
     );
+  }
+
+  /**
+   * The newest dead letter of a tenant with this id. Dead letters are keyed by time (the list is
+   * newest first), so the partition is read, newest first, until one is found.
+   */
+  async findDeadLetter(tenantId: string, id: string): Promise<DeadLetter | undefined> {
+    const partition = keys.deadLetter(tenantId, '', '').pk;
+    let startKey: Item | undefined;
+    do {
+      const result = await this.table.call((client) =>
+        client.send(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: '#id = :id',
+            ExpressionAttributeNames: { '#id': 'id' },
+            ExpressionAttributeValues: marshall({ ':pk': partition, ':id': id }),
+            ConsistentRead: true,
+            ScanIndexForward: false,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      const found = result.Items?.[0];
+      if (found !== undefined) return parseDeadLetter(found);
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return undefined;
+  }
+
+  /** The dead letter as it is now (strongly consistent), or undefined once it is gone. */
+  async getDeadLetter(tenantId: string, ref: DeadLetterRef): Promise<DeadLetter | undefined> {
+    const item = await this.table.getItem(keys.deadLetter(tenantId, ref.deadLetteredAt, ref.id), true);
+    return item === undefined ? undefined : parseDeadLetter(item);
+  }
+
+  /** Every dead letter of a tenant dead-lettered from `from` to `to` (inclusive, ISO 8601), oldest first. */
+  async deadLettersBetween(tenantId: string, from: string | undefined, to: string): Promise<DeadLetter[]> {
+    const partition = keys.deadLetter(tenantId, '', '').pk;
+    const lower = from ?? '0000';
+    // The sort key is `<time>#<id>`: every key of the last millisecond sorts below `<to>~`.
+    const upper = `${to}~`;
+    if (lower > upper) return [];
+    const found: DeadLetter[] = [];
+    let startKey: Item | undefined;
+    do {
+      const result = await this.table.call((client) =>
+        client.send(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: marshall({ ':pk': partition, ':from': lower, ':to': upper }),
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      found.push(...(result.Items ?? []).map(parseDeadLetter));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return found;
+  }
+
+  /**
+   * Queues a replay by writing it onto the dead letter: the item's stream record has the stream
+   * processor carry it out (lib/dead-letters/carry-out-replay.ts). A replay already queued is
+   * superseded, unless `unlessQueued`: then the dead letter is left as it is. Answers the dead
+   * letter as queued, or undefined when it is gone (or, with `unlessQueued`, already queued).
+   */
+  async queueReplay(tenantId: string, ref: DeadLetterRef, replay: QueuedReplay, unlessQueued: boolean): Promise<DeadLetter | undefined> {
+    try {
+      const result = await this.table.client.send(
+        new UpdateItemCommand({
+          TableName: this.table.tableName,
+          Key: toKey(keys.deadLetter(tenantId, ref.deadLetteredAt, ref.id)),
+          UpdateExpression: 'SET #replay = :replay',
+          ConditionExpression: unlessQueued ? 'attribute_exists(pk) AND attribute_not_exists(#replay)' : 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#replay': 'replay' },
+          ExpressionAttributeValues: marshall({ ':replay': replay }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return parseDeadLetter(result.Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw translateSdkError(error);
+    }
+  }
+
+  /**
+   * Discards a dead letter, with a tombstone in the same transaction naming who and why (the
+   * audit trail reads it from the stream). A dead letter already gone is a 404.
+   */
+  async discardDeadLetter(tenantId: string, deadLetter: DeadLetter, actor: Writer, at: string, reason: string): Promise<void> {
+    const { id, deadLetteredAt } = deadLetter;
+    await this.table.transact([
+      {
+        write: {
+          Delete: {
+            TableName: this.table.tableName,
+            Key: toKey(keys.deadLetter(tenantId, deadLetteredAt, id)),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        onConditionFailed: () => notFound(`dead letter ${id}`),
+      },
+      tombstoneWrite(this.table, tenantId, 'dead-letter', id, deadLetter, actor, at, reason),
+    ]);
+  }
+
+  /**
+   * Removes a dead letter once its replay is carried out (delivered, applied, or dead-lettered
+   * anew). Left alone when a newer replay superseded this one (that one removes it) or a person
+   * discarded it meanwhile.
+   */
+  async removeReplayed(tenantId: string, ref: DeadLetterRef, replayId: string): Promise<void> {
+    try {
+      await this.table.client.send(
+        new DeleteItemCommand({
+          TableName: this.table.tableName,
+          Key: toKey(keys.deadLetter(tenantId, ref.deadLetteredAt, ref.id)),
+          ConditionExpression: '#replay.#id = :replayId',
+          ExpressionAttributeNames: { '#replay': 'replay', '#id': 'id' },
+          ExpressionAttributeValues: marshall({ ':replayId': replayId }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw translateSdkError(error);
+    }
   }
 
   /** Writes audit records in bulk; the same stream record written twice is the same item. */
@@ -121,7 +244,10 @@ export class EventStore {
     );
   }
 
-  /** Of these provider events, the ones already delivered or dead-lettered (their ids). */
+  /**
+   * Of these provider events, the ones already delivered or dead-lettered (their ids). An event is
+   * named by its delivery id: its own id, or for a replay the id and the replay's (deliveryIdOf).
+   */
   async settledAmong(events: readonly { tenantId: string; eventId: string }[]): Promise<Set<string>> {
     const unique = [...new Map(events.map((event) => [`${event.tenantId}|${event.eventId}`, event])).values()];
     const items = await this.table.batchGet(
@@ -136,7 +262,7 @@ export class EventStore {
     return settled;
   }
 
-  /** Marks provider events delivered or dead-lettered, in bulk: a redelivered record skips them. */
+  /** Marks provider events (by delivery id) delivered or dead-lettered, in bulk: a redelivered record skips them. */
   async markSettled(
     events: readonly { tenantId: string; eventId: string; settled: 'delivered' | 'dead-lettered'; at: string }[],
   ): Promise<void> {

@@ -6,6 +6,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type * as z from 'zod';
 import { ContactSchema, type Contact } from '../domain/contact.js';
+import { DeadLetterSchema, type DeadLetter } from '../domain/dead-letter.js';
 import { MigrationSchema, MigrationUserSchema, type Migration, type MigrationUser } from '../domain/migration.js';
 import { UserSchema, type User } from '../domain/user.js';
 import { fromItem, STORAGE_ATTRIBUTES, type Item } from './items.js';
@@ -26,7 +27,11 @@ interface ChangeOf<E extends string, T> {
 
 /** A change of one of the records the stream processor acts on; every other kind passes by. */
 export type StreamChange =
-  ChangeOf<'user', User> | ChangeOf<'contact', Contact> | ChangeOf<'migration', Migration> | ChangeOf<'migration-user', MigrationUser>;
+  | ChangeOf<'user', User>
+  | ChangeOf<'contact', Contact>
+  | ChangeOf<'migration', Migration>
+  | ChangeOf<'migration-user', MigrationUser>
+  | ChangeOf<'dead-letter', DeadLetter>;
 
 /** A record as plain fields: the item without the storage's attributes. */
 export type PlainRecord = Record<string, unknown>;
@@ -78,6 +83,8 @@ export function streamChangeOf(record: DynamoDBRecord): StreamChange | null {
       return { ...header, entity, ...imagesAs(MigrationSchema) };
     case 'migration-user':
       return { ...header, entity, ...imagesAs(MigrationUserSchema) };
+    case 'dead-letter':
+      return { ...header, entity, ...imagesAs(DeadLetterSchema) };
     default:
       return null;
   }
@@ -117,12 +124,16 @@ export function itemChangeOf(record: DynamoDBRecord): ItemChange | null {
 
 /**
  * Records with the same ordering key are processed in order: a user's (or contact's) records,
- * including its migration steps, and a migration's. Everything else is ordered by partition.
+ * including its migration steps and the replays of provider events about it, and a migration's.
+ * Everything else is ordered by partition (a tenant's provisioning replays, for one).
  */
 export function orderingKeyOf(record: DynamoDBRecord): string {
   const pk = record.dynamodb?.Keys?.pk?.S ?? '';
   const sk = record.dynamodb?.Keys?.sk?.S ?? '';
   const tenant = /^T#[^#]+#/.exec(pk)?.[0] ?? '';
+  // A provider event's dead letter (keys.deadLetter) names the user or contact it is about.
+  const deadLetter = pk.endsWith('#DEADLETTERS') ? (record.dynamodb?.NewImage ?? record.dynamodb?.OldImage) : undefined;
+  if (deadLetter?.kind?.S === 'provider-event' && deadLetter.subject?.S !== undefined) return `${tenant}${deadLetter.subject.S}`;
   // A migration's user (keys.migrationUser) is keyed by the user's address, as is the user (keys.address).
   if (sk.startsWith('USER#')) return `${tenant}${sk.slice('USER#'.length)}`;
   const address = /#ADDR#(.+)$/.exec(pk)?.[1];

@@ -1,6 +1,6 @@
-// Tombstones: who deleted what. Every delete of a configuration object, user or contact writes
-// one in the same transaction; the audit trail, written from the stream, reads it (a REMOVE
-// record does not say who removed the item).
+// Tombstones: who deleted what. Every delete of a configuration object, user or contact (and
+// every discard of a dead letter, with its reason) writes one in the same transaction; the audit
+// trail, written from the stream, reads it (a REMOVE record does not say who removed the item).
 import { randomUUID } from 'node:crypto';
 import type { Writer } from './changes.js';
 import { toItem } from './items.js';
@@ -19,6 +19,8 @@ export function tombstoneWrite(
   before: object,
   actor: Writer,
   at: string,
+  /** Why, when the deletion is a decision the trail should explain (a discarded dead letter). */
+  reason?: string,
 ): GuardedWrite {
   const tombstone = {
     objectType,
@@ -26,6 +28,7 @@ export function tombstoneWrite(
     before,
     deletedBy: actor,
     deletedAt: at,
+    reason,
     expiresAt: Math.floor(Date.parse(at) / 1000) + TOMBSTONE_TTL_SECONDS,
   };
   return {

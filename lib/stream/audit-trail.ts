@@ -1,6 +1,9 @@
 // The audit trail, written from the stream so that no write path can forget it: every change
 // of configuration, users, contacts and credentials becomes a record of who, when, which object,
 // and its fields before and after (secrets never). Deletions are read from their tombstones.
+// Dead letters are audited for what people decide about them: a replay queued (the change that
+// queues it) and a discard (its tombstone), each with its reason; the pipelines' own writes of
+// dead letters are not.
 import type { AuditRecord } from '../domain/audit-record.js';
 import type { ItemChange, PlainRecord } from '../store/stream-records.js';
 
@@ -47,21 +50,25 @@ export function auditRecordFor(change: ItemChange): { tenantId: string; record: 
   if (entity === 'tombstone') {
     if (change.eventName !== 'INSERT' || newImage === null) return null;
     const before = withoutSecrets(newImage.before as PlainRecord);
+    const objectType = String(newImage.objectType);
     return {
       tenantId,
       record: {
         id,
         at: timeOf(newImage.deletedAt),
         actor: actorOf(newImage.deletedBy),
-        objectType: String(newImage.objectType),
+        objectType,
         objectId: String(newImage.objectId),
-        action: 'delete',
+        // A person removing a dead letter discards it (lib/dead-letters/dead-letters.ts).
+        action: objectType === 'dead-letter' ? 'discard' : 'delete',
         changedFields: changedFields(before, null),
         before,
         after: null,
+        ...(typeof newImage.reason === 'string' ? { reason: newImage.reason } : {}),
       },
     };
   }
+  if (entity === 'dead-letter') return replayRecordFor(change);
   // Removals are recorded from their tombstones, which say who removed the item.
   if (!AUDITED.has(entity) || newImage === null) return null;
   const before = withoutSecrets(oldImage);
@@ -84,6 +91,28 @@ export function auditRecordFor(change: ItemChange): { tenantId: string; record: 
       changedFields: changed,
       before,
       after,
+    },
+  };
+}
+
+/** The record of a replay queued on a dead letter (a new replay id on it); null for every other change of a dead letter. */
+function replayRecordFor(change: ItemChange): { tenantId: string; record: AuditRecord } | null {
+  const { before, after } = change;
+  const replay = after?.replay as { id?: unknown; requestedAt?: unknown; requestedBy?: unknown; reason?: unknown } | undefined;
+  if (after === null || replay === undefined || replay.id === (before?.replay as { id?: unknown } | undefined)?.id) return null;
+  return {
+    tenantId: change.tenantId,
+    record: {
+      id: change.eventId,
+      at: typeof replay.requestedAt === 'string' ? replay.requestedAt : change.at,
+      actor: actorOf(replay.requestedBy),
+      objectType: 'dead-letter',
+      objectId: textOf(after.id),
+      action: 'replay',
+      changedFields: changedFields(before, after),
+      before,
+      after,
+      ...(typeof replay.reason === 'string' ? { reason: replay.reason } : {}),
     },
   };
 }

@@ -3,7 +3,9 @@
 //   1. per record, migration progress: a wave started → request its users;
 //   2. per record, provider events: delivered or dead-lettered (lib/provider-events/, whose
 //      delivery-bounds.ts lists every retry and time bound on the way), skipping those a
-//      previous delivery of the batch already settled;
+//      previous delivery of the batch already settled; and a dead letter's replay queued by a
+//      person (lib/dead-letters/carry-out-replay.ts): its provider event delivered the same way,
+//      or its provisioning event re-applied, then the dead letter removed;
 //   3. the events settled in this batch, marked in bulk;
 //   4. once per migration that had users settle: advance to its next wave if this one is over.
 // Records about different users are processed in parallel; records about the same user one
@@ -19,11 +21,20 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import pLimit from 'p-limit';
+import {
+  finishReplay,
+  isStillQueued,
+  outgoingOfReplay,
+  queuedReplayOf,
+  reapplyProvisioningEvent,
+  type QueuedDeadLetter,
+} from '../dead-letters/carry-out-replay.js';
 import type { MigrationUser } from '../domain/migration.js';
 import { createLogger, loggedError } from '../logging.js';
 import { activateWave, advanceIfSettled, type MigrationDeps } from '../migrations/migrations.js';
-import { deliverOrDeadLetter, type DeliveryDeps } from '../provider-events/deliver-or-dead-letter.js';
+import { deliverOrDeadLetter, deliveryIdOf, type DeliveryDeps } from '../provider-events/deliver-or-dead-letter.js';
 import { providerEventsForChange, type OutgoingEvent } from '../provider-events/events-for-change.js';
+import { createProvisioningApplier } from '../provisioning/apply-provisioning-events.js';
 import type { TenantConfigCache } from '../routing/tenant-config-cache.js';
 import { itemChangeOf, orderingKeyOf, streamChangeOf, type StreamChange } from '../store/stream-records.js';
 import { auditRecordFor } from './audit-trail.js';
@@ -50,7 +61,7 @@ function settledMigrationOf(change: StreamChange): string | null {
   return after !== null && before?.state !== after.state && SETTLED.has(after.state) ? `${change.tenantId}|${after.migrationId}` : null;
 }
 
-type Planned = { change: StreamChange; events: OutgoingEvent[] } | { unreadable: Error };
+type Planned = { change: StreamChange; events: OutgoingEvent[]; replay: QueuedDeadLetter | null } | { unreadable: Error };
 
 /**
  * What each record of the batch means: its change and the provider events it produces. A record
@@ -68,8 +79,17 @@ async function plan(deps: StreamDeps, records: readonly DynamoDBRecord[]): Promi
     }
     if (change === null) continue;
     const config = await deps.tenantConfigs.get(change.tenantId);
-    // A tenant that is gone has nobody to tell.
-    planned.set(record, { change, events: config === undefined ? [] : providerEventsForChange(change, config) });
+    const replay = queuedReplayOf(change);
+    const events =
+      // A tenant that is gone has nobody to tell.
+      config === undefined
+        ? []
+        : replay === null
+          ? providerEventsForChange(change, config)
+          : replay.kind === 'provider-event'
+            ? [outgoingOfReplay(replay)]
+            : [];
+    planned.set(record, { change, events, replay });
   }
   return planned;
 }
@@ -78,7 +98,10 @@ async function plan(deps: StreamDeps, records: readonly DynamoDBRecord[]): Promi
 const recordOf = (record: DynamoDBRecord) => ({ eventId: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber });
 
 export function createStreamHandler(deps: StreamDeps, logger: Logger = createLogger('exum-router-stream-processor', 'WARN')) {
+  // For replays of provisioning events: the same applier as the provisioning function's.
+  const provisioning = createProvisioningApplier(deps);
   return async function handleStreamBatch(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
+    provisioning.useInvocation(context);
     const processor = new BatchProcessor(EventType.DynamoDBStreams);
     let planned: Map<DynamoDBRecord, Planned>;
     let alreadySettled: Set<string>;
@@ -88,7 +111,9 @@ export function createStreamHandler(deps: StreamDeps, logger: Logger = createLog
       planned = await plan(deps, event.Records);
       alreadySettled = await deps.events.settledAmong(
         [...planned.values()].flatMap((entry) =>
-          'unreadable' in entry ? [] : entry.events.map((outgoing) => ({ tenantId: entry.change.tenantId, eventId: outgoing.event.id })),
+          'unreadable' in entry
+            ? []
+            : entry.events.map((outgoing) => ({ tenantId: entry.change.tenantId, eventId: deliveryIdOf(outgoing) })),
         ),
       );
     } catch (error) {
@@ -108,12 +133,20 @@ export function createStreamHandler(deps: StreamDeps, logger: Logger = createLog
       const entry = planned.get(record);
       if (entry === undefined) return;
       if ('unreadable' in entry) throw entry.unreadable;
-      await activateStartedWave(deps, entry.change);
-      for (const outgoing of entry.events) {
-        if (alreadySettled.has(outgoing.event.id)) continue;
-        const settled = await deliverOrDeadLetter(deps, entry.change.tenantId, outgoing);
-        settledNow.push({ tenantId: entry.change.tenantId, eventId: outgoing.event.id, settled, at: deps.now().toISOString() });
+      const { change, replay } = entry;
+      await activateStartedWave(deps, change);
+      if (replay !== null) {
+        // Carried out already (this record comes back), superseded by a newer replay, or discarded.
+        if (!(await isStillQueued(deps, change.tenantId, replay))) return;
+        if (replay.kind === 'provisioning-event') await reapplyProvisioningEvent(deps, provisioning, change.tenantId, replay);
       }
+      for (const outgoing of entry.events) {
+        const deliveryId = deliveryIdOf(outgoing);
+        if (alreadySettled.has(deliveryId)) continue;
+        const settled = await deliverOrDeadLetter(deps, change.tenantId, outgoing);
+        settledNow.push({ tenantId: change.tenantId, eventId: deliveryId, settled, at: deps.now().toISOString() });
+      }
+      if (replay !== null) await finishReplay(deps, change.tenantId, replay);
     };
 
     const limit = pLimit(RECORD_CONCURRENCY);

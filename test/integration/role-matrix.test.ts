@@ -32,15 +32,17 @@ let credentialIds: Record<Tenant, string>;
 
 /** Objects that exist in both tenants, by the path parameter that names them. */
 function concretePath(template: string, tenant: string, existing = true): string {
-  const id = template.includes('hosting-providers')
-    ? 'exo'
-    : template.includes('voicemail-policies')
-      ? 'tag:ExOnline'
-      : template.includes('dial-plans')
-        ? 'dp.example.com'
-        : template.includes('rerouting')
-          ? 'global'
-          : 'unused';
+  const id = template.includes('dead-letters')
+    ? (deadLetterIds[tenant] ?? 'unused')
+    : template.includes('hosting-providers')
+      ? 'exo'
+      : template.includes('voicemail-policies')
+        ? 'tag:ExOnline'
+        : template.includes('dial-plans')
+          ? 'dp.example.com'
+          : template.includes('rerouting')
+            ? 'global'
+            : 'unused';
   const sipUri = template.includes('contacts') ? `sip:sa@${tenant}.com` : `sip:alice@${tenant}.com`;
   return template
     .replace('{tenant}', tenant)
@@ -60,6 +62,7 @@ function concretePath(template: string, tenant: string, existing = true): string
 }
 
 const migrationIds: Record<string, string> = {};
+const deadLetterIds: Record<string, string> = {};
 
 async function setUpTenant(api: ApiClient, tenant: string) {
   await createTenant(api, tenant);
@@ -74,6 +77,13 @@ async function setUpTenant(api: ApiClient, tenant: string) {
       api.post(`/v1/tenants/${tenant}/migrations`, { users: [`sip:bob@${tenant}.com`], providerId: 'exo', grantPolicy: 'ExOnline' }),
     )
   ).id;
+  // A provisioning event of a type nobody knows: dead-lettered, so each tenant has one to read, replay and discard.
+  await expectCreated(
+    api.post(`/v1/tenants/${tenant}/provisioning-events`, {
+      events: [{ id: 'unknown-type', 'detail-type': 'user.renamed', source: 'hr', detail: { schemaVersion: '1', tenantId: tenant } }],
+    }),
+  );
+  deadLetterIds[tenant] = (await api.get(`/v1/tenants/${tenant}/dead-letters`)).body.items[0].id;
 }
 
 const { api } = useTestService(async (api) => {
