@@ -1,8 +1,10 @@
 // exumctl: the command line of exum-router, for UC administrators and SREs. Every command maps
 // onto the API; errors end with an exit code a script can rely on (./exit-codes.ts).
 import { Command, CommanderError } from 'commander';
+import { addAuditCommand } from './commands/audit.js';
 import { addConfigCommands } from './commands/config.js';
 import { addConfigurationCommands } from './commands/configuration.js';
+import { addDeadLetterCommands } from './commands/dead-letters.js';
 import { addDeclarativeCommands } from './commands/declarative.js';
 import { addImportCommand } from './commands/import.js';
 import { addMigrationCommands } from './commands/migrations.js';
@@ -40,7 +42,7 @@ export function buildProgram(): Command {
 Settings come from flags, then the environment, then the config file (its context in effect, then its top level).
 Exit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} usage, ${EXIT.refused} refused by the service (invalid or against a rule),
 ${EXIT.notFound} not found, ${EXIT.denied} not authenticated or not allowed, ${EXIT.unavailable} service unavailable or unreachable,
-${EXIT.partial} done in part (import, apply), ${EXIT.rejected} test-voicemail: the call would be rejected, ${EXIT.interrupted} interrupted.
+${EXIT.partial} done in part (import, apply, dead-letters replay --wait), ${EXIT.rejected} test-voicemail: the call would be rejected, ${EXIT.interrupted} interrupted.
 
 Example:
   $ exumctl --tenant contoso test-voicemail sip:alice@contoso.com
@@ -50,6 +52,8 @@ Example:
   addPrincipalCommandGroups(program);
   addConfigurationCommands(program);
   addMigrationCommands(program);
+  addDeadLetterCommands(program);
+  addAuditCommand(program);
   addDeclarativeCommands(program);
   addImportCommand(program);
   addTenantCommands(program);

@@ -9,8 +9,8 @@ export const RESOLVERS: readonly Role[] = ['gateway', 'server-admin', 'user-admi
 
 /** Groups whose writes are routing configuration (server admins). */
 const SERVER_ADMIN_GROUPS = new Set(['provider', 'policy', 'edge', 'dial-plan', 'rerouting']);
-/** Groups whose writes are users and their voicemail (user admins). */
-const USER_ADMIN_GROUPS = new Set(['user', 'contact', 'migration', 'import']);
+/** Groups whose writes are users and their voicemail (user admins): the dead letters are events about them. */
+const USER_ADMIN_GROUPS = new Set(['user', 'contact', 'migration', 'import', 'dead-letters']);
 const READS = new Set(['get', 'list', 'status']);
 
 /**
@@ -21,7 +21,7 @@ export function rolesFor(path: readonly string[]): readonly Role[] | undefined {
   const [group = '', verb = ''] = path;
   if (group === 'test-voicemail') return RESOLVERS;
   if (group === 'config' || group === 'apply') return undefined;
-  if (group === 'export' || READS.has(verb)) return group === 'credential' ? OPERATORS : READERS;
+  if (group === 'export' || group === 'audit' || READS.has(verb)) return group === 'credential' ? OPERATORS : READERS;
   if (group === 'policy' && (verb === 'grant' || verb === 'revoke')) return USER_ADMINS;
   if (SERVER_ADMIN_GROUPS.has(group)) return SERVER_ADMINS;
   if (USER_ADMIN_GROUPS.has(group)) return USER_ADMINS;

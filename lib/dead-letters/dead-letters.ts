@@ -43,7 +43,9 @@ export const ReplayAllAnswerSchema = z.object({
     .meta({ description: 'The upper bound used (dead-lettered up to then): send it again as `to` to go on with the same dead letters' }),
   matched: z.number().int().meta({ description: 'Dead letters the filter selects' }),
   queued: z
-    .array(DeadLetterSummarySchema)
+    .array(
+      DeadLetterSummarySchema.extend({ replayId: z.string().nullable().meta({ description: 'The replay queued (null in a dry run)' }) }),
+    )
     .meta({ description: "Replays queued by this request (a dry run's: would be), oldest first, so a user's events keep their order" }),
   skipped: z
     .array(z.object({ id: z.string(), reason: z.string() }))
@@ -155,12 +157,17 @@ export async function replayDeadLetters(
       answer.skipped.push({ id: deadLetter.id, reason: refusal.message });
       continue;
     }
+    if (dryRun) {
+      answer.queued.push({ ...summaryOf(deadLetter), replayId: null });
+      continue;
+    }
     // One write after another: the stream then carries the replays out in this order.
-    if (!dryRun && (await deps.events.queueReplay(tenantId, deadLetter, newReplay(actor, reason, deps.now()), true)) === undefined) {
+    const replay = newReplay(actor, reason, deps.now());
+    if ((await deps.events.queueReplay(tenantId, deadLetter, replay, true)) === undefined) {
       answer.skipped.push({ id: deadLetter.id, reason: 'discarded, replayed or queued by someone else meanwhile' });
       continue;
     }
-    answer.queued.push(summaryOf(deadLetter));
+    answer.queued.push({ ...summaryOf(deadLetter), replayId: replay.id });
   }
   return answer;
 }

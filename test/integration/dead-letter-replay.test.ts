@@ -148,6 +148,7 @@ describe('replaying a provider event', () => {
     expect(dryRun.status).toBe(200);
     expect(dryRun.body).toMatchObject({ dryRun: true, matched: 3, remaining: 0, skipped: [] });
     expect(dryRun.body.queued.map((letter: ParsedJson) => letter.subject)).toEqual(sipUris);
+    expect(dryRun.body.queued.map((letter: ParsedJson) => letter.replayId)).toEqual([null, null, null]);
     for (const letter of letters) expect((await deadLetterById(letter.id)).body.replay).toBeUndefined();
 
     provider.behave(() => ({ status: 204 }));
@@ -155,6 +156,11 @@ describe('replaying a provider event', () => {
     expect(replayed.status, JSON.stringify(replayed.body)).toBe(202);
     expect(replayed.body).toMatchObject({ dryRun: false, matched: 3, remaining: 0 });
     expect(replayed.body.queued.map((letter: ParsedJson) => letter.id)).toEqual([...letters].reverse().map((letter) => letter.id));
+    for (const queued of replayed.body.queued)
+      expect((await deadLetterById(queued.id)).body.replay?.id ?? queued.replayId).toBe(queued.replayId);
+    // The same request again queues nothing twice: those queued are skipped until carried out (or gone already).
+    const again = await userAdmin().post(`${T}/dead-letters/replay`, { reason: 'outage over', kind: 'provider-event', from });
+    expect(again.body.queued.filter((letter: ParsedJson) => letters.some((queued) => queued.id === letter.id))).toEqual([]);
 
     await provider.waitFor(() => sipUris.every((sipUri) => provider.ofType('contact.created', sipUri).length === 1), PATIENCE_MS);
     for (const letter of letters) {

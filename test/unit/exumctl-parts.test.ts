@@ -186,6 +186,10 @@ describe('roles of commands', () => {
     expect(rolesFor(['migration', 'status'])).toEqual(['operator', 'server-admin', 'user-admin', 'reader']);
     expect(rolesFor(['test-voicemail'])).toEqual(['gateway', 'server-admin', 'user-admin', 'reader']);
     expect(rolesFor(['credential', 'get'])).toEqual(['operator']);
+    expect(rolesFor(['dead-letters', 'replay'])).toEqual(['operator', 'user-admin']);
+    expect(rolesFor(['dead-letters', 'discard'])).toEqual(['operator', 'user-admin']);
+    expect(rolesFor(['dead-letters', 'list'])).toEqual(['operator', 'server-admin', 'user-admin', 'reader']);
+    expect(rolesFor(['audit'])).toEqual(['operator', 'server-admin', 'user-admin', 'reader']);
   });
 });
 
