@@ -47,6 +47,9 @@
 //     does not send it again (an event in flight at a crash is sent again, under the same id).
 //     Dead letters, attempt counts and settled markers expire after 90 days
 //     (DEAD_LETTER_RETENTION_SECONDS in lib/store/event-store.ts).
+//  9. A dead letter replayed by a person (lib/dead-letters/) takes steps 1 to 8 again from the
+//     change that queued the replay, with attempts and a settled marker of its own: MAX_ATTEMPTS
+//     more failures at most before it is dead-lettered again.
 
 /** The timeout of one delivery attempt, the HTTP request to the provider's endpoint. */
 export const DELIVERY_TIMEOUT_MS = 5_000;
