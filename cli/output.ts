@@ -17,8 +17,13 @@ export interface Printer {
 
 export const consolePrinter = (mode: 'table' | 'json'): Printer => ({
   mode,
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
+  // Braces, not an arrow's value: write's boolean returned from a handler became its exit code.
+  out: (text) => {
+    process.stdout.write(`${text}\n`);
+  },
+  err: (text) => {
+    process.stderr.write(`${text}\n`);
+  },
 });
 
 const BORDERLESS = {

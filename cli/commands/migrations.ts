@@ -112,7 +112,10 @@ async function watchProgress(context: Context, id: string, intervalMs: number): 
 }
 
 function printStatus(context: Context, progress: Progress, withUsers: boolean): void {
-  if (context.printer.mode === 'json') return context.printer.out(JSON.stringify(progress, null, 2));
+  if (context.printer.mode === 'json') {
+    context.printer.out(JSON.stringify(progress, null, 2));
+    return;
+  }
   context.printer.out(formatSummary(progress));
   if (withUsers && progress.users.length > 0) {
     context.printer.out(
@@ -258,7 +261,10 @@ export function addMigrationCommands(program: Command): void {
         options.user === undefined ? {} : { users: options.user },
       );
       const { rolledBack, skipped } = answer.body;
-      if (context.printer.mode === 'json') return context.printer.out(JSON.stringify(answer.body, null, 2));
+      if (context.printer.mode === 'json') {
+        context.printer.out(JSON.stringify(answer.body, null, 2));
+        return;
+      }
       context.printer.out(
         `rolled back ${rolledBack.length} user${rolledBack.length === 1 ? '' : 's'}${rolledBack.length > 0 ? `: ${rolledBack.join(', ')}` : ''}`,
       );

@@ -68,6 +68,10 @@ describe('migrations', () => {
     expect(status.stdout).toMatch(/sip:mig1@contoso\.com\s+1\s+completed/);
     const rollback = await asUserAdmin(['migration', 'rollback', migrationId, '--user', 'sip:mig1@contoso.com']);
     expect(rollback.stdout).toBe('rolled back 1 user: sip:mig1@contoso.com\n');
+    // JSON output is the answer, and still exit 0.
+    const rollbackJson = await asUserAdmin(['migration', 'rollback', migrationId, '--user', 'sip:mig2@contoso.com', '-o', 'json']);
+    expect(rollbackJson.code).toBe(EXIT.ok);
+    expect(json(rollbackJson.stdout)).toMatchObject({ rolledBack: ['sip:mig2@contoso.com'] });
     expect(json((await asUserAdmin(['migration', 'list', '-o', 'json'])).stdout)[0]).toMatchObject({ id: migrationId, providerId: 'exo' });
   });
 
