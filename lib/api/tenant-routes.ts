@@ -1,6 +1,7 @@
-// Tenants and their SIP domains: operators create and list them, readers read their own.
+// Tenants and their SIP domains: operators create, list, rename them and add or remove their
+// domains (a domain claim is global: only an operator may take one); readers read their own.
 import * as z from 'zod';
-import { TenantCreateSchema, TenantSchema } from '../domain/tenant.js';
+import { TenantCreateSchema, TenantDomainSchema, TenantPatchSchema, TenantSchema } from '../domain/tenant.js';
 import * as tenants from '../management/tenants.js';
 import { dryRunQuery, noQuery, pageQuery } from './http.js';
 import { OPERATORS, READERS, itemResult, route, writeResult, type Route } from './route.js';
@@ -43,5 +44,31 @@ export const tenantRoutes: Route[] = [
       const tenant = await tenants.getTenant(deps, params.tenant);
       return itemResult(tenant, tenant.version);
     },
+  }),
+  route({
+    method: 'PATCH',
+    path: TENANT_PATH,
+    summary: 'Rename a tenant (its display name; the id never changes)',
+    roles: OPERATORS,
+    successStatus: 200,
+    params: tenantParams,
+    query: dryRunQuery,
+    body: TenantPatchSchema,
+    response: TenantSchema,
+    handle: async ({ actor, params, body, write }, deps) =>
+      writeResult(await tenants.renameTenant(deps, actor, params.tenant, body, write), 200),
+  }),
+  route({
+    method: 'POST',
+    path: `${TENANT_PATH}/domains`,
+    summary: 'Add a SIP domain to a tenant (409 when another tenant holds it); answers the tenant',
+    roles: OPERATORS,
+    successStatus: 200,
+    params: tenantParams,
+    query: dryRunQuery,
+    body: TenantDomainSchema,
+    response: TenantSchema,
+    handle: async ({ actor, params, body, write }, deps) =>
+      writeResult(await tenants.addTenantDomain(deps, actor, params.tenant, body.domain, write), 200),
   }),
 ];

@@ -14,6 +14,15 @@ export const TenantCreateSchema = z.strictObject({
 });
 export type TenantCreate = z.infer<typeof TenantCreateSchema>;
 
+/** What a rename changes: the display name only (the id is in every key and path, and never changes). */
+export const TenantPatchSchema = z.strictObject({
+  name: text(256).min(1, { error: 'name is required' }),
+});
+export type TenantPatch = z.infer<typeof TenantPatchSchema>;
+
+/** A SIP domain added to a tenant. */
+export const TenantDomainSchema = z.strictObject({ domain: fqdn() });
+
 export const TenantSchema = z.object({
   id: z.string(),
   name: z.string(),

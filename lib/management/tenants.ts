@@ -2,13 +2,21 @@
 // claims, a default edge and its global policy in one transaction.
 import type { Actor, Credential, CredentialCreate, CredentialRecord } from '../domain/credential.js';
 import { defaultEdge } from '../domain/edge.js';
-import type { Tenant, TenantCreate } from '../domain/tenant.js';
+import type { Tenant, TenantCreate, TenantPatch } from '../domain/tenant.js';
 import { GLOBAL_POLICY_ID } from '../domain/voicemail-policy.js';
-import { notFound } from '../errors.js';
+import { duplicate, notFound, refused } from '../errors.js';
 import { omit } from '../omit.js';
 import { generateCredentialId, generateToken, hashToken } from '../auth/tokens.js';
 import type { Page } from '../store/table-client.js';
-import { describeChange, stamp, type ManagementDeps, type WriteOptions, type WriteOutcome } from './write-context.js';
+import {
+  checkIfMatch,
+  describeChange,
+  stamp,
+  untilWritten,
+  type ManagementDeps,
+  type WriteOptions,
+  type WriteOutcome,
+} from './write-context.js';
 
 export async function createTenant(
   deps: ManagementDeps,
@@ -36,6 +44,60 @@ export async function getTenant(deps: ManagementDeps, tenantId: string): Promise
   if (tenant === undefined) throw notFound(`tenant ${tenantId}`);
   return tenant;
 }
+
+type TenantFields = Omit<Tenant, 'version' | 'createdAt' | 'updatedAt' | 'modifiedBy'>;
+
+/**
+ * Changes a tenant's name or domains: read, decide, write conditional on the version read (a
+ * lost race decides again). `decide` answers the new fields, or throws the refusal; `check`
+ * predicts, for a dry run, the refusals only the write itself enforces (a domain claim taken).
+ */
+function changeTenant(
+  deps: ManagementDeps,
+  actor: Actor,
+  tenantId: string,
+  options: WriteOptions,
+  decide: (current: Tenant) => Promise<TenantFields>,
+  check: () => Promise<void> = () => Promise.resolve(),
+): Promise<WriteOutcome<Tenant>> {
+  return untilWritten(async () => {
+    const current = await getTenant(deps, tenantId);
+    checkIfMatch(options.ifMatch, current);
+    const after = stamp({ ...(await decide(current)), configVersion: current.configVersion }, current, actor, deps.now());
+    if (options.dryRun) {
+      await check();
+      const view = (tenant: Tenant) => omit(tenant, 'version', 'createdAt', 'updatedAt', 'modifiedBy', 'configVersion');
+      return { dryRun: true, changes: [describeChange('tenant', tenantId, view(current), view(after))], warnings: [] };
+    }
+    await deps.store.tenants.update(current, after);
+    return { dryRun: false, record: after, warnings: [] };
+  });
+}
+
+/** A new display name; the id, in every key and path, never changes. */
+export const renameTenant = (deps: ManagementDeps, actor: Actor, tenantId: string, patch: TenantPatch, options: WriteOptions) =>
+  changeTenant(deps, actor, tenantId, options, (current) => Promise.resolve({ ...current, name: patch.name }));
+
+/** A SIP domain claimed for the tenant, in the same transaction as the tenant's new list (409 when another tenant holds it). */
+export const addTenantDomain = (deps: ManagementDeps, actor: Actor, tenantId: string, domain: string, options: WriteOptions) =>
+  changeTenant(
+    deps,
+    actor,
+    tenantId,
+    options,
+    (current) => {
+      if (current.domains.includes(domain)) throw duplicate('domain', domain, 'domain-belongs-to-one-tenant');
+      if (current.domains.length >= MAX_DOMAINS) throw refused('domain', 'max-domains', `a tenant owns at most ${MAX_DOMAINS} domains`);
+      return Promise.resolve({ ...current, domains: [...current.domains, domain] });
+    },
+    async () => {
+      const taken = await deps.store.tenants.findTakenDomain(domain);
+      if (taken !== undefined) throw taken;
+    },
+  );
+
+/** As TenantCreateSchema bounds it. */
+const MAX_DOMAINS = 100;
 
 export const listTenants = (deps: ManagementDeps, cursor: string | null, limit: number): Promise<Page<Tenant>> =>
   deps.store.tenants.list(cursor, limit);

@@ -6,7 +6,7 @@ import type { Edge } from '../domain/edge.js';
 import { TenantSchema, type Tenant } from '../domain/tenant.js';
 import type { VoicemailPolicy } from '../domain/voicemail-policy.js';
 import { firstTaken } from './claims.js';
-import { fromItem, toItem } from './items.js';
+import { fromItem, toItem, toKey } from './items.js';
 import { keys, listPartitions } from './keys.js';
 import { absentCondition, stale, type GuardedWrite, type Page, type TableClient } from './table-client.js';
 
@@ -36,6 +36,54 @@ export class TenantStore {
     await this.table.transact(writes);
   }
 
+  /**
+   * A tenant's name or domains changed, conditional on the version read. A domain gained is
+   * claimed in the same transaction (409 naming the field when another tenant holds it); a
+   * domain lost has its claim released, conditional on the claim still being this tenant's.
+   */
+  async update(before: Tenant, after: Tenant): Promise<void> {
+    const gained = after.domains.filter((domain) => !before.domains.includes(domain));
+    const lost = before.domains.filter((domain) => !after.domains.includes(domain));
+    const writes: GuardedWrite[] = [
+      {
+        write: {
+          Update: {
+            TableName: this.table.tableName,
+            Key: toKey(keys.tenant(before.id)),
+            UpdateExpression: 'SET #name = :name, domains = :domains, #version = :next, updatedAt = :updatedAt, modifiedBy = :modifiedBy',
+            ConditionExpression: '#version = :version',
+            ExpressionAttributeNames: { '#name': 'name', '#version': 'version' },
+            ExpressionAttributeValues: marshall({
+              ':name': after.name,
+              ':domains': after.domains,
+              ':next': after.version,
+              ':updatedAt': after.updatedAt,
+              ':modifiedBy': after.modifiedBy,
+              ':version': before.version,
+            }),
+          },
+        },
+        onConditionFailed: stale(`tenant ${before.id}`),
+      },
+      ...gained.map((domain) => ({
+        write: this.table.put(toItem(keys.domainClaim(domain), 'domain-claim', { domain, tenantId: after.id }), absentCondition),
+        onConditionFailed: () => duplicate('domain', domain, 'domain-belongs-to-one-tenant'),
+      })),
+      ...lost.map((domain) => ({
+        write: {
+          Delete: {
+            TableName: this.table.tableName,
+            Key: toKey(keys.domainClaim(domain)),
+            ConditionExpression: 'tenantId = :tenantId',
+            ExpressionAttributeValues: marshall({ ':tenantId': before.id }),
+          },
+        },
+        onConditionFailed: stale(`domain claim ${domain}`),
+      })),
+    ];
+    await this.table.transact(writes);
+  }
+
   /** For dry runs only: the tenant id or domains a tenant creation would find taken. */
   async findTakenClaims(tenant: { id: string; domains: readonly string[] }): Promise<ExumError | undefined> {
     return firstTaken(this.table, [
@@ -44,6 +92,13 @@ export class TenantStore {
         key: keys.domainClaim(domain),
         error: () => duplicate(`domains.${index}`, domain, 'domain-belongs-to-one-tenant'),
       })),
+    ]);
+  }
+
+  /** For dry runs only: the error a domain added to a tenant would meet when another tenant holds it. */
+  async findTakenDomain(domain: string): Promise<ExumError | undefined> {
+    return firstTaken(this.table, [
+      { key: keys.domainClaim(domain), error: () => duplicate('domain', domain, 'domain-belongs-to-one-tenant') },
     ]);
   }
 

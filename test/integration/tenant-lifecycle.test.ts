@@ -1,0 +1,96 @@
+// Tenant lifecycle (issue 14): rename, add and remove SIP domains, each with a dry run that
+// writes nothing; a domain still belongs to at most one tenant.
+import { describe, expect, it } from 'vitest';
+import { createTenant, expectCreated } from '../support/fixtures.js';
+import { useTestService } from '../support/service.js';
+
+const context = useTestService(
+  async (api) => {
+    await createTenant(api, 'contoso', ['contoso.com']);
+    await createTenant(api, 'fabrikam', ['fabrikam.com']);
+  },
+  { streamProcessor: true },
+);
+const { api } = context;
+const T = '/v1/tenants/contoso';
+
+/** The whole table once the stream processor has caught up (it writes the audit trail). */
+const settledSnapshot = async () => {
+  await context.service.streamDriver!.drained();
+  return context.service.snapshot();
+};
+
+describe('renaming a tenant', () => {
+  it('changes the display name only, honours If-Match, and is audited', async () => {
+    const before = await api.get(T);
+    const version = before.body.version as number;
+
+    const snapshot = await settledSnapshot();
+    const dryRun = await api.patch(`${T}?dryRun=true`, { name: 'Contoso Ltd' });
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.body).toMatchObject({
+      dryRun: true,
+      changes: [{ action: 'update', type: 'tenant', id: 'contoso', before: { name: before.body.name }, after: { name: 'Contoso Ltd' } }],
+    });
+    expect(await settledSnapshot()).toBe(snapshot);
+
+    const stale = await api.call('PATCH', T, { body: { name: 'Contoso Ltd' }, headers: { 'If-Match': `"${version + 5}"` } });
+    expect(stale.status).toBe(412);
+
+    const renamed = await api.call('PATCH', T, { body: { name: 'Contoso Ltd' }, headers: { 'If-Match': `"${version}"` } });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(renamed.body).toMatchObject({ id: 'contoso', name: 'Contoso Ltd', domains: ['contoso.com'], version: version + 1 });
+    expect(renamed.headers.get('etag')).toBe(`"${version + 1}"`);
+    expect((await api.get(T)).body.name).toBe('Contoso Ltd');
+
+    // Configuration writes bump configVersion on the same item: a rename keeps it, and they keep the name.
+    await expectCreated(api.post(`${T}/dial-plans`, { id: 'dp.contoso.com', uriType: 'e164', voipSecurity: 'secured' }));
+    expect((await api.get(T)).body).toMatchObject({ name: 'Contoso Ltd', version: version + 1 });
+
+    const refused = await api.patch(T, { id: 'other' });
+    expect(refused.status).toBe(400);
+
+    await context.service.streamDriver!.drained();
+    const trail = (await api.get(`${T}/audit?objectType=tenant`)).body.items as { action: string; before: unknown; after: unknown }[];
+    expect(trail.find((record) => (record.after as { name?: string } | null)?.name === 'Contoso Ltd')).toMatchObject({
+      action: 'update',
+      before: { name: before.body.name },
+    });
+  });
+});
+
+describe('adding a SIP domain', () => {
+  it('claims it for the tenant; users may then live in it', async () => {
+    const snapshot = await settledSnapshot();
+    const dryRun = await api.post(`${T}/domains?dryRun=true`, { domain: 'Contoso.NET' });
+    expect(dryRun.status, JSON.stringify(dryRun.body)).toBe(200);
+    expect(dryRun.body.changes[0]).toMatchObject({
+      before: { domains: ['contoso.com'] },
+      after: { domains: ['contoso.com', 'contoso.net'] },
+    });
+    expect(await settledSnapshot()).toBe(snapshot);
+
+    const added = await api.post(`${T}/domains`, { domain: 'Contoso.NET' });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    expect(added.body.domains).toEqual(['contoso.com', 'contoso.net']);
+    await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:carol@contoso.net' }));
+
+    // Another tenant cannot create itself with it any more.
+    const taken = await api.post('/v1/tenants', { id: 'copycat', name: 'Copycat', domains: ['contoso.net'] });
+    expect(taken.status).toBe(409);
+    expect(taken.body.errors[0]).toMatchObject({ field: 'domains.0', rule: 'domain-belongs-to-one-tenant' });
+  });
+
+  it("refuses another tenant's domain (409 naming the field), dry run included, and writes nothing", async () => {
+    const snapshot = await settledSnapshot();
+    for (const path of [`${T}/domains?dryRun=true`, `${T}/domains`]) {
+      const taken = await api.post(path, { domain: 'fabrikam.com' });
+      expect(taken.status, path).toBe(409);
+      expect(taken.body.errors[0]).toMatchObject({ field: 'domain', rule: 'domain-belongs-to-one-tenant' });
+    }
+    const own = await api.post(`${T}/domains`, { domain: 'contoso.com' });
+    expect(own.status).toBe(409);
+    expect((await api.post(`${T}/domains`, { domain: 'not a domain' })).status).toBe(400);
+    expect(await settledSnapshot()).toBe(snapshot);
+  });
+});
