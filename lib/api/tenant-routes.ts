@@ -1,6 +1,7 @@
 // Tenants and their SIP domains: operators create, list, rename them and add or remove their
 // domains (a domain claim is global: only an operator may take one); readers read their own.
 import * as z from 'zod';
+import { fqdn } from '../domain/fields.js';
 import { TenantCreateSchema, TenantDomainSchema, TenantPatchSchema, TenantSchema } from '../domain/tenant.js';
 import * as tenants from '../management/tenants.js';
 import { dryRunQuery, noQuery, pageQuery } from './http.js';
@@ -70,5 +71,18 @@ export const tenantRoutes: Route[] = [
     response: TenantSchema,
     handle: async ({ actor, params, body, write }, deps) =>
       writeResult(await tenants.addTenantDomain(deps, actor, params.tenant, body.domain, write), 200),
+  }),
+  route({
+    method: 'DELETE',
+    path: `${TENANT_PATH}/domains/{domain}`,
+    summary:
+      "Remove a SIP domain from a tenant and release its claim; refused (409) while users or contacts have an address in it, naming them, and for the tenant's last domain; answers the tenant",
+    roles: OPERATORS,
+    successStatus: 200,
+    params: z.strictObject({ tenant: tenantParams.shape.tenant, domain: fqdn() }),
+    query: dryRunQuery,
+    response: TenantSchema,
+    handle: async ({ actor, params, write }, deps) =>
+      writeResult(await tenants.removeTenantDomain(deps, actor, params.tenant, params.domain, write), 200),
   }),
 ];

@@ -1,10 +1,11 @@
 // Use cases for tenants and credentials (operator work). A tenant is created with its domain
 // claims, a default edge and its global policy in one transaction.
+import { randomUUID } from 'node:crypto';
 import type { Actor, Credential, CredentialCreate, CredentialRecord } from '../domain/credential.js';
 import { defaultEdge } from '../domain/edge.js';
 import type { Tenant, TenantCreate, TenantPatch } from '../domain/tenant.js';
 import { GLOBAL_POLICY_ID } from '../domain/voicemail-policy.js';
-import { duplicate, notFound, refused } from '../errors.js';
+import { duplicate, ExumError, notFound, refused } from '../errors.js';
 import { omit } from '../omit.js';
 import { generateCredentialId, generateToken, hashToken } from '../auth/tokens.js';
 import type { Page } from '../store/table-client.js';
@@ -95,6 +96,69 @@ export const addTenantDomain = (deps: ManagementDeps, actor: Actor, tenantId: st
       if (taken !== undefined) throw taken;
     },
   );
+
+/** How many users and contacts a refused domain removal names (it counts them all). */
+const NAMED_IN_REFUSAL = 10;
+
+/**
+ * How long a removal waits, once the domain takes no new addresses, for the list index (gsi1) to
+ * show the principals written just before: the index typically lags by milliseconds.
+ */
+const INDEX_SETTLE_MS = 1000;
+
+async function refuseIfInUse(deps: ManagementDeps, tenantId: string, domain: string): Promise<void> {
+  const { count, sample } = await deps.store.tenants.principalsInDomain(tenantId, domain, NAMED_IN_REFUSAL);
+  if (count === 0) return;
+  const more = count > sample.length ? ` and ${count - sample.length} more` : '';
+  throw refused(
+    'domain',
+    'domain-not-in-use',
+    `${count} users or contacts still have an address in ${domain}: ${sample.join(', ')}${more}`,
+  );
+}
+
+/**
+ * Removes a SIP domain and releases its claim, so another tenant may claim it. Refused while a
+ * user or contact of the tenant has an address in it (naming the first ones) and for the
+ * tenant's last domain. So that no principal is created in the domain between the count and the
+ * release, the claim is first marked as releasing (principal writes check it), then the
+ * principals counted, then the claim released in the tenant's transaction, conditional on the
+ * mark; a refused removal takes the mark off again.
+ */
+export function removeTenantDomain(
+  deps: ManagementDeps,
+  actor: Actor,
+  tenantId: string,
+  domain: string,
+  options: WriteOptions,
+): Promise<WriteOutcome<Tenant>> {
+  return untilWritten(async () => {
+    const current = await getTenant(deps, tenantId);
+    checkIfMatch(options.ifMatch, current);
+    if (!current.domains.includes(domain)) throw notFound(`domain ${domain} of tenant ${tenantId}`);
+    if (current.domains.length === 1) throw refused('domain', 'tenant-owns-a-domain', `${domain} is the tenant's only SIP domain`);
+    const after = stamp({ ...current, domains: current.domains.filter((owned) => owned !== domain) }, current, actor, deps.now());
+    if (options.dryRun) {
+      await refuseIfInUse(deps, tenantId, domain);
+      const view = (tenant: Tenant) => omit(tenant, 'version', 'createdAt', 'updatedAt', 'modifiedBy', 'configVersion');
+      return { dryRun: true, changes: [describeChange('tenant', tenantId, view(current), view(after))], warnings: [] };
+    }
+    const mark = randomUUID();
+    if (!(await deps.store.tenants.markReleasing(tenantId, domain, mark))) {
+      throw new ExumError('internal', `the claim of ${domain} is not tenant ${tenantId}'s`);
+    }
+    let released = false;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, INDEX_SETTLE_MS));
+      await refuseIfInUse(deps, tenantId, domain);
+      await deps.store.tenants.update(current, after, mark);
+      released = true;
+    } finally {
+      if (!released) await deps.store.tenants.unmarkReleasing(tenantId, domain, mark);
+    }
+    return { dryRun: false, record: after, warnings: [] };
+  });
+}
 
 /** As TenantCreateSchema bounds it. */
 const MAX_DOMAINS = 100;

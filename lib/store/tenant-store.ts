@@ -1,12 +1,14 @@
 // Tenants in the table: the tenant record, the claims that keep a tenant id and each of its
 // domains unique, and the list of tenants operators page through.
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { duplicate, type ExumError } from '../errors.js';
 import type { Edge } from '../domain/edge.js';
 import { TenantSchema, type Tenant } from '../domain/tenant.js';
 import type { VoicemailPolicy } from '../domain/voicemail-policy.js';
 import { firstTaken } from './claims.js';
-import { fromItem, toItem, toKey } from './items.js';
+import { fromItem, toItem, toKey, type Item } from './items.js';
+import { StaleReadError } from './sdk-errors.js';
 import { keys, listPartitions } from './keys.js';
 import { absentCondition, stale, type GuardedWrite, type Page, type TableClient } from './table-client.js';
 
@@ -39,9 +41,10 @@ export class TenantStore {
   /**
    * A tenant's name or domains changed, conditional on the version read. A domain gained is
    * claimed in the same transaction (409 naming the field when another tenant holds it); a
-   * domain lost has its claim released, conditional on the claim still being this tenant's.
+   * domain lost has its claim released, conditional on the claim still being this tenant's (and
+   * still marked by this removal: `releasingMark`, see markReleasing).
    */
-  async update(before: Tenant, after: Tenant): Promise<void> {
+  async update(before: Tenant, after: Tenant, releasingMark?: string): Promise<void> {
     const gained = after.domains.filter((domain) => !before.domains.includes(domain));
     const lost = before.domains.filter((domain) => !after.domains.includes(domain));
     const writes: GuardedWrite[] = [
@@ -74,8 +77,12 @@ export class TenantStore {
           Delete: {
             TableName: this.table.tableName,
             Key: toKey(keys.domainClaim(domain)),
-            ConditionExpression: 'tenantId = :tenantId',
-            ExpressionAttributeValues: marshall({ ':tenantId': before.id }),
+            ...(releasingMark === undefined
+              ? { ConditionExpression: 'tenantId = :tenantId', ExpressionAttributeValues: marshall({ ':tenantId': before.id }) }
+              : {
+                  ConditionExpression: 'tenantId = :tenantId AND releasing = :mark',
+                  ExpressionAttributeValues: marshall({ ':tenantId': before.id, ':mark': releasingMark }),
+                }),
           },
         },
         onConditionFailed: stale(`domain claim ${domain}`),
@@ -93,6 +100,96 @@ export class TenantStore {
         error: () => duplicate(`domains.${index}`, domain, 'domain-belongs-to-one-tenant'),
       })),
     ]);
+  }
+
+  /**
+   * Marks a domain claim as being released: from then on no user or contact can claim an address
+   * in it (principal writes check the claim, principal-writes.ts), so the principals counted after
+   * the mark are all there will be. Answers the mark; false when the claim is not this tenant's.
+   */
+  async markReleasing(tenantId: string, domain: string, mark: string): Promise<boolean> {
+    try {
+      await this.table.transact([
+        {
+          write: {
+            Update: {
+              TableName: this.table.tableName,
+              Key: toKey(keys.domainClaim(domain)),
+              UpdateExpression: 'SET releasing = :mark',
+              ConditionExpression: 'tenantId = :tenantId',
+              ExpressionAttributeValues: marshall({ ':mark': mark, ':tenantId': tenantId }),
+            },
+          },
+          onConditionFailed: () => new StaleReadError(`domain claim ${domain} is not tenant ${tenantId}'s`),
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (error instanceof StaleReadError) return false;
+      throw error;
+    }
+  }
+
+  /** Undoes markReleasing when the removal is refused: the domain takes new addresses again. */
+  async unmarkReleasing(tenantId: string, domain: string, mark: string): Promise<void> {
+    await this.table
+      .transact([
+        {
+          write: {
+            Update: {
+              TableName: this.table.tableName,
+              Key: toKey(keys.domainClaim(domain)),
+              UpdateExpression: 'REMOVE releasing',
+              ConditionExpression: 'tenantId = :tenantId AND releasing = :mark',
+              ExpressionAttributeValues: marshall({ ':mark': mark, ':tenantId': tenantId }),
+            },
+          },
+          // Another removal marked it since: that one unmarks it or releases it.
+          onConditionFailed: stale(`domain claim ${domain}`),
+        },
+      ])
+      .catch((error: unknown) => {
+        if (!(error instanceof StaleReadError)) throw error;
+      });
+  }
+
+  /**
+   * The tenant's users and contacts with an address in a domain: how many, and the first `sampleSize`.
+   * A Query of the tenant's whole lists in gsi1 (a filter keeps only the domain's, but every
+   * principal is read: about 100 MB and a few seconds for 100,000 users), acceptable for an admin
+   * write that is rare; eventually consistent like every gsi1 read.
+   */
+  async principalsInDomain(tenantId: string, domain: string, sampleSize: number): Promise<{ count: number; sample: string[] }> {
+    const suffix = `@${domain}`;
+    const sample: string[] = [];
+    let count = 0;
+    for (const partition of [listPartitions.users(tenantId), listPartitions.contacts(tenantId)]) {
+      let startKey: Item | undefined;
+      do {
+        const page = await this.table.call((client) =>
+          client.send(
+            new QueryCommand({
+              TableName: this.table.tableName,
+              IndexName: 'gsi1',
+              KeyConditionExpression: 'gsi1pk = :pk',
+              FilterExpression: 'contains(sipUri, :suffix)',
+              ProjectionExpression: 'sipUri',
+              ExpressionAttributeValues: marshall({ ':pk': partition, ':suffix': suffix }),
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        );
+        for (const item of page.Items ?? []) {
+          const sipUri = String(unmarshall(item).sipUri);
+          // contains() also matches @contoso.com.au: only the exact host counts.
+          if (!sipUri.endsWith(suffix)) continue;
+          count++;
+          if (sample.length < sampleSize) sample.push(sipUri);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+    }
+    return { count, sample };
   }
 
   /** For dry runs only: the error a domain added to a tenant would meet when another tenant holds it. */

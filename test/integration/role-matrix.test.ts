@@ -58,7 +58,8 @@ function concretePath(template: string, tenant: string, existing = true): string
     )
     .replace('{sipUri}', existing ? sipUri : sipUri.replace(/:(alice|sa)@/, ':nobody@'))
     .replace('{credentialId}', existing ? credentialIds[tenant === 'contoso' ? 'own' : 'other'] : 'cred_missing000000')
-    .replace('{migrationId}', existing ? (migrationIds[tenant] ?? 'mig_missing') : 'mig_missing000000');
+    .replace('{migrationId}', existing ? (migrationIds[tenant] ?? 'mig_missing') : 'mig_missing000000')
+    .replace('{domain}', existing ? `${tenant}.com` : 'missing.example');
 }
 
 const migrationIds: Record<string, string> = {};

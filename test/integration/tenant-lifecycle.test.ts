@@ -94,3 +94,60 @@ describe('adding a SIP domain', () => {
     expect(await settledSnapshot()).toBe(snapshot);
   });
 });
+
+describe('removing a SIP domain', () => {
+  it('is refused while users or contacts have an address in it, naming them, dry run included', async () => {
+    await createTenant(api, 'northwind', ['northwind.com', 'northwind.net']);
+    const N = '/v1/tenants/northwind';
+    for (const name of ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim']) {
+      await expectCreated(api.post(`${N}/users`, { sipUri: `sip:${name}@northwind.net` }));
+    }
+    await expectCreated(api.post(`${N}/contacts`, { sipUri: 'sip:sa@northwind.net' }));
+    // Not in the domain, though its address contains it.
+    await api.post(`${N}/domains`, { domain: 'northwind.net.example' });
+    await expectCreated(api.post(`${N}/users`, { sipUri: 'sip:zed@northwind.net.example' }));
+
+    const snapshot = await settledSnapshot();
+    for (const path of [`${N}/domains/northwind.net?dryRun=true`, `${N}/domains/northwind.net`]) {
+      const refused = await api.delete(path);
+      expect(refused.status, path).toBe(409);
+      expect(refused.body.errors[0]).toMatchObject({ field: 'domain', rule: 'domain-not-in-use' });
+      expect(refused.body.errors[0].message).toMatch(/^12 users or contacts still have an address in northwind\.net: .* and 2 more$/);
+      expect(refused.body.errors[0].message).toContain('sip:ann@northwind.net');
+    }
+    expect(await settledSnapshot()).toBe(snapshot);
+    // The refused removal took its mark off: the domain takes new addresses again.
+    await expectCreated(api.post(`${N}/users`, { sipUri: 'sip:new@northwind.net' }));
+  });
+
+  it("releases an unused domain's claim, so another tenant may claim it; the last domain stays", async () => {
+    await createTenant(api, 'litware', ['litware.com', 'litware.net']);
+    const L = '/v1/tenants/litware';
+    await expectCreated(api.post(`${L}/users`, { sipUri: 'sip:alice@litware.com' }));
+
+    const snapshot = await settledSnapshot();
+    const dryRun = await api.delete(`${L}/domains/litware.net?dryRun=true`);
+    expect(dryRun.status, JSON.stringify(dryRun.body)).toBe(200);
+    expect(dryRun.body.changes[0]).toMatchObject({
+      before: { domains: ['litware.com', 'litware.net'] },
+      after: { domains: ['litware.com'] },
+    });
+    expect(await settledSnapshot()).toBe(snapshot);
+
+    const version = (await api.get(L)).body.version as number;
+    expect((await api.call('DELETE', `${L}/domains/litware.net`, { headers: { 'If-Match': `"${version + 1}"` } })).status).toBe(412);
+    const removed = await api.delete(`${L}/domains/LITWARE.net`);
+    expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+    expect(removed.body).toMatchObject({ domains: ['litware.com'], version: version + 1 });
+
+    const refusedUser = await api.post(`${L}/users`, { sipUri: 'sip:bob@litware.net' });
+    expect(refusedUser.status).toBe(409);
+    expect(refusedUser.body.errors[0]).toMatchObject({ field: 'sipUri', rule: 'tenant-sip-domain' });
+    expect((await api.post('/v1/tenants/fabrikam/domains', { domain: 'litware.net' })).status).toBe(200);
+
+    expect((await api.delete(`${L}/domains/litware.net`)).status).toBe(404);
+    const last = await api.delete(`${L}/domains/litware.com?dryRun=true`);
+    expect(last.status).toBe(409);
+    expect(last.body.errors[0]).toMatchObject({ field: 'domain', rule: 'tenant-owns-a-domain' });
+  });
+});
