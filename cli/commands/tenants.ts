@@ -53,6 +53,46 @@ export function addTenantCommands(program: Command): void {
     }),
   );
 
+  describe(
+    tenant
+      .command('rename')
+      .argument('[id]', 'the tenant; --tenant when absent')
+      .requiredOption('--name <name>', 'the new display name (the id never changes)'),
+    {
+      summary: 'Rename a tenant: its display name; the id, in every path, stays',
+      examples: ['exumctl tenant rename fabrikam --name "Fabrikam Ltd"', 'exumctl --dry-run tenant rename fabrikam --name "Fabrikam Ltd"'],
+    },
+  ).action(
+    run<{ name: string }>(async (context, [id], options) => {
+      const path = id === undefined ? context.tenantPath() : `/v1/tenants/${encodeURIComponent(id)}`;
+      const answer = await context.client.patch(path, { name: options.name }, { query: writeQuery(context) });
+      printWriteAnswer(context, answer, `renamed tenant ${id ?? context.settings.tenant ?? ''}`);
+    }),
+  );
+  const domain = tenant.command('domain').description("a tenant's SIP domains: add one, or remove one no user or contact uses (operators)");
+  describe(domain.command('add').argument('<fqdn>', 'the SIP domain; refused when another tenant owns it'), {
+    summary: 'Add a SIP domain to the tenant (--tenant)',
+    examples: ['exumctl --tenant contoso tenant domain add contoso.net'],
+  }).action(
+    run(async (context, [fqdn]) => {
+      const answer = await context.client.post(context.tenantPath('domains'), { domain: fqdn }, { query: writeQuery(context) });
+      printWriteAnswer(context, answer, `added ${fqdn}`);
+    }),
+  );
+  describe(domain.command('remove').argument('<fqdn>', 'the SIP domain'), {
+    summary:
+      'Remove a SIP domain from the tenant (--tenant) and free it for others; refused, naming them, while users or contacts have an address in it',
+    examples: [
+      'exumctl --tenant contoso --dry-run tenant domain remove contoso.net',
+      'exumctl --tenant contoso tenant domain remove contoso.net',
+    ],
+  }).action(
+    run(async (context, [fqdn]) => {
+      const answer = await context.client.delete(context.tenantPath('domains', fqdn!), { query: writeQuery(context) });
+      printWriteAnswer(context, answer, `removed ${fqdn}`);
+    }),
+  );
+
   const credential = program.command('credential').description("a tenant's credentials: bearer tokens with one role each (operators)");
   describe(
     credential
