@@ -15,6 +15,7 @@ import { providerFlagRoutes } from './provider-flag-routes.js';
 import { provisioningRoutes } from './provisioning-routes.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { route, type AnyRoute } from './route.js';
+import { summaryRoutes } from './summary-routes.js';
 import { tenantRoutes } from './tenant-routes.js';
 import { userBatchRoutes } from './user-batch-routes.js';
 
@@ -36,6 +37,7 @@ export const functionRoutes = {
   resolve: resolveRoutes,
   management: [
     ...tenantRoutes,
+    ...summaryRoutes,
     ...credentialRoutes,
     ...configurationRoutes,
     ...userRoutes,

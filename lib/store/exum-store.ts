@@ -11,6 +11,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfigurationStore } from './configuration-store.js';
 import { CredentialStore } from './credential-store.js';
 import { PrincipalStore } from './principal-store.js';
+import { SummaryStore } from './summary-store.js';
 import { TableClient } from './table-client.js';
 import { TenantStore } from './tenant-store.js';
 
@@ -22,6 +23,8 @@ export class ExumStore {
   /** Users and contacts. */
   readonly principals: PrincipalStore;
   readonly credentials: CredentialStore;
+  /** The tenant summary's counters, and the counts of migrations and dead letters beside them. */
+  readonly summary: SummaryStore;
 
   constructor(client: DynamoDBClient, tableName: string) {
     this.table = new TableClient(client, tableName);
@@ -29,5 +32,6 @@ export class ExumStore {
     this.configuration = new ConfigurationStore(this.table);
     this.principals = new PrincipalStore(this.table);
     this.credentials = new CredentialStore(this.table);
+    this.summary = new SummaryStore(this.table);
   }
 }

@@ -10,6 +10,7 @@ export type Entity =
   | 'dial-plan'
   | 'rerouting'
   | 'grant-count'
+  | 'summary-counter'
   | 'user'
   | 'contact'
   | 'number'
@@ -45,6 +46,11 @@ export const keys = {
   rerouting: (tenantId: string, id: string): Key => ({ pk: configPartition(tenantId), sk: `REROUTING#${id}` }),
   /** How many users and contacts are granted a tag: a policy in use cannot be deleted. */
   grantCount: (tenantId: string, tag: string): Key => ({ pk: `${tenantPrefix(tenantId)}GRANTS`, sk: tag }),
+  /**
+   * The tenant summary's counters: shards that every user and contact write adds its deltas to, and
+   * the baseline a recount writes (summary-store.ts). One Query on the partition reads them all.
+   */
+  summaryCounter: (tenantId: string, name: string): Key => ({ pk: summaryPartition(tenantId), sk: name }),
   /** A user or contact by SIP address (unique across both). */
   address: (tenantId: string, sipUri: string): Key => ({ pk: `${tenantPrefix(tenantId)}ADDR#${sipUri}`, sk: 'PRINCIPAL' }),
   /** A user or contact by line URI: a full copy of the record, so a number resolves in one read. */
@@ -76,6 +82,8 @@ export const keys = {
   /** Who deleted what: written with every delete, read by the audit trail from the stream. */
   tombstone: (tenantId: string, id: string): Key => ({ pk: `${tenantPrefix(tenantId)}TOMBSTONE#${id}`, sk: 'TOMBSTONE' }),
 };
+
+export const summaryPartition = (tenantId: string) => `${tenantPrefix(tenantId)}SUMMARY`;
 
 export const migrationPartition = (tenantId: string, id: string) => `${tenantPrefix(tenantId)}MIGRATION#${id}`;
 

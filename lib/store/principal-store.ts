@@ -65,7 +65,7 @@ export class PrincipalStore {
     actor: Writer,
     at: string,
   ): Promise<void> {
-    const writes = principalWrites(this.table, tenantId, before, after, guards);
+    const writes = principalWrites(this.table, tenantId, before, after, guards, at);
     if (before !== null && after === null) writes.push(tombstoneWrite(this.table, tenantId, before.type, before.sipUri, before, actor, at));
     await this.table.transact(writes);
   }

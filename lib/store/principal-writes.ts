@@ -1,13 +1,15 @@
 // The transaction writes of a user or contact change, shared by every transaction that makes
 // one: the principal's record by SIP address and its number copy (each a claim: a write
 // conditional on the item being absent, or still the one read), the grant counters of the tags
-// it moves between, and guards on the policies the caller's decision relied on.
+// it moves between, the tenant summary's counter deltas (summary-store.ts), and guards on the
+// policies the caller's decision relied on.
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { duplicate } from '../errors.js';
 import type { Principal } from '../domain/principal.js';
 import type { PolicyGuard } from './changes.js';
 import { toItem, toKey } from './items.js';
 import { keys, listPartitions, type Entity } from './keys.js';
+import { summaryCounterWrite } from './summary-store.js';
 import { absentCondition, stale, versionCondition, type GuardedWrite, type TableClient } from './table-client.js';
 
 /** The writes of one principal change, for transactions that change a principal along with other items. */
@@ -17,13 +19,21 @@ export function principalWrites(
   before: Principal | null,
   after: Principal | null,
   guards: readonly PolicyGuard[] = [],
+  at: string = changeTime([{ after }]),
 ): GuardedWrite[] {
   const grantWrites = [...grantDeltas([{ before, after }])].map(([tag, delta]) => grantCountDelta(table, tenantId, tag, delta));
   return [
     ...principalItemWrites(table, tenantId, before, after),
     ...grantWrites,
+    summaryCounterWrite(table, tenantId, [{ before, after }], at),
     ...guards.map((guard) => policyGuard(table, tenantId, guard)),
   ];
+}
+
+/** When changes happen, for the summary's last change: the newest record written (a deletion has none: now). */
+export function changeTime(changes: readonly { after: Principal | null }[]): string {
+  const times = changes.flatMap(({ after }) => (after === null ? [] : [after.updatedAt]));
+  return times.length === changes.length && times.length > 0 ? times.reduce((a, b) => (b > a ? b : a)) : new Date().toISOString();
 }
 
 /** The principal's own items: its record by SIP address and its number copy. */

@@ -3,12 +3,16 @@
 // collide with others sent again rather than failed.
 import { ExumError } from '../errors.js';
 import type { PrincipalChange, TogetherOutcome } from './changes.js';
-import { grantCountDelta, grantDeltas, policyGuard, principalItemWrites } from './principal-writes.js';
+import { changeTime, grantCountDelta, grantDeltas, policyGuard, principalItemWrites } from './principal-writes.js';
+import { summaryCounterWrite } from './summary-store.js';
 import { StaleReadError } from './sdk-errors.js';
 import type { GuardedWrite, TableClient } from './table-client.js';
 
 /** DynamoDB's limit on the items of one transaction. */
 const MAX_TRANSACTION_ITEMS = 100;
+
+/** Each transaction adds its changes' deltas to one tenant summary counter (summary-store.ts). */
+const SUMMARY_COUNTER_WRITES = 1;
 
 /**
  * Cancellations that say nothing about what was read: the same transaction may simply go again.
@@ -22,7 +26,7 @@ const MAX_COLLISIONS = 20;
 /**
  * Writes many principal changes (creations and replacements, decided on one configuration
  * snapshot) in as few transactions as possible: up to 100 items each, grant counters summed per
- * tag, policy guards checked once. Each change is answered on its own: written, refused (a
+ * tag, the tenant summary's deltas added to one counter, policy guards checked once. Each change is answered on its own: written, refused (a
  * claim taken: the duplicate error) or stale (it lost a race; decide it again). A transaction
  * cancelled for some changes is sent again without them, so one bad change costs the others
  * nothing.
@@ -88,7 +92,7 @@ function packTransactions(table: TableClient, tenantId: string, changes: readonl
       .concat(change.guards.map((guard) => `guard:${guard.id}`));
     const sharedAfter = new Set([...shared, ...sharedKeys]);
     const collides = own.some((key) => touched.has(key));
-    if (group.length > 0 && (collides || touched.size + own.length + sharedAfter.size > MAX_TRANSACTION_ITEMS)) {
+    if (group.length > 0 && (collides || touched.size + own.length + sharedAfter.size + SUMMARY_COUNTER_WRITES > MAX_TRANSACTION_ITEMS)) {
       groups.push(group);
       group = [];
       touched = new Set();
@@ -115,6 +119,8 @@ function togetherWrites(table: TableClient, tenantId: string, members: { index: 
   for (const [tag, delta] of grantDeltas(members.map(({ change }) => change))) {
     if (delta !== 0) writes.push(grantCountDelta(table, tenantId, tag, delta));
   }
+  const changes = members.map(({ change }) => change);
+  writes.push(summaryCounterWrite(table, tenantId, changes, changeTime(changes)));
   const guards = new Map(members.flatMap(({ change }) => change.guards.map((guard) => [guard.id, guard] as const)));
   for (const guard of guards.values()) writes.push(policyGuard(table, tenantId, guard));
   return { writes, owners };

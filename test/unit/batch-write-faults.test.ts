@@ -40,19 +40,19 @@ describe('principals written together', () => {
   it('send the same transaction again after a collision, and all are written', async () => {
     dynamo
       .on(TransactWriteItemsCommand)
-      .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None']))
+      .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None']))
       .resolves({});
     const outcomes = await store.principals.writeTogether('contoso', changes);
     expect(outcomes).toEqual([{ written: true }, { written: true }]);
     const sent = dynamo.commandCalls(TransactWriteItemsCommand).map((call) => call.args[0].input.TransactItems?.length);
-    expect(sent).toEqual([6, 6]);
+    expect(sent).toEqual([7, 7]);
   });
 
   it('fail only the change whose claim is taken, and write the others without it', async () => {
     dynamo
       .on(TransactWriteItemsCommand)
       .rejectsOnce(
-        cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None'], {
+        cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'None'], {
           1: { pk: 'x', sk: 'y', sipUri: 'sip:other@contoso.com' },
         }),
       )
@@ -64,25 +64,25 @@ describe('principals written together', () => {
       rule: 'unique-line-uri-across-users-and-contacts',
     });
     expect(b).toEqual({ written: true });
-    // The second transaction: b alone (record, number, counter, guard).
-    expect(dynamo.commandCalls(TransactWriteItemsCommand)[1]!.args[0].input.TransactItems).toHaveLength(4);
+    // The second transaction: b alone (record, number, grant counter, summary counter, guard).
+    expect(dynamo.commandCalls(TransactWriteItemsCommand)[1]!.args[0].input.TransactItems).toHaveLength(5);
   });
 
   it('hand every change back as stale when a policy guard fails: they were decided on a snapshot that moved', async () => {
-    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
     const outcomes = await store.principals.writeTogether('contoso', changes);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
     expect(dynamo.commandCalls(TransactWriteItemsCommand)).toHaveLength(1);
   });
 
   it('give up on a transaction that keeps colliding, handing its changes back as stale', async () => {
-    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None']));
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None']));
     const outcomes = await store.principals.writeTogether('contoso', changes);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
     expect(dynamo.commandCalls(TransactWriteItemsCommand).length).toBe(21);
   });
 
-  it('sum grant counters per tag, so one counter item appears once in a transaction', async () => {
+  it('sum grant counters per tag and the summary counts, so one counter item appears once in a transaction', async () => {
     dynamo.on(TransactWriteItemsCommand).resolves({});
     const granted = Array.from({ length: 3 }, (_, i): PrincipalChange => ({
       before: null,
@@ -91,8 +91,12 @@ describe('principals written together', () => {
     }));
     await store.principals.writeTogether('contoso', granted);
     const items = dynamo.commandCalls(TransactWriteItemsCommand)[0]!.args[0].input.TransactItems!;
-    const counters = items.filter((item) => item.Update !== undefined);
+    const counters = items.filter((item) => item.Update?.ExpressionAttributeValues?.[':delta'] !== undefined);
     expect(counters).toHaveLength(1);
+    // And the tenant summary's deltas, summed too, on one counter item.
+    const summaryCounters = items.filter((item) => item.Update?.Key?.pk?.S === 'T#contoso#SUMMARY');
+    expect(summaryCounters).toHaveLength(1);
+    expect(Object.values(summaryCounters[0]!.Update!.ExpressionAttributeValues!)).toContainEqual({ N: '3' });
     expect(counters[0]!.Update!.ExpressionAttributeValues![':delta']).toEqual({ N: '3' });
     expect(items.filter((item) => item.ConditionCheck !== undefined)).toHaveLength(1);
   });
