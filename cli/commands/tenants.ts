@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import type { Credential } from '../../lib/domain/credential.js';
 import type { Tenant } from '../../lib/domain/tenant.js';
+import type { TenantSummary } from '../../lib/domain/tenant-summary.js';
 import { printWriteAnswer, run, writeQuery } from '../context.js';
+import { omit } from '../../lib/omit.js';
 import { describe } from '../help.js';
 import { printList, printRecord } from '../output.js';
 import { collect } from '../values.js';
@@ -33,13 +35,18 @@ export function addTenantCommands(program: Command): void {
     }),
   );
   describe(tenant.command('get').argument('[id]', 'a tenant; all tenants (operators) when absent and no --tenant is set'), {
-    summary: 'Show a tenant, or list all tenants',
+    summary: 'Show a tenant with its summary (its mode and the counts behind it), or list all tenants',
     examples: ['exumctl tenant get contoso', 'exumctl tenant get -o json'],
   }).action(
     run(async (context, [id]) => {
       const wanted = id ?? context.settings.tenant;
-      if (wanted !== undefined)
-        return printRecord(context.printer, (await context.client.get<Tenant>(`/v1/tenants/${encodeURIComponent(wanted)}`)).body);
+      if (wanted !== undefined) {
+        // Beside the tenant, its summary: the mode it is in and the counts behind it.
+        const path = `/v1/tenants/${encodeURIComponent(wanted)}`;
+        const tenantRecord = (await context.client.get<Tenant>(path)).body;
+        const summary = omit((await context.client.get<TenantSummary>(`${path}/summary`)).body, 'tenantId');
+        return printRecord(context.printer, { ...tenantRecord, summary });
+      }
       printList(
         context.printer,
         await context.client.list<Tenant>('/v1/tenants'),

@@ -233,6 +233,20 @@ describe('operators', () => {
     );
     expect(json((await asOperator(['tenant', 'get', 'fabrikam', '-o', 'json'])).stdout).domains).toEqual(['fabrikam.com', 'fabrikam.net']);
   });
+
+  it('show a tenant with its summary: the mode and the counts behind it', async () => {
+    const shown = json((await asOperator(['tenant', 'get', 'fabrikam', '-o', 'json'])).stdout);
+    expect(shown.summary).toMatchObject({
+      mode: 'on-premises',
+      users: { hosted: 0, onPremises: 0, notRoutable: 0 },
+      migrations: { running: 0, completed: 0, cancelled: 0 },
+      deadLetters: { waiting: 0, capped: false },
+      lastChangeAt: null,
+    });
+    const table = (await asOperator(['tenant', 'get', 'fabrikam'])).stdout;
+    expect(table).toMatch(/summary\.mode\s+: on-premises/);
+    expect(table).toMatch(/summary\.users\.hosted\s+: 0/);
+  });
 });
 
 describe('exit codes and settings', () => {
