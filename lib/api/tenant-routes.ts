@@ -85,4 +85,26 @@ export const tenantRoutes: Route[] = [
     handle: async ({ actor, params, write }, deps) =>
       writeResult(await tenants.removeTenantDomain(deps, actor, params.tenant, params.domain, write), 200),
   }),
+  route({
+    method: 'DELETE',
+    path: TENANT_PATH,
+    summary:
+      'Offboard a tenant: its credentials refused at once, its items removed (202 while some remain: send again), then its domains freed; its audit kept until its TTL',
+    roles: OPERATORS,
+    successStatus: 200,
+    params: tenantParams,
+    query: dryRunQuery,
+    response: z.object({
+      dryRun: z.boolean().optional(),
+      tenantId: z.string(),
+      state: z.enum(['offboarding', 'offboarded']),
+      removed: z.record(z.string(), z.number()),
+      kept: z.object({ audit: z.string() }),
+    }),
+    handle: async ({ actor, params, write }, deps) => {
+      const outcome = await tenants.offboardTenant(deps, actor, params.tenant, write);
+      if (outcome.dryRun) return { status: 200, body: { dryRun: true, ...outcome.report } };
+      return { status: outcome.report.state === 'offboarded' ? 200 : 202, body: outcome.report };
+    },
+  }),
 ];

@@ -14,10 +14,26 @@ export interface CredentialCacheOptions {
 
 export type Authenticator = (authorization: string | undefined) => Promise<Actor | undefined>;
 
+/** Every cache of this process, so that an offboarded tenant's credentials can be dropped from each at once. */
+const caches = new Set<Map<string, { actor: Actor; checkedAt: number }>>();
+
+/**
+ * Drops a tenant's credentials from this process's caches: its next request is checked again
+ * (and refused once its lookup items are gone). Locally the management API and the credential
+ * check share one process, so an offboarded tenant is refused at once; in AWS the authorizer
+ * runs elsewhere and API Gateway's authorizer cache (30 s) bounds it, as for a revocation.
+ */
+export function forgetCachedCredentialsOf(tenantId: string): void {
+  for (const cache of caches) {
+    for (const [token, entry] of cache) if (entry.actor.tenantId === tenantId) cache.delete(token);
+  }
+}
+
 export function createCachedAuthenticator(store: ExumStore, options: CredentialCacheOptions): Authenticator {
   const now = options.now ?? Date.now;
   const max = options.maxEntries ?? 10_000;
   const cache = new Map<string, { actor: Actor; checkedAt: number }>();
+  caches.add(cache);
   return async (authorization) => {
     const token = bearerToken(authorization);
     if (token === undefined) return undefined;

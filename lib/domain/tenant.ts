@@ -28,6 +28,8 @@ export const TenantSchema = z.object({
   name: z.string(),
   domains: z.array(z.string()),
   configVersion: z.number().int().nonnegative(),
+  /** When its offboarding began: from then on it takes no writes and its credentials are refused; its items are being removed. */
+  offboardingSince: z.string().optional(),
   ...recordMeta,
 });
 export type Tenant = z.infer<typeof TenantSchema>;

@@ -34,10 +34,12 @@ import {
   type WriteOptions,
   type WriteOutcome,
 } from './write-context.js';
+import { refuseIfOffboarding } from './tenants.js';
 
 export async function loadConfig(deps: ManagementDeps, tenantId: string): Promise<TenantConfig> {
   const config = await deps.store.configuration.load(tenantId);
   if (config === undefined) throw notFound(`tenant ${tenantId}`);
+  refuseIfOffboarding(config.tenant);
   return config;
 }
 

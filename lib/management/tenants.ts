@@ -7,6 +7,7 @@ import type { Tenant, TenantCreate, TenantPatch } from '../domain/tenant.js';
 import { GLOBAL_POLICY_ID } from '../domain/voicemail-policy.js';
 import { duplicate, ExumError, notFound, refused } from '../errors.js';
 import { omit } from '../omit.js';
+import { forgetCachedCredentialsOf } from '../auth/credential-cache.js';
 import { generateCredentialId, generateToken, hashToken } from '../auth/tokens.js';
 import type { Page } from '../store/table-client.js';
 import {
@@ -63,6 +64,7 @@ function changeTenant(
 ): Promise<WriteOutcome<Tenant>> {
   return untilWritten(async () => {
     const current = await getTenant(deps, tenantId);
+    refuseIfOffboarding(current);
     checkIfMatch(options.ifMatch, current);
     const after = stamp({ ...(await decide(current)), configVersion: current.configVersion }, current, actor, deps.now());
     if (options.dryRun) {
@@ -134,6 +136,7 @@ export function removeTenantDomain(
 ): Promise<WriteOutcome<Tenant>> {
   return untilWritten(async () => {
     const current = await getTenant(deps, tenantId);
+    refuseIfOffboarding(current);
     checkIfMatch(options.ifMatch, current);
     if (!current.domains.includes(domain)) throw notFound(`domain ${domain} of tenant ${tenantId}`);
     if (current.domains.length === 1) throw refused('domain', 'tenant-owns-a-domain', `${domain} is the tenant's only SIP domain`);
@@ -177,7 +180,7 @@ export async function createCredential(
   input: CredentialCreate,
   options: WriteOptions,
 ): Promise<WriteOutcome<{ credential: Credential; token: string }>> {
-  await getTenant(deps, tenantId);
+  refuseIfOffboarding(await getTenant(deps, tenantId));
   const token = generateToken();
   const record: CredentialRecord = {
     id: generateCredentialId(),
@@ -230,4 +233,91 @@ export async function installOperatorToken(deps: ManagementDeps, token: string):
     tokenHash: hashToken(token),
     revokedAt: null,
   });
+}
+
+/** What an offboarding removes, by kind of item, and what it keeps. */
+export interface OffboardingReport {
+  tenantId: string;
+  /** offboarding: items remain, send the request again; offboarded: every item is gone and the domains are free. */
+  state: 'offboarding' | 'offboarded';
+  removed: Record<string, number>;
+  kept: { audit: 'until their retention (TTL)' };
+}
+
+/** How long one offboarding request removes items before answering (API Gateway waits 29 s at most). */
+const OFFBOARDING_BUDGET_MS = 15_000;
+
+/** Refuses writes to a tenant that is being offboarded: nothing new may appear behind the removal. */
+export function refuseIfOffboarding(tenant: Tenant): void {
+  if (tenant.offboardingSince !== undefined) {
+    throw refused('tenant', 'tenant-offboarding', `tenant ${tenant.id} is being offboarded since ${tenant.offboardingSince}`);
+  }
+}
+
+/** Every credential of the tenant refused: each token's lookup item deleted (authentication reads only that). */
+async function revokeAllCredentials(deps: ManagementDeps, actor: Actor, tenantId: string): Promise<void> {
+  const at = deps.now().toISOString();
+  let cursor: string | null = null;
+  do {
+    const page: Page<CredentialRecord> = await deps.store.credentials.list(tenantId, cursor, 500);
+    for (const record of page.items) {
+      if (record.revokedAt === null)
+        await deps.store.credentials.revoke(record, at, { credentialId: actor.credentialId, role: actor.role });
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  forgetCachedCredentialsOf(tenantId);
+}
+
+/**
+ * Offboards a tenant: marks it (no more writes), refuses its credentials at once, removes its
+ * items page by page, then its tenant item and domain claims together (the domains may then be
+ * claimed again). Audit records stay until their TTL. A request works for a bounded time and
+ * answers `offboarding` when items remain: sending it again continues. The dry run counts what
+ * would go, by kind, and writes nothing.
+ */
+export async function offboardTenant(
+  deps: ManagementDeps,
+  actor: Actor,
+  tenantId: string,
+  options: WriteOptions,
+): Promise<{ dryRun: true; report: OffboardingReport } | { dryRun: false; report: OffboardingReport }> {
+  const started = Date.now();
+  let tenant = await getTenant(deps, tenantId);
+  if (!options.dryRun && tenant.offboardingSince === undefined) {
+    checkIfMatch(options.ifMatch, tenant);
+    const marked = stamp(
+      { ...omit(tenant, 'version', 'createdAt', 'updatedAt', 'modifiedBy'), offboardingSince: deps.now().toISOString() },
+      tenant,
+      actor,
+      deps.now(),
+    );
+    await deps.store.tenants.markOffboarding(tenant, marked);
+    tenant = marked;
+  }
+  if (!options.dryRun) await revokeAllCredentials(deps, actor, tenantId);
+
+  const removed: Record<string, number> = {};
+  let startKey: Awaited<ReturnType<typeof deps.store.tenants.scanTenantItems>>['next'];
+  let complete: boolean;
+  do {
+    const page = await deps.store.tenants.scanTenantItems(tenantId, startKey);
+    for (const item of page.items) removed[item.entity] = (removed[item.entity] ?? 0) + 1;
+    if (!options.dryRun) await deps.store.tenants.deleteItems(page.items.map(({ pk, sk }) => ({ pk, sk })));
+    startKey = page.next;
+    complete = startKey === undefined;
+  } while (!complete && (options.dryRun || Date.now() - started < OFFBOARDING_BUDGET_MS));
+
+  removed.tenant = 1;
+  removed['domain-claim'] = tenant.domains.length;
+  const report = (state: OffboardingReport['state']): OffboardingReport => ({
+    tenantId,
+    state,
+    removed,
+    kept: { audit: 'until their retention (TTL)' },
+  });
+  if (options.dryRun) return { dryRun: true, report: report('offboarded') };
+  if (!complete) return { dryRun: false, report: report('offboarding') };
+  await deps.store.tenants.releaseTenant(tenant);
+  return { dryRun: false, report: report('offboarded') };
 }

@@ -1,6 +1,6 @@
 // Tenants in the table: the tenant record, the claims that keep a tenant id and each of its
 // domains unique, and the list of tenants operators page through.
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { duplicate, type ExumError } from '../errors.js';
 import type { Edge } from '../domain/edge.js';
@@ -9,8 +9,8 @@ import type { VoicemailPolicy } from '../domain/voicemail-policy.js';
 import { firstTaken } from './claims.js';
 import { fromItem, toItem, toKey, type Item } from './items.js';
 import { StaleReadError } from './sdk-errors.js';
-import { keys, listPartitions } from './keys.js';
-import { absentCondition, stale, type GuardedWrite, type Page, type TableClient } from './table-client.js';
+import { configPartition, keys, listPartitions, type Key } from './keys.js';
+import { absentCondition, stale, versionCondition, type GuardedWrite, type Page, type TableClient } from './table-client.js';
 
 export class TenantStore {
   constructor(private readonly table: TableClient) {}
@@ -190,6 +190,93 @@ export class TenantStore {
       } while (startKey !== undefined);
     }
     return { count, sample };
+  }
+
+  /** Marks a tenant as being offboarded (its items are then removed in pages; see removeTenantItems). */
+  async markOffboarding(before: Tenant, after: Tenant): Promise<void> {
+    await this.table.transact([
+      {
+        write: this.table.put(
+          toItem(keys.tenant(before.id), 'tenant', after, { gsi1pk: listPartitions.tenants(), gsi1sk: before.id }),
+          versionCondition(before.version),
+        ),
+        onConditionFailed: stale(`tenant ${before.id}`),
+      },
+    ]);
+  }
+
+  /**
+   * A page of the tenant's items but its audit records (kept until their TTL) and its tenant
+   * item (removed last, by releaseTenant), by kind. A Scan of the whole table filtered on the
+   * tenant's key prefix: the tenant's items span many partitions (one per user, number,
+   * migration, delivery...) and no index lists them all, so offboarding reads every item of
+   * the table once (rare and paid by the operator; a sparse tenant-scoped index would bound it).
+   */
+  async scanTenantItems(
+    tenantId: string,
+    startKey: Item | undefined,
+  ): Promise<{ items: (Key & { entity: string })[]; next: Item | undefined }> {
+    const config = configPartition(tenantId);
+    const page = await this.table.call((client) =>
+      client.send(
+        new ScanCommand({
+          TableName: this.table.tableName,
+          FilterExpression: 'begins_with(pk, :prefix) AND pk <> :audit AND NOT (pk = :config AND sk = :tenant)',
+          ProjectionExpression: 'pk, sk, #entity',
+          ExpressionAttributeNames: { '#entity': 'entity' },
+          ExpressionAttributeValues: marshall({
+            // Every tenant partition begins as its configuration partition does, up to the kind.
+            ':prefix': config.slice(0, config.length - 'CONFIG'.length),
+            ':audit': keys.audit(tenantId, '', '').pk,
+            ':config': keys.tenant(tenantId).pk,
+            ':tenant': keys.tenant(tenantId).sk,
+          }),
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const items = (page.Items ?? []).map((item) => {
+      const { pk, sk, entity } = unmarshall(item) as { pk: string; sk: string; entity?: string };
+      return { pk, sk, entity: entity ?? 'unknown' };
+    });
+    return { items, next: page.LastEvaluatedKey };
+  }
+
+  /** Deletes items by key, 25 a request, resending what DynamoDB left unprocessed. */
+  async deleteItems(itemKeys: readonly Key[]): Promise<void> {
+    for (let start = 0; start < itemKeys.length; start += 25) {
+      let requests = itemKeys.slice(start, start + 25).map((key) => ({ DeleteRequest: { Key: toKey(key) } }));
+      while (requests.length > 0) {
+        const result = await this.table.call((client) =>
+          client.send(new BatchWriteItemCommand({ RequestItems: { [this.table.tableName]: requests } })),
+        );
+        requests = (result.UnprocessedItems?.[this.table.tableName] ?? []).flatMap((request) =>
+          request.DeleteRequest?.Key === undefined ? [] : [{ DeleteRequest: { Key: request.DeleteRequest.Key } }],
+        );
+      }
+    }
+  }
+
+  /** The end of an offboarding: the tenant item and its domain claims go together, so the domains may be claimed again. */
+  async releaseTenant(tenant: Tenant): Promise<void> {
+    await this.table.transact([
+      {
+        write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.tenant(tenant.id)), ...versionCondition(tenant.version) } },
+        onConditionFailed: stale(`tenant ${tenant.id}`),
+      },
+      ...tenant.domains.map((domain) => ({
+        write: {
+          Delete: {
+            TableName: this.table.tableName,
+            Key: toKey(keys.domainClaim(domain)),
+            ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
+            ExpressionAttributeValues: marshall({ ':tenantId': tenant.id }),
+          },
+        },
+        onConditionFailed: stale(`domain claim ${domain}`),
+      })),
+    ]);
   }
 
   /** For dry runs only: the error a domain added to a tenant would meet when another tenant holds it. */

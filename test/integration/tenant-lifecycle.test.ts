@@ -2,7 +2,10 @@
 // writes nothing; a domain still belongs to at most one tenant.
 import { describe, expect, it } from 'vitest';
 import { createTenant, expectCreated } from '../support/fixtures.js';
+import { createDynamoClient } from '../../lib/store/client.js';
+import { keys, tenantOfKey } from '../../lib/store/keys.js';
 import { useTestService } from '../support/service.js';
+import { scanTable } from '../support/table-scan.js';
 
 const context = useTestService(
   async (api) => {
@@ -149,5 +152,65 @@ describe('removing a SIP domain', () => {
     const last = await api.delete(`${L}/domains/litware.com?dryRun=true`);
     expect(last.status).toBe(409);
     expect(last.body.errors[0]).toMatchObject({ field: 'domain', rule: 'tenant-owns-a-domain' });
+  });
+});
+
+describe('offboarding a tenant', () => {
+  const W = '/v1/tenants/woodgrove';
+  const itemsOf = async (tenantId: string | null) => {
+    await context.service.streamDriver!.drained();
+    const client = createDynamoClient({ endpoint: context.service.dynamoEndpoint });
+    try {
+      return (await scanTable(client, context.service.tableName)).filter((item) => tenantOfKey(String(item.pk)) === tenantId);
+    } finally {
+      client.destroy();
+    }
+  };
+
+  it('counts what would go in a dry run, then refuses its credentials at once, removes its items, keeps its audit and frees its domains', async () => {
+    await createTenant(api, 'woodgrove', ['woodgrove.com', 'woodgrove.net']);
+    await expectCreated(api.post(`${W}/dial-plans`, { id: 'dp.woodgrove.com', uriType: 'e164', voipSecurity: 'secured' }));
+    for (const name of ['ann', 'ben', 'cat']) await expectCreated(api.post(`${W}/users`, { sipUri: `sip:${name}@woodgrove.com` }));
+    await expectCreated(api.post(`${W}/contacts`, { sipUri: 'sip:sa@woodgrove.net', displayNumber: '+14255550999' }));
+    const reader = (await expectCreated(api.post(`${W}/credentials`, { role: 'reader', name: 'reader' }))).token as string;
+    const gateway = (await expectCreated(api.post(`${W}/credentials`, { role: 'gateway', name: 'gw' }))).token as string;
+    // Checked once, so the local credential cache holds it.
+    expect((await api.as(reader).get(W)).status).toBe(200);
+
+    const snapshot = await settledSnapshot();
+    const dryRun = await api.delete(`${W}?dryRun=true`);
+    expect(dryRun.status, JSON.stringify(dryRun.body)).toBe(200);
+    expect(dryRun.body).toMatchObject({
+      dryRun: true,
+      tenantId: 'woodgrove',
+      removed: { tenant: 1, 'domain-claim': 2, user: 3, contact: 1, number: 1, 'credential-record': 2, edge: 1, policy: 1, 'dial-plan': 1 },
+    });
+    expect(await settledSnapshot()).toBe(snapshot);
+    expect((await api.as(reader).get(W)).status).toBe(200);
+    expect((await api.as(reader).delete(W)).status).toBe(403);
+
+    const offboarded = await api.delete(W);
+    expect(offboarded.status, JSON.stringify(offboarded.body)).toBe(200);
+    expect(offboarded.body).toMatchObject({ tenantId: 'woodgrove', state: 'offboarded', removed: { user: 3, contact: 1 } });
+
+    // Refused at once, cached or not.
+    expect((await api.as(reader).get(W)).status).toBe(401);
+    expect((await api.as(gateway).post('/v1/resolve', { target: 'sip:ann@woodgrove.com', reason: 'voicemail' })).status).toBe(401);
+    expect((await api.get(W)).status).toBe(404);
+    expect((await api.get('/v1/tenants?limit=500')).body.items.map((t: { id: string }) => t.id)).not.toContain('woodgrove');
+
+    // Nothing of it remains but its audit records, which expire by their TTL.
+    const left = await itemsOf('woodgrove');
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.filter((item) => item.entity !== 'audit')).toEqual([]);
+    expect(left.every((item) => typeof item.expiresAt === 'number')).toBe(true);
+    const claims = (await itemsOf(null)).filter(
+      (item) => String(item.pk) === keys.domainClaim('woodgrove.com').pk || String(item.pk) === keys.domainClaim('woodgrove.net').pk,
+    );
+    expect(claims).toEqual([]);
+
+    // The domains are free again.
+    await createTenant(api, 'woodgrove-two', ['woodgrove.com']);
+    expect((await api.post('/v1/tenants/contoso/domains', { domain: 'woodgrove.net' })).status).toBe(200);
   });
 });
