@@ -29,6 +29,7 @@ import { measureImport } from './import.js';
 import { runLoad } from './load.js';
 import { measureMigrationCreate } from './migration-create.js';
 import { measureEntryPoints } from './entry-points.js';
+import { getTenantSummary, recountTenantSummary } from '../lib/management/tenant-summary.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,7 +53,7 @@ interface PhaseOutcome {
   error?: string;
 }
 
-const PHASES = ['reads', 'latency', 'http', 'events', 'import', 'load', 'scale', 'bundle', 'migration', 'entry-points'] as const;
+const PHASES = ['reads', 'latency', 'http', 'events', 'import', 'load', 'scale', 'summary', 'bundle', 'migration', 'entry-points'] as const;
 type Phase = (typeof PHASES)[number];
 const wanted = new Set((values.phases ?? PHASES.join(',')).split(',').map((name) => name.trim()));
 for (const name of wanted)
@@ -322,6 +323,54 @@ try {
     }
   });
 
+  // 7b. The tenant summary at LARGE users over at SMALL: counters read in one Query, so the same.
+  await phase('summary', async () => {
+    const { deps } = await main();
+    dynamoLarge = await startDynamoDbLocal();
+    const clientLarge = createDynamoClient({ endpoint: dynamoLarge.endpoint, requestTimeoutMs: BENCH_REQUEST_TIMEOUT_MS });
+    try {
+      const largeTable = 'bench-summary-large';
+      await ensureTable(clientLarge, largeTable);
+      const depsLarge = createApiDeps(new ExumStore(clientLarge, largeTable), { configCacheMs: 60_000 });
+      await seedTenantConfig(depsLarge);
+      log(`seeding ${LARGE} users`);
+      await seedUsers(clientLarge, largeTable, 0, LARGE);
+      // Seeded straight into the tables, like data from before the counters: counted once, as an
+      // operator's recount (or the first summary read) does.
+      await recountTenantSummary(deps, TENANT, false);
+      const recountStart = performance.now();
+      const counted = await recountTenantSummary(depsLarge, TENANT, false);
+      const recountMsLarge = performance.now() - recountStart;
+      const countedUsers = counted.users.hosted + counted.users.onPremises + counted.users.notRoutable;
+      if (countedUsers !== LARGE) throw new Error(`the recount counted ${countedUsers} users, not ${LARGE}`);
+      const summarySamples = async (n: number) => {
+        const smallMs: number[] = [];
+        const largeMs: number[] = [];
+        for (let index = 0; index < n; index++) {
+          await timed(smallMs, () => getTenantSummary(deps, TENANT));
+          await timed(largeMs, () => getTenantSummary(depsLarge, TENANT));
+        }
+        return { smallMs, largeMs };
+      };
+      await summarySamples(200);
+      log('measuring the summary at scale');
+      // Three rounds, the median of their ratios: one busy moment of a shared machine does not decide it.
+      const rounds = [await summarySamples(500), await summarySamples(500), await summarySamples(500)];
+      const ratios = rounds.map((round_) => median(round_.largeMs) / median(round_.smallMs));
+      return {
+        summaryLatency100kVs1k: round(median(ratios)),
+        summaryMedianMs1k: round(median(rounds.flatMap((round_) => round_.smallMs)), 3),
+        summaryMedianMsLarge: round(median(rounds.flatMap((round_) => round_.largeMs)), 3),
+        summaryRecountSecondsLarge: round(recountMsLarge / 1000, 1),
+        usersLarge: LARGE,
+      };
+    } finally {
+      clientLarge.destroy();
+      await dynamoLarge.stop();
+      dynamoLarge = undefined;
+    }
+  });
+
   // 8. Bundle size and cold import of the resolve function vs a handler importing only the SDK.
   await phase('bundle', async () => {
     log('bundling');
@@ -382,6 +431,13 @@ if (values.json) {
     ],
     ['scale', `  bare GetItem median, same two tables`, () => `${f.getItemScale100kVs1k}x  (DynamoDB Local's own growth)`, ''],
     ['scale', `  resolve/GetItem at ${LARGE} over resolve/GetItem at ${SMALL}`, () => `${f.scale100kVs1kVsGetItem}x`, 'within 10%'],
+    [
+      'summary',
+      `tenant summary median, ${LARGE} users / ${SMALL} users`,
+      () =>
+        `${f.summaryLatency100kVs1k}x  (${f.summaryMedianMsLarge} vs ${f.summaryMedianMs1k} ms; recount at ${LARGE}: ${f.summaryRecountSecondsLarge} s)`,
+      '≤ 1.2',
+    ],
     [
       'bundle',
       'resolve bundle (esbuild, minified)',
