@@ -1,10 +1,11 @@
 // The transaction writes of a user or contact change, shared by every transaction that makes
 // one: the principal's record by SIP address and its number copy (each a claim: a write
 // conditional on the item being absent, or still the one read), the grant counters of the tags
-// it moves between, the tenant summary's counter deltas (summary-store.ts), and guards on the
-// policies the caller's decision relied on.
+// it moves between, the tenant summary's counter deltas (summary-store.ts), guards on the
+// policies the caller's decision relied on, and on the claim of each domain a new SIP address is
+// taken in (still the tenant's, not being removed: tenant-store.ts markReleasing).
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { duplicate } from '../errors.js';
+import { duplicate, refused } from '../errors.js';
 import type { Principal } from '../domain/principal.js';
 import type { PolicyGuard } from './changes.js';
 import { toItem, toKey } from './items.js';
@@ -27,7 +28,36 @@ export function principalWrites(
     ...grantWrites,
     summaryCounterWrite(table, tenantId, [{ before, after }], at),
     ...guards.map((guard) => policyGuard(table, tenantId, guard)),
+    ...[...newAddressDomains([{ before, after }])].map((domain) => domainClaimGuard(table, tenantId, domain)),
   ];
+}
+
+/** The domains in which changes take a new SIP address (a creation, or a changed address). */
+export function newAddressDomains(changes: readonly { before: Principal | null; after: Principal | null }[]): Set<string> {
+  const domains = new Set<string>();
+  for (const { before, after } of changes) {
+    if (after !== null && before?.sipUri !== after.sipUri) domains.add(after.sipUri.slice(after.sipUri.lastIndexOf('@') + 1));
+  }
+  return domains;
+}
+
+/**
+ * A new address is taken only while its domain's claim is the tenant's and not being released:
+ * so a domain removal that counted no user or contact in it leaves none behind.
+ */
+export function domainClaimGuard(table: TableClient, tenantId: string, domain: string): GuardedWrite {
+  return {
+    write: {
+      ConditionCheck: {
+        TableName: table.tableName,
+        Key: toKey(keys.domainClaim(domain)),
+        ConditionExpression: 'tenantId = :tenantId AND attribute_not_exists(releasing)',
+        ExpressionAttributeValues: marshall({ ':tenantId': tenantId }),
+      },
+    },
+    onConditionFailed: () =>
+      refused('sipUri', 'tenant-sip-domain', `${domain} is not one of this tenant's SIP domains, or is being removed from it`),
+  };
 }
 
 /** When changes happen, for the summary's last change: the newest record written (a deletion has none: now). */

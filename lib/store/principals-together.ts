@@ -3,7 +3,15 @@
 // collide with others sent again rather than failed.
 import { ExumError } from '../errors.js';
 import type { PrincipalChange, TogetherOutcome } from './changes.js';
-import { changeTime, grantCountDelta, grantDeltas, policyGuard, principalItemWrites } from './principal-writes.js';
+import {
+  changeTime,
+  domainClaimGuard,
+  grantCountDelta,
+  grantDeltas,
+  newAddressDomains,
+  policyGuard,
+  principalItemWrites,
+} from './principal-writes.js';
 import { summaryCounterWrite } from './summary-store.js';
 import { StaleReadError } from './sdk-errors.js';
 import type { GuardedWrite, TableClient } from './table-client.js';
@@ -40,7 +48,7 @@ export async function writePrincipalsTogether(
   for (const group of packTransactions(table, tenantId, changes)) {
     let members = group;
     for (let collisions = 0; members.length > 0;) {
-      const { writes, owners } = togetherWrites(
+      const { writes, owners, guardedDomains } = togetherWrites(
         table,
         tenantId,
         members.map((index) => ({ index, change: changes[index]! })),
@@ -58,6 +66,17 @@ export async function writePrincipalsTogether(
           throw new ExumError('internal', `transaction cancelled: ${failures.map((failure) => failure.code).join(', ')}`);
         if (++collisions > MAX_COLLISIONS) break;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** collisions)));
+        continue;
+      }
+      const lostDomains = new Set(conditionFailures.flatMap((failure) => guardedDomains.get(failure.position) ?? []));
+      if (lostDomains.size > 0) {
+        // A domain no longer takes new addresses (being removed): the changes taking one there are refused, the others go again.
+        const refusedHere = (index: number) => [...newAddressDomains([changes[index]!])].some((domain) => lostDomains.has(domain));
+        for (const index of members.filter(refusedHere)) {
+          const domain = [...newAddressDomains([changes[index]!])].find((candidate) => lostDomains.has(candidate))!;
+          outcomes[index] = { written: false, error: domainClaimGuard(table, tenantId, domain).onConditionFailed(undefined) };
+        }
+        members = members.filter((index) => !refusedHere(index));
         continue;
       }
       if (conditionFailures.some((failure) => owners[failure.position] === undefined)) {
@@ -89,6 +108,7 @@ function packTransactions(table: TableClient, tenantId: string, changes: readonl
     const own = principalItemWrites(table, tenantId, change.before, change.after).map(({ write }) => itemKeyOf(write));
     const sharedKeys = [...grantDeltas([change]).keys()]
       .map((tag) => `grant:${tag}`)
+      .concat([...newAddressDomains([change])].map((domain) => `domain:${domain}`))
       .concat(change.guards.map((guard) => `guard:${guard.id}`));
     const sharedAfter = new Set([...shared, ...sharedKeys]);
     const collides = own.some((key) => touched.has(key));
@@ -121,9 +141,14 @@ function togetherWrites(table: TableClient, tenantId: string, members: { index: 
   }
   const changes = members.map(({ change }) => change);
   writes.push(summaryCounterWrite(table, tenantId, changes, changeTime(changes)));
+  const guardedDomains = new Map<number, string>();
+  for (const domain of newAddressDomains(members.map(({ change }) => change))) {
+    guardedDomains.set(writes.length, domain);
+    writes.push(domainClaimGuard(table, tenantId, domain));
+  }
   const guards = new Map(members.flatMap(({ change }) => change.guards.map((guard) => [guard.id, guard] as const)));
   for (const guard of guards.values()) writes.push(policyGuard(table, tenantId, guard));
-  return { writes, owners };
+  return { writes, owners, guardedDomains };
 }
 
 /** The table key a transaction write touches, to keep two writes of one item apart. */

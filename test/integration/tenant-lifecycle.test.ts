@@ -123,6 +123,22 @@ describe('removing a SIP domain', () => {
     await expectCreated(api.post(`${N}/users`, { sipUri: 'sip:new@northwind.net' }));
   });
 
+  it('takes no new address in a domain while its removal counts the users (the claim is marked), single or in a batch', async () => {
+    await createTenant(api, 'tailspin', ['tailspin.com', 'tailspin.net']);
+    const P = '/v1/tenants/tailspin';
+    const { tenants } = context.service.store;
+    expect(await tenants.markReleasing('tailspin', 'tailspin.net', 'removal-in-flight')).toBe(true);
+    const single = await api.post(`${P}/users`, { sipUri: 'sip:late@tailspin.net' });
+    expect(single.status).toBe(409);
+    expect(single.body.errors[0]).toMatchObject({ field: 'sipUri', rule: 'tenant-sip-domain' });
+    const batch = await api.post(`${P}/users/batch`, { users: [{ sipUri: 'sip:late@tailspin.net' }, { sipUri: 'sip:fine@tailspin.com' }] });
+    expect(batch.status).toBe(200);
+    expect(batch.body.results.map((result: { outcome: string }) => result.outcome)).toEqual(['failed', 'created']);
+    // Addresses in its other domains, and users already there, are untouched.
+    await tenants.unmarkReleasing('tailspin', 'tailspin.net', 'removal-in-flight');
+    await expectCreated(api.post(`${P}/users`, { sipUri: 'sip:late@tailspin.net' }));
+  });
+
   it("releases an unused domain's claim, so another tenant may claim it; the last domain stays", async () => {
     await createTenant(api, 'litware', ['litware.com', 'litware.net']);
     const L = '/v1/tenants/litware';
