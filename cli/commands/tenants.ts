@@ -76,6 +76,19 @@ export function addTenantCommands(program: Command): void {
       printWriteAnswer(context, answer, `renamed tenant ${id ?? context.settings.tenant ?? ''}`);
     }),
   );
+  describe(tenant.command('offboard').argument('<id>', 'the tenant to remove'), {
+    summary:
+      'Offboard a tenant: its credentials refused at once, every item removed (sent again until done), its domains freed; its audit kept until its TTL. Try --dry-run first: it counts what would go',
+    examples: ['exumctl --dry-run tenant offboard fabrikam', 'exumctl tenant offboard fabrikam'],
+  }).action(
+    run(async (context, [id]) => {
+      const path = `/v1/tenants/${encodeURIComponent(id!)}`;
+      let answer = await context.client.delete<{ state: string; removed: Record<string, number> }>(path, { query: writeQuery(context) });
+      // 202: items remain; each request removes what it can in its time, the next continues.
+      while (answer.status === 202) answer = await context.client.delete(path);
+      printRecord(context.printer, answer.body);
+    }),
+  );
   const domain = tenant.command('domain').description("a tenant's SIP domains: add one, or remove one no user or contact uses (operators)");
   describe(domain.command('add').argument('<fqdn>', 'the SIP domain; refused when another tenant owns it'), {
     summary: 'Add a SIP domain to the tenant (--tenant)',

@@ -46,4 +46,18 @@ describe('exumctl tenant', () => {
     expect(removed.code, removed.stderr).toBe(EXIT.ok);
     expect((await api.get('/v1/tenants/contoso')).body.domains).toEqual(['contoso.com']);
   });
+
+  it('offboard: --dry-run counts what would go, then the tenant is gone', async () => {
+    await createTenant(api, 'litware', ['litware.com']);
+    await expectCreated(api.post('/v1/tenants/litware/users', { sipUri: 'sip:alice@litware.com' }));
+    const dryRun = await asOperator(['-o', 'json', '--dry-run', 'tenant', 'offboard', 'litware']);
+    expect(dryRun.code, dryRun.stderr).toBe(EXIT.ok);
+    expect(json(dryRun.stdout)).toMatchObject({ dryRun: true, state: 'offboarded', removed: { user: 1, tenant: 1 } });
+    expect((await api.get('/v1/tenants/litware')).status).toBe(200);
+
+    const offboarded = await asOperator(['-o', 'json', 'tenant', 'offboard', 'litware']);
+    expect(offboarded.code, offboarded.stderr).toBe(EXIT.ok);
+    expect(json(offboarded.stdout)).toMatchObject({ state: 'offboarded', removed: { user: 1 } });
+    expect((await asOperator(['tenant', 'get', 'litware'])).code).toBe(EXIT.notFound);
+  });
 });
