@@ -32,6 +32,9 @@ const ENTITY: Entity = 'summary-counter';
 /** A bucket's attribute on a counter item (`c_user:hosted`): always through a placeholder. */
 const attributeOf = (bucket: string) => `c_${bucket}`;
 
+/** How long a recount lets the gsi1 index catch up with writes the shards already hold. */
+const INDEX_SETTLE_MS = 1000;
+
 /** Dead letters counted at most: the count costs the same however many there are. */
 export const DEAD_LETTERS_COUNTED = 1000;
 
@@ -125,7 +128,8 @@ export class SummaryStore {
   ): Promise<CounterReading> {
     for (let attempt = 1; ; attempt++) {
       const before = await this.counterItems(tenantId);
-      await new Promise((resolve) => setTimeout(resolve, INDEX_SETTLE_MS));
+      // No shard yet: nothing was written through the store before this read, so nothing to wait for.
+      if (before.shards.size > 0) await new Promise((resolve) => setTimeout(resolve, INDEX_SETTLE_MS));
       const principals = [...(await this.listCounted(tenantId, 'user')), ...(await this.listCounted(tenantId, 'contact'))];
       const counted = tally(principals);
       // Before the counters, the last change is the newest record's (a deletion then left no trace).
@@ -266,6 +270,3 @@ export class SummaryStore {
     return items;
   }
 }
-
-/** How long a recount lets the gsi1 index catch up with writes the shards already hold. */
-const INDEX_SETTLE_MS = 1000;

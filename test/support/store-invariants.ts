@@ -1,7 +1,9 @@
 // The store's invariants, checked over everything a tenant holds (a consistent Scan), for the
 // tests that storm, fault or crash it: every user and contact has the number copy its line URI
-// calls for and no other, no number has two owners, grant counters count the grants there are.
+// calls for and no other, no number has two owners, grant counters count the grants there are,
+// the tenant summary's counters count the users and contacts by route there are.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BUCKETS, CountedPrincipalSchema, tally } from '../../lib/domain/tenant-summary.js';
 import { scanTable, type TableItem } from './table-scan.js';
 
 const tenantItems = async (client: DynamoDBClient, tableName: string, tenantId: string): Promise<TableItem[]> =>
@@ -45,6 +47,14 @@ export async function storeViolations(client: DynamoDBClient, tableName: string,
   for (const tag of new Set([...granted.keys(), ...grantCounts.keys()])) {
     if ((granted.get(tag) ?? 0) !== (grantCounts.get(tag) ?? 0))
       violations.push(`tag ${tag} is granted ${granted.get(tag) ?? 0} times but counted ${grantCounts.get(tag) ?? 0}`);
+  }
+
+  // Summary counters (shards and the recount's baseline) hold `c_<kind>:<route>` sums.
+  const counted = tally(principals.map((principal) => CountedPrincipalSchema.parse(principal)));
+  const counters = items.filter((item) => item.entity === 'summary-counter');
+  for (const bucket of BUCKETS) {
+    const kept = counters.reduce((sum, item) => sum + Number(item[`c_${bucket}`] ?? 0), 0);
+    if (kept !== counted[bucket]) violations.push(`the summary counts ${kept} ${bucket}, the table holds ${counted[bucket]}`);
   }
   return violations;
 }
