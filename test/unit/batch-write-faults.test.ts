@@ -40,19 +40,19 @@ describe('principals written together', () => {
   it('send the same transaction again after a collision, and all are written', async () => {
     dynamo
       .on(TransactWriteItemsCommand)
-      .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None']))
+      .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None', 'None']))
       .resolves({});
     const outcomes = await store.principals.writeTogether('contoso', changes);
     expect(outcomes).toEqual([{ written: true }, { written: true }]);
     const sent = dynamo.commandCalls(TransactWriteItemsCommand).map((call) => call.args[0].input.TransactItems?.length);
-    expect(sent).toEqual([7, 7]);
+    expect(sent).toEqual([8, 8]);
   });
 
   it('fail only the change whose claim is taken, and write the others without it', async () => {
     dynamo
       .on(TransactWriteItemsCommand)
       .rejectsOnce(
-        cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'None'], {
+        cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'None', 'None'], {
           1: { pk: 'x', sk: 'y', sipUri: 'sip:other@contoso.com' },
         }),
       )
@@ -64,19 +64,23 @@ describe('principals written together', () => {
       rule: 'unique-line-uri-across-users-and-contacts',
     });
     expect(b).toEqual({ written: true });
-    // The second transaction: b alone (record, number, grant counter, summary counter, guard).
-    expect(dynamo.commandCalls(TransactWriteItemsCommand)[1]!.args[0].input.TransactItems).toHaveLength(5);
+    // The second transaction: b alone (record, number, grant counter, summary counter, domain claim check, policy guard).
+    expect(dynamo.commandCalls(TransactWriteItemsCommand)[1]!.args[0].input.TransactItems).toHaveLength(6);
   });
 
   it('hand every change back as stale when a policy guard fails: they were decided on a snapshot that moved', async () => {
-    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
+    dynamo
+      .on(TransactWriteItemsCommand)
+      .rejects(cancelled(['None', 'None', 'None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
     const outcomes = await store.principals.writeTogether('contoso', changes);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
     expect(dynamo.commandCalls(TransactWriteItemsCommand)).toHaveLength(1);
   });
 
   it('give up on a transaction that keeps colliding, handing its changes back as stale', async () => {
-    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None']));
+    dynamo
+      .on(TransactWriteItemsCommand)
+      .rejects(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None', 'None']));
     const outcomes = await store.principals.writeTogether('contoso', changes);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
     expect(dynamo.commandCalls(TransactWriteItemsCommand).length).toBe(21);
@@ -98,6 +102,6 @@ describe('principals written together', () => {
     expect(summaryCounters).toHaveLength(1);
     expect(Object.values(summaryCounters[0]!.Update!.ExpressionAttributeValues!)).toContainEqual({ N: '3' });
     expect(counters[0]!.Update!.ExpressionAttributeValues![':delta']).toEqual({ N: '3' });
-    expect(items.filter((item) => item.ConditionCheck !== undefined)).toHaveLength(1);
+    expect(items.filter((item) => item.ConditionCheck?.Key?.sk?.S === 'POLICY#tag:ExOnline')).toHaveLength(1);
   });
 });
