@@ -230,3 +230,19 @@ describe('offboarding a tenant', () => {
     expect((await api.post('/v1/tenants/contoso/domains', { domain: 'woodgrove.net' })).status).toBe(200);
   });
 });
+
+describe('offboarding and the credential cache', () => {
+  it("drops the tenant's credentials from this process's caches: refused at once, not after the cache's 30 s", async () => {
+    const { createCachedAuthenticator } = await import('../../lib/auth/credential-cache.js');
+    await createTenant(api, 'proseware', ['proseware.com']);
+    const authenticate = createCachedAuthenticator(context.service.store, { ttlMs: 30_000 });
+    const token = (await expectCreated(api.post('/v1/tenants/proseware/credentials', { role: 'reader', name: 'cached' }))).token as string;
+    const other = (await expectCreated(api.post('/v1/tenants/contoso/credentials', { role: 'reader', name: 'stays' }))).token as string;
+    expect((await authenticate(`Bearer ${token}`))?.tenantId).toBe('proseware');
+    expect((await authenticate(`Bearer ${other}`))?.tenantId).toBe('contoso');
+
+    expect((await api.delete('/v1/tenants/proseware')).status).toBe(200);
+    expect(await authenticate(`Bearer ${token}`)).toBeUndefined();
+    expect((await authenticate(`Bearer ${other}`))?.tenantId).toBe('contoso');
+  });
+});
