@@ -308,8 +308,11 @@ export async function offboardTenant(
     complete = startKey === undefined;
   } while (!complete && (options.dryRun || Date.now() - started < OFFBOARDING_BUDGET_MS));
 
-  removed.tenant = 1;
-  removed['domain-claim'] = tenant.domains.length;
+  // The tenant item and its domain claims go last, once nothing else is left.
+  if (complete) {
+    removed.tenant = 1;
+    removed['domain-claim'] = tenant.domains.length;
+  }
   const report = (state: OffboardingReport['state']): OffboardingReport => ({
     tenantId,
     state,
