@@ -10,7 +10,7 @@ import { createDynamoClient } from '../../lib/store/client.js';
 import { toKey } from '../../lib/store/items.js';
 import { keys } from '../../lib/store/keys.js';
 import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import { useTestService } from '../support/service.js';
+import { useTestService, testDynamoClient } from '../support/service.js';
 import { storeViolations } from '../support/store-invariants.js';
 
 const TENANT = 'contoso';
@@ -120,7 +120,7 @@ async function snapshotViolations(client: ReturnType<typeof createDynamoClient>)
 }
 
 it('keeps every number with one owner, every record with its copy, and every update, through a storm of writers', async () => {
-  const client = createDynamoClient({ endpoint: context.service.dynamoEndpoint });
+  const client = testDynamoClient(context.service.dynamoEndpoint);
   const statuses = new Map<number, number>();
   const seen: string[] = [];
   let storming = true;

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local.js';
 import { startLocalService, type LocalService } from '../../local/local-service.js';
-import { createDynamoClient, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../lib/store/client.js';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS } from '../../lib/store/client.js';
 import { scanTable } from '../support/table-scan.js';
 import { expectCreated, setUpHostedProviderWithEvents } from '../support/fixtures.js';
 import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.js';
-import { apiClient, OPERATOR_TOKEN, type Answer, type ApiClient } from '../support/service.js';
+import { apiClient, OPERATOR_TOKEN, type Answer, type ApiClient, testDynamoClient } from '../support/service.js';
 import { storeViolations } from '../support/store-invariants.js';
 import type { ParsedJson } from '../support/json.js';
 
@@ -179,7 +179,7 @@ describe('DynamoDB Local killed and restarted under load', () => {
     );
     await provider.waitFor(() => provider.ofType('contact.created', 'sip:after@contoso.com').length === 1);
     await service!.streamDriver!.drained(20_000);
-    const direct = createDynamoClient({ endpoint: dynamo.endpoint });
+    const direct = testDynamoClient(dynamo.endpoint);
     try {
       const items = await scanTable(direct, TABLE);
       const auditedVersions = new Set(

@@ -6,11 +6,11 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { StreamDriver } from '../../local/stream-driver.js';
 import { CheckpointStore } from '../../lib/store/checkpoint-store.js';
-import { createDynamoClient } from '../../lib/store/client.js';
 import { ensureTable } from '../../lib/store/create-table.js';
+import { testDynamoClient } from '../support/service.js';
 
 const tableName = `driver-${randomBytes(4).toString('hex')}`;
-const client = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
+const client = testDynamoClient(inject('dynamoEndpoint'));
 const checkpoints = new CheckpointStore(client, `${tableName}-checkpoints`);
 
 beforeAll(async () => {

@@ -2,9 +2,8 @@
 // writes nothing; a domain still belongs to at most one tenant.
 import { describe, expect, it } from 'vitest';
 import { createTenant, expectCreated } from '../support/fixtures.js';
-import { createDynamoClient } from '../../lib/store/client.js';
 import { keys, tenantOfKey } from '../../lib/store/keys.js';
-import { useTestService } from '../support/service.js';
+import { testDynamoClient, useTestService } from '../support/service.js';
 import { scanTable } from '../support/table-scan.js';
 
 const context = useTestService(
@@ -175,7 +174,7 @@ describe('offboarding a tenant', () => {
   const W = '/v1/tenants/woodgrove';
   const itemsOf = async (tenantId: string | null) => {
     await context.service.streamDriver!.drained();
-    const client = createDynamoClient({ endpoint: context.service.dynamoEndpoint });
+    const client = testDynamoClient(context.service.dynamoEndpoint);
     try {
       return (await scanTable(client, context.service.tableName)).filter((item) => tenantOfKey(String(item.pk)) === tenantId);
     } finally {

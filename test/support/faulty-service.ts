@@ -5,9 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { startLocalService, type LocalService } from '../../local/local-service.js';
-import { createDynamoClient } from '../../lib/store/client.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
-import { apiClient, OPERATOR_TOKEN, type ApiClient } from './service.js';
+import { apiClient, OPERATOR_TOKEN, type ApiClient, testDynamoClient } from './service.js';
 import { storeViolations } from './store-invariants.js';
 import { scanTable, type TableItem } from './table-scan.js';
 
@@ -35,7 +34,7 @@ export async function startFaultyService(options: FaultyServiceOptions = {}): Pr
   const tableName = `faults-${randomBytes(6).toString('hex')}`;
   const dynamo = await startDynamoDbLocal();
   const proxy = await startFaultProxy(dynamo.endpoint);
-  const direct = createDynamoClient({ endpoint: dynamo.endpoint });
+  const direct = testDynamoClient(dynamo.endpoint);
   const startService = () =>
     startLocalService({
       port: 0,

@@ -37,6 +37,15 @@ export interface TestServiceOptions {
  * a stream-enabled table by the number of such tables written before it (the fifth is ten times
  * slower than the first), so files sharing one would run slower and slower as the suite goes.
  */
+/**
+ * How long a test gives DynamoDB Local per request: long enough for a machine several times
+ * slower than ours, so only an outage the test causes on purpose ends in a timeout.
+ */
+export const TEST_STORE_TIMEOUT_MS = 15_000;
+
+/** A DynamoDB client for a test's own reads and checks of the table, with the test's timeout. */
+export const testDynamoClient = (endpoint: string) => createDynamoClient({ endpoint, requestTimeoutMs: TEST_STORE_TIMEOUT_MS });
+
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const tableName = `test-${randomBytes(6).toString('hex')}`;
   const dynamo = await startDynamoDbLocal();
@@ -50,10 +59,10 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     configCacheMs: options.configCacheMs ?? 0,
     credentialCacheMs: options.credentialCacheMs ?? 0,
     streamProcessor: options.streamProcessor ?? false,
-    storeRequestTimeoutMs: options.storeRequestTimeoutMs ?? 15_000,
+    storeRequestTimeoutMs: options.storeRequestTimeoutMs ?? TEST_STORE_TIMEOUT_MS,
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   });
-  const client = createDynamoClient({ endpoint, requestTimeoutMs: 15_000 });
+  const client = testDynamoClient(endpoint);
   return {
     ...service,
     tableName,
