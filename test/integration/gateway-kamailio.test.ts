@@ -129,6 +129,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopSipProcesses();
   await service?.stop();
+  // KEEP_SIP_DIR=1 keeps Kamailio's and SIPp's logs and message traces, to read after a failure.
   if (dir !== undefined && process.env.KEEP_SIP_DIR === undefined) rmSync(dir, { recursive: true, force: true });
 });
 
