@@ -1,7 +1,6 @@
 // A tenant's routing configuration in the table: the tenant's configuration partition (tenant
 // record, edge, hosting providers, policies, dial plans, rerouting), loaded whole in one Query,
 // and its changes, serialised per tenant by the tenant's configVersion.
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { duplicate, ExumError, refused } from '../errors.js';
 import { DialPlanSchema } from '../domain/dial-plan.js';
@@ -12,7 +11,7 @@ import { TenantSchema, type Tenant } from '../domain/tenant.js';
 import type { ConfigEntity, TenantConfig } from '../domain/tenant-config.js';
 import { VoicemailPolicySchema } from '../domain/voicemail-policy.js';
 import type { ConfigChange, Writer } from './changes.js';
-import { entityOf, fromItem, toItem, toKey, type Item } from './items.js';
+import { entityOf, fromItem, toItem, toKey } from './items.js';
 import { configPartition, keys, type Key } from './keys.js';
 import { absentCondition, stale, versionCondition, type GuardedWrite, type TableClient } from './table-client.js';
 import { tombstoneWrite } from './tombstones.js';
@@ -22,23 +21,11 @@ export class ConfigurationStore {
 
   /** The whole routing configuration of a tenant, strongly consistent, in one Query (paged if large). */
   async load(tenantId: string): Promise<TenantConfig | undefined> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.table.call((client) =>
-        client.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: marshall({ ':pk': configPartition(tenantId) }),
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: marshall({ ':pk': configPartition(tenantId) }),
+      ConsistentRead: true,
+    });
 
     let tenant: Tenant | undefined;
     let edge: Edge | undefined;

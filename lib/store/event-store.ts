@@ -6,7 +6,6 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -105,26 +104,18 @@ export class EventStore {
    */
   async findDeadLetter(tenantId: string, id: string): Promise<DeadLetter | undefined> {
     const partition = keys.deadLetter(tenantId, '', '').pk;
-    let startKey: Item | undefined;
-    do {
-      const result = await this.table.call((client) =>
-        client.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: '#id = :id',
-            ExpressionAttributeNames: { '#id': 'id' },
-            ExpressionAttributeValues: marshall({ ':pk': partition, ':id': id }),
-            ConsistentRead: true,
-            ScanIndexForward: false,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      const found = result.Items?.[0];
+    const pages = this.table.queryEach({
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#id = :id',
+      ExpressionAttributeNames: { '#id': 'id' },
+      ExpressionAttributeValues: marshall({ ':pk': partition, ':id': id }),
+      ConsistentRead: true,
+      ScanIndexForward: false,
+    });
+    for await (const page of pages) {
+      const found = page.Items?.[0];
       if (found !== undefined) return parseDeadLetter(found);
-      startKey = result.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return undefined;
   }
 
@@ -141,24 +132,12 @@ export class EventStore {
     // The sort key is `<time>#<id>`: every key of the last millisecond sorts below `<to>~`.
     const upper = `${to}~`;
     if (lower > upper) return [];
-    const found: DeadLetter[] = [];
-    let startKey: Item | undefined;
-    do {
-      const result = await this.table.call((client) =>
-        client.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: marshall({ ':pk': partition, ':from': lower, ':to': upper }),
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      found.push(...(result.Items ?? []).map(parseDeadLetter));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return found;
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: marshall({ ':pk': partition, ':from': lower, ':to': upper }),
+      ConsistentRead: true,
+    });
+    return items.map(parseDeadLetter);
   }
 
   /**

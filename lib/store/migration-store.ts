@@ -2,7 +2,7 @@
 // user in at most one open migration. Every transition of a user is a conditional write on its
 // state (so answers are idempotent and races harmless), in one transaction with the user's own
 // record when its flags change.
-import { ConditionalCheckFailedException, QueryCommand, UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ExumError } from '../errors.js';
 import {
@@ -269,29 +269,17 @@ export class MigrationStore {
 
   /** Every user of a migration in one wave (or all waves), strongly consistent. */
   async usersOf(tenantId: string, id: string, wave?: number): Promise<MigrationUser[]> {
-    const users: MigrationUser[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.table.call((client) =>
-        client.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :users)',
-            ...(wave === undefined ? {} : { FilterExpression: 'wave = :wave' }),
-            ExpressionAttributeValues: marshall({
-              ':pk': migrationPartition(tenantId, id),
-              ':users': 'USER#',
-              ...(wave === undefined ? {} : { ':wave': wave }),
-            }),
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      users.push(...(page.Items ?? []).map((item) => fromItem(MigrationUserSchema, item)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return users;
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :users)',
+      ...(wave === undefined ? {} : { FilterExpression: 'wave = :wave' }),
+      ExpressionAttributeValues: marshall({
+        ':pk': migrationPartition(tenantId, id),
+        ':users': 'USER#',
+        ...(wave === undefined ? {} : { ':wave': wave }),
+      }),
+      ConsistentRead: true,
+    });
+    return items.map((item) => fromItem(MigrationUserSchema, item));
   }
 
   /** Moves one user to a new state, conditional on the state (and version) read. */

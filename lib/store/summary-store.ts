@@ -174,7 +174,7 @@ export class SummaryStore {
   /** The tenant's migrations by state: a tenant has few, each one item in a list. */
   async migrationsByState(tenantId: string): Promise<Record<MigrationState, number>> {
     const counts = Object.fromEntries(MIGRATION_STATES.map((state) => [state, 0])) as Record<MigrationState, number>;
-    const items = await this.queryAll({
+    const items = await this.table.queryAll({
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk',
       ProjectionExpression: '#state',
@@ -212,7 +212,7 @@ export class SummaryStore {
   }
 
   private async counterItems(tenantId: string): Promise<CounterItems> {
-    const items = await this.queryAll({
+    const items = await this.table.queryAll({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: marshall({ ':pk': summaryPartition(tenantId) }),
       ConsistentRead: true,
@@ -247,7 +247,7 @@ export class SummaryStore {
 
   private async listCounted(tenantId: string, type: 'user' | 'contact'): Promise<CountedPrincipal[]> {
     const names = Object.fromEntries(COUNTED_FIELDS.map((field, index) => [`#f${index}`, field]));
-    const items = await this.queryAll({
+    const items = await this.table.queryAll({
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk',
       ProjectionExpression: Object.keys(names).join(', '),
@@ -255,18 +255,5 @@ export class SummaryStore {
       ExpressionAttributeValues: marshall({ ':pk': type === 'user' ? listPartitions.users(tenantId) : listPartitions.contacts(tenantId) }),
     });
     return items.map((item) => fromItem(CountedPrincipalSchema, item));
-  }
-
-  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const result = await this.table.call((client) =>
-        client.send(new QueryCommand({ ...input, TableName: this.table.tableName, ExclusiveStartKey: startKey })),
-      );
-      items.push(...((result.Items ?? []) as Item[]));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
   }
 }

@@ -9,6 +9,7 @@ import {
   TransactWriteItemsCommand,
   type DynamoDBClient,
   type QueryCommandInput,
+  type QueryCommandOutput,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -141,6 +142,25 @@ export class TableClient {
     } catch (error) {
       throw translateSdkError(error);
     }
+  }
+
+  /** The pages of a Query, each read when the caller asks for it: leaving the loop stops the reading. */
+  async *queryEach(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncGenerator<QueryCommandOutput> {
+    let startKey: Item | undefined;
+    do {
+      const page = await this.call((client) =>
+        client.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey })),
+      );
+      yield page;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+
+  /** Every item a Query matches, over all its pages. */
+  async queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
+    const items: Item[] = [];
+    for await (const page of this.queryEach(input)) items.push(...(page.Items ?? []));
+    return items;
   }
 
   /**

@@ -1,6 +1,6 @@
 // Tenants in the table: the tenant record, the claims that keep a tenant id and each of its
 // domains unique, and the list of tenants operators page through.
-import { BatchWriteItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { duplicate, type ExumError } from '../errors.js';
 import type { Edge } from '../domain/edge.js';
@@ -164,30 +164,20 @@ export class TenantStore {
     const sample: string[] = [];
     let count = 0;
     for (const partition of [listPartitions.users(tenantId), listPartitions.contacts(tenantId)]) {
-      let startKey: Item | undefined;
-      do {
-        const page = await this.table.call((client) =>
-          client.send(
-            new QueryCommand({
-              TableName: this.table.tableName,
-              IndexName: 'gsi1',
-              KeyConditionExpression: 'gsi1pk = :pk',
-              FilterExpression: 'contains(sipUri, :suffix)',
-              ProjectionExpression: 'sipUri',
-              ExpressionAttributeValues: marshall({ ':pk': partition, ':suffix': suffix }),
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        );
-        for (const item of page.Items ?? []) {
-          const sipUri = String(unmarshall(item).sipUri);
-          // contains() also matches @contoso.com.au: only the exact host counts.
-          if (!sipUri.endsWith(suffix)) continue;
-          count++;
-          if (sample.length < sampleSize) sample.push(sipUri);
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
+      const items = await this.table.queryAll({
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        FilterExpression: 'contains(sipUri, :suffix)',
+        ProjectionExpression: 'sipUri',
+        ExpressionAttributeValues: marshall({ ':pk': partition, ':suffix': suffix }),
+      });
+      for (const item of items) {
+        const sipUri = String(unmarshall(item).sipUri);
+        // contains() also matches @contoso.com.au: only the exact host counts.
+        if (!sipUri.endsWith(suffix)) continue;
+        count++;
+        if (sample.length < sampleSize) sample.push(sipUri);
+      }
     }
     return { count, sample };
   }
