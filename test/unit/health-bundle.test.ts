@@ -1,25 +1,12 @@
 // The health function answers load balancers and DNS health checks, with no credential: its bundle
 // holds the health routes and one table read, nothing of the API behind the authorizer, so a cold
 // start is short and nothing else is reachable from it.
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { bundledInputs } from '../support/bundle-inputs.js';
 
 describe('the health function bundle', () => {
   it('holds the health routes and the readiness read, and leaves out the rest of the service', async () => {
-    const { metafile } = await build({
-      entryPoints: ['functions/health.ts'],
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      write: false,
-      metafile: true,
-      outdir: 'unused',
-    });
-    const inputs = Object.values(metafile.outputs).flatMap((output) =>
-      Object.entries(output.inputs)
-        .filter(([, use]) => use.bytesInOutput > 0)
-        .map(([input]) => input),
-    );
+    const inputs = await bundledInputs('functions/health.ts');
     for (const unwanted of [
       'lib/api/api-routes',
       'lib/api/dispatch',

@@ -1,25 +1,11 @@
 // The hot path's bundle holds the hot path only: the management API, migrations, the stream
 // processor and idempotency would all cost cold-start time on every new gateway-facing instance.
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { bundledInputs } from '../support/bundle-inputs.js';
 
 describe('the resolve function bundle', () => {
   it('leaves out management, migrations, events and idempotency', async () => {
-    const { metafile } = await build({
-      entryPoints: ['functions/resolve.ts'],
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      write: false,
-      metafile: true,
-      outdir: 'unused',
-    });
-    // What ends up in the output (esbuild parses more than it keeps).
-    const inputs = Object.values(metafile.outputs).flatMap((output) =>
-      Object.entries(output.inputs)
-        .filter(([, use]) => use.bytesInOutput > 0)
-        .map(([input]) => input),
-    );
+    const inputs = await bundledInputs('functions/resolve.ts');
     for (const unwanted of [
       'lib/management/',
       'lib/migrations/',
