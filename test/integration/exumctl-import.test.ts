@@ -115,7 +115,7 @@ describe('exumctl import', () => {
     expect(doneAtKill).toBeLessThan(3000);
 
     const resumed = await importer(['import', path, '--batch-size', '100', '-o', 'json']);
-    expect(resumed.code).toBe(EXIT.ok);
+    expect(resumed.code, resumed.stderr).toBe(EXIT.ok);
     expect(resumed.stderr).toMatch(/resuming the import of .*killed\.csv: \d+ of 3000 rows were done/);
     const result = JSON.parse(resumed.stdout);
     expect(result).toMatchObject({ rowsTotal: 3000, rowsDone: 3000, finished: true });
