@@ -104,7 +104,9 @@ async function writePrincipalChange<T extends Principal>(
 
     const decision = decide(current, config);
     const guards = decision.after === null ? [] : [...decision.guards, ...checkPrincipal(current, decision.after, config)];
-    const after = decision.after === null ? null : (stamp(decision.after, current, actor, deps.now()) as T);
+    // One clock reading: the record's updatedAt and the summary's last change are the same instant.
+    const now = deps.now();
+    const after = decision.after === null ? null : (stamp(decision.after, current, actor, now) as T);
     if (options.dryRun) {
       if (after !== null) {
         const taken = await deps.store.principals.findTakenClaims(tenantId, current, after);
@@ -119,7 +121,7 @@ async function writePrincipalChange<T extends Principal>(
       after,
       dedupeGuards(guards),
       { credentialId: actor.credentialId, role: actor.role },
-      deps.now().toISOString(),
+      now.toISOString(),
     );
     return { dryRun: false, record: after, warnings: decision.warnings };
   });
