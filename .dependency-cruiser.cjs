@@ -50,6 +50,21 @@ module.exports = {
       to: { path: '^cli/' },
     },
     {
+      name: 'console-talks-http-only',
+      severity: 'error',
+      comment:
+        'The console is a browser app: it reaches the service through its generated client (console/src/api), never by importing service or host code.',
+      from: { path: '^console/' },
+      to: { path: '^(lib|functions|local|cli|cdk|bench|test|bin)/' },
+    },
+    {
+      name: 'nothing-imports-the-console',
+      severity: 'error',
+      comment: 'The console is built by Vite and served as files; no other audience imports its code.',
+      from: { pathNot: '^console/' },
+      to: { path: '^console/' },
+    },
+    {
       name: 'only-the-store-talks-to-dynamodb',
       severity: 'error',
       comment:

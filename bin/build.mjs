@@ -1,8 +1,9 @@
 // Builds the compiled entry points that people run: `exumctl` and the local service (`npm start`),
-// bundled by esbuild into dist/. Run at install (npm's prepare) and by the launchers on first use
-// or when a source they were built from has changed since, so nobody runs stale code or waits on
-// a TypeScript compiler at every call. Plain JavaScript: it must run before anything is compiled.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+// bundled by esbuild into dist/, and the operator console (console/, by Vite into dist/console/).
+// Run at install (npm's prepare) and by the launchers on first use or when a source they were
+// built from has changed since, so nobody runs stale code or waits on a TypeScript compiler at
+// every call. Plain JavaScript: it must run before anything is compiled.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -97,6 +98,46 @@ export async function build(names = Object.keys(ENTRY_POINTS)) {
   }
 }
 
+/** Where the console is built: index.html and hashed files under assets/. */
+export const CONSOLE_DIST = join(dist, 'console');
+const consoleSources = ['console/index.html', 'console/vite.config.ts', 'console/src', 'package-lock.json'];
+
+/** Newest modification time under a file or folder. */
+function newest(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((latest, entry) => Math.max(latest, newest(join(path, entry))), stat.mtimeMs);
+}
+
+/** Whether dist/console is missing or older than a console source. */
+export function isConsoleStale() {
+  let builtAt;
+  try {
+    builtAt = statSync(join(CONSOLE_DIST, 'index.html')).mtimeMs;
+  } catch {
+    return true;
+  }
+  return consoleSources.some((source) => newest(join(root, source)) > builtAt);
+}
+
+/**
+ * Builds the console with Vite into a folder of its own, then moves it into place: a server
+ * reading dist/console meanwhile never sees half a build, and two builds at once never mix.
+ */
+export async function buildConsole() {
+  const { build: viteBuild } = await import('vite');
+  const staging = `${CONSOLE_DIST}.${process.pid}.tmp`;
+  await viteBuild({ configFile: join(root, 'console/vite.config.ts'), build: { outDir: staging, emptyOutDir: true }, logLevel: 'warn' });
+  const previous = `${CONSOLE_DIST}.${process.pid}.old`;
+  try {
+    renameSync(CONSOLE_DIST, previous);
+  } catch {
+    // none built yet
+  }
+  renameSync(staging, CONSOLE_DIST);
+  rmSync(previous, { recursive: true, force: true });
+}
+
 /** Concurrent builds (parallel test workers, two shells) never leave a half-written file to import. */
 function atomicWrite(path, contents) {
   const temporary = `${path}.${process.pid}.tmp`;
@@ -110,11 +151,17 @@ export async function ensureBuilt(names) {
   if (stale.length > 0) await build(stale);
 }
 
+/** Builds the console when a source of it changed since its last build (npm start calls this). */
+export async function ensureConsoleBuilt() {
+  if (isConsoleStale()) await buildConsole();
+}
+
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   await build();
+  await buildConsole();
   console.log(
     `built ${Object.keys(ENTRY_POINTS)
       .map((name) => relative(root, join(dist, `${name}.js`)))
-      .join(', ')}`,
+      .join(', ')} and ${relative(root, CONSOLE_DIST)}/`,
   );
 }

@@ -3,6 +3,7 @@
 // as the Lambdas), and the stream processor. Configuration from flags and environment.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateToken } from '../lib/auth/tokens.js';
 import { loadDemoTenant } from './demo.js';
@@ -95,12 +96,15 @@ try {
     operatorToken,
     ...(dataDirectory === undefined ? {} : { dataDirectory }),
     ...(tls === undefined ? {} : { tls }),
+    // Built beside this bundle (dist/console) by bin/build.mjs.
+    consoleDirectory: fileURLToPath(new URL('./console/', import.meta.url)),
     // The service's JSON log (stdout): Powertools' variable first, as in the Lambdas.
     logLevel,
   });
   console.log(
     `exum-router listening on ${service.url}${tls?.clientCa === undefined ? '' : ' (client certificates required)'}  (data: ${dataDirectory ?? 'in memory'})`,
   );
+  console.log(`console: ${service.url}/ (sign in with a token below)`);
   console.log(`DynamoDB Local: ${service.dynamoDbLocal?.endpoint} (pid ${service.dynamoDbLocal?.pid})`);
   console.log(generated ? `operator token (shown once): ${operatorToken}` : 'operator token: from EXUM_OPERATOR_TOKEN');
   if (values.demo) {

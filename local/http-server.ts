@@ -15,6 +15,7 @@ import type { AnyRoute as Route, PublicRoute } from '../lib/api/route.js';
 import { authorizerContextOf } from '../lib/auth/authorizer-context.js';
 import type { Authenticator } from '../lib/auth/credential-cache.js';
 import { ExumError, invalid, statusOf } from '../lib/errors.js';
+import { isConsoleRequest, serveConsoleFile } from './console-files.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -103,6 +104,8 @@ export interface LocalHttpServerOptions {
   mounts: readonly Mount[];
   /** As API Gateway's methods without an authorizer: no credential asked for, none looked at. */
   publicMount?: PublicMount;
+  /** The built console (dist/console), served at / outside /v1 with no credential (its files hold none). */
+  consoleDirectory?: string;
   /**
    * A request that failed here rather than in a handler (which logs its own): the credential
    * check when the store is down, or a bug. Refusals (4xx) are the caller's business, not reported.
@@ -156,7 +159,14 @@ function proxyEvent(
   };
 }
 
-export function createLocalHttpServer({ authenticate, mounts, publicMount, onError, tls }: LocalHttpServerOptions): Server {
+export function createLocalHttpServer({
+  authenticate,
+  mounts,
+  publicMount,
+  consoleDirectory,
+  onError,
+  tls,
+}: LocalHttpServerOptions): Server {
   const matchers = mounts.map((mount) => ({ mount, matcher: createRouteMatcher(mount.routes) }));
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -176,6 +186,12 @@ export function createLocalHttpServer({ authenticate, mounts, publicMount, onErr
       if (publicMount !== undefined && publicRoute !== undefined) {
         const event = proxyEvent(request, url, { resource: publicRoute.path, pathParameters: {} }, headers, null, null, requestId);
         send(response, await publicMount.handler(event, lambdaContext('exum-router-local')));
+        return;
+      }
+
+      // The console's files: the page itself asks for a token, then calls /v1 with it.
+      if (consoleDirectory !== undefined && isConsoleRequest(method, url.pathname)) {
+        await serveConsoleFile(consoleDirectory, method, url.pathname, response);
         return;
       }
 

@@ -46,6 +46,8 @@ export interface LocalServiceOptions {
   streamBatchTimeoutMs?: number;
   /** HTTPS (and, with clientCa, mutual TLS) instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer; clientCa?: string | Buffer };
+  /** Serve the built console from this folder at / (npm start: dist/console). */
+  consoleDirectory?: string;
 }
 
 export interface LocalService {
@@ -81,6 +83,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const logger = createLogger('exum-router-local', options.logLevel ?? 'WARN');
     const server = createLocalHttpServer({
       ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.consoleDirectory === undefined ? {} : { consoleDirectory: options.consoleDirectory }),
       authenticate: createCachedAuthenticator(store, { ttlMs: options.credentialCacheMs ?? DEFAULT_CREDENTIAL_CACHE_MS }),
       // Two Lambdas in AWS (management and resolve), two mounts here.
       mounts: [

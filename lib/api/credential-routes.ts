@@ -1,7 +1,8 @@
 // A tenant's credentials, for operators: create one (its token is shown once), list them
-// (never their tokens), revoke one.
+// (never their tokens), revoke one. And for every caller, who the credential it sent is (what the
+// console shows after sign-in, and which pages and actions it offers).
 import * as z from 'zod';
-import { CredentialCreateSchema } from '../domain/credential.js';
+import { CredentialCreateSchema, ROLES } from '../domain/credential.js';
 import { tenantId } from '../domain/fields.js';
 import * as tenants from '../management/tenants.js';
 import { dryRunQuery, pageQuery } from './http.js';
@@ -19,7 +20,29 @@ const CredentialResponseSchema = z.object({
   revokedAt: z.string().nullable(),
 });
 
+export const WhoAmISchema = z.strictObject({
+  credentialId: z.string(),
+  role: z.enum(ROLES),
+  tenantId: z.string().nullable().meta({ description: 'The tenant the credential belongs to; null for an operator (every tenant)' }),
+  providerId: z.string().nullable().meta({ description: 'For a provider credential, the provider it speaks for' }),
+});
+
 export const credentialRoutes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/v1/whoami',
+    summary: 'The credential this request was made with: its id, role, tenant and provider (never its token)',
+    roles: ROLES,
+    successStatus: 200,
+    params: z.strictObject({}),
+    query: z.strictObject({}),
+    response: WhoAmISchema,
+    handle: ({ actor }) =>
+      Promise.resolve({
+        status: 200,
+        body: { credentialId: actor.credentialId, role: actor.role, tenantId: actor.tenantId, providerId: actor.providerId },
+      }),
+  }),
   route({
     method: 'POST',
     path: `${TENANT_PATH}/credentials`,
