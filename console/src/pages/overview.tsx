@@ -44,8 +44,8 @@ export default function OverviewPage() {
             <StatusIndicator type="loading">Loading</StatusIndicator>
           ) : (
             <SpaceBetween size="xs">
-              <Box variant="h3" data-testid="tenant-mode">
-                {data.mode}
+              <Box variant="h3">
+                <span data-testid="tenant-mode">{data.mode}</span>
               </Box>
               <Box color="text-body-secondary">{MODE_TEXT[data.mode]}</Box>
               <Box color="text-body-secondary">Last change to a user or contact: {data.lastChangeAt ?? 'never'}</Box>
