@@ -123,9 +123,10 @@ async function refuseIfInUse(deps: ManagementDeps, tenantId: string, domain: str
  * Removes a SIP domain and releases its claim, so another tenant may claim it. Refused while a
  * user or contact of the tenant has an address in it (naming the first ones) and for the
  * tenant's last domain. So that no principal is created in the domain between the count and the
- * release, the claim is first marked as releasing (principal writes check it), then the
- * principals counted, then the claim released in the tenant's transaction, conditional on the
- * mark; a refused removal takes the mark off again.
+ * release, the claim is first marked as releasing and the domain fenced on the tenant's summary
+ * counter shards (principal writes check the shard they write), then the principals counted, then
+ * the claim released in the tenant's transaction, conditional on the mark; a refused removal takes
+ * the mark and the fence off again. A released domain stays fenced for this tenant.
  */
 export function removeTenantDomain(
   deps: ManagementDeps,

@@ -1,11 +1,16 @@
 // The transaction writes of a user or contact change, shared by every transaction that makes
 // one: the principal's record by SIP address and its number copy (each a claim: a write
 // conditional on the item being absent, or still the one read), the grant counters of the tags
-// it moves between, the tenant summary's counter deltas (summary-store.ts), guards on the
-// policies the caller's decision relied on, and on the claim of each domain a new SIP address is
-// taken in (still the tenant's, not being removed: tenant-store.ts markReleasing).
+// it moves between, the tenant summary's counter deltas (summary-store.ts) and guards on the
+// policies the caller's decision relied on.
+//
+// A new SIP address is taken only in a domain the tenant does not fence (one being removed, or
+// removed: tenant-store.ts markReleasing). The fence rides on the summary counter shard this
+// transaction writes anyway (summaryCounterWrite's condition): the check costs no extra item, and
+// no item that every writer in the domain shares, so concurrent imports into one domain do not
+// collide on it.
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { duplicate, refused } from '../errors.js';
+import { duplicate } from '../errors.js';
 import type { Principal } from '../domain/principal.js';
 import type { PolicyGuard } from './changes.js';
 import { toItem, toKey } from './items.js';
@@ -26,9 +31,8 @@ export function principalWrites(
   return [
     ...principalItemWrites(table, tenantId, before, after),
     ...grantWrites,
-    summaryCounterWrite(table, tenantId, [{ before, after }], at),
+    summaryCounterWrite(table, tenantId, [{ before, after }], at, newAddressDomains([{ before, after }])),
     ...guards.map((guard) => policyGuard(table, tenantId, guard)),
-    ...[...newAddressDomains([{ before, after }])].map((domain) => domainClaimGuard(table, tenantId, domain)),
   ];
 }
 
@@ -39,25 +43,6 @@ export function newAddressDomains(changes: readonly { before: Principal | null; 
     if (after !== null && before?.sipUri !== after.sipUri) domains.add(after.sipUri.slice(after.sipUri.lastIndexOf('@') + 1));
   }
   return domains;
-}
-
-/**
- * A new address is taken only while its domain's claim is the tenant's and not being released:
- * so a domain removal that counted no user or contact in it leaves none behind.
- */
-export function domainClaimGuard(table: TableClient, tenantId: string, domain: string): GuardedWrite {
-  return {
-    write: {
-      ConditionCheck: {
-        TableName: table.tableName,
-        Key: toKey(keys.domainClaim(domain)),
-        ConditionExpression: 'tenantId = :tenantId AND attribute_not_exists(releasing)',
-        ExpressionAttributeValues: marshall({ ':tenantId': tenantId }),
-      },
-    },
-    onConditionFailed: () =>
-      refused('sipUri', 'tenant-sip-domain', `${domain} is not one of this tenant's SIP domains, or is being removed from it`),
-  };
 }
 
 /** When changes happen, for the summary's last change: the newest record written (a deletion has none: now). */

@@ -1,19 +1,15 @@
 // Many user and contact changes written together (a user batch): packed into as few
 // transactions as DynamoDB allows, each change answered on its own, and transactions that
-// collide with others sent again rather than failed.
+// collide with others sent again rather than failed. A change taking a new SIP address in a
+// domain the tenant fences (being removed) fails the transaction's summary counter write
+// (summary-store.ts): those changes are refused, the others go again.
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ExumError } from '../errors.js';
 import type { PrincipalChange, TogetherOutcome } from './changes.js';
-import {
-  changeTime,
-  domainClaimGuard,
-  grantCountDelta,
-  grantDeltas,
-  newAddressDomains,
-  policyGuard,
-  principalItemWrites,
-} from './principal-writes.js';
-import { summaryCounterWrite } from './summary-store.js';
+import { changeTime, grantCountDelta, grantDeltas, newAddressDomains, policyGuard, principalItemWrites } from './principal-writes.js';
+import { fencedDomainRefusal, fencedDomainsOf, summaryCounterWrite } from './summary-store.js';
 import { StaleReadError } from './sdk-errors.js';
+import type { Key } from './keys.js';
 import type { GuardedWrite, TableClient } from './table-client.js';
 
 /** DynamoDB's limit on the items of one transaction. */
@@ -48,7 +44,7 @@ export async function writePrincipalsTogether(
   for (const group of packTransactions(table, tenantId, changes)) {
     let members = group;
     for (let collisions = 0; members.length > 0;) {
-      const { writes, owners, guardedDomains } = togetherWrites(
+      const { writes, owners, counterPosition } = togetherWrites(
         table,
         tenantId,
         members.map((index) => ({ index, change: changes[index]! })),
@@ -68,15 +64,19 @@ export async function writePrincipalsTogether(
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** collisions)));
         continue;
       }
-      const lostDomains = new Set(conditionFailures.flatMap((failure) => guardedDomains.get(failure.position) ?? []));
-      if (lostDomains.size > 0) {
-        // A domain no longer takes new addresses (being removed): the changes taking one there are refused, the others go again.
-        const refusedHere = (index: number) => [...newAddressDomains([changes[index]!])].some((domain) => lostDomains.has(domain));
-        for (const index of members.filter(refusedHere)) {
-          const domain = [...newAddressDomains([changes[index]!])].find((candidate) => lostDomains.has(candidate))!;
-          outcomes[index] = { written: false, error: domainClaimGuard(table, tenantId, domain).onConditionFailed(undefined) };
-        }
-        members = members.filter((index) => !refusedHere(index));
+      const counterFailure = conditionFailures.find((failure) => failure.position === counterPosition);
+      if (counterFailure !== undefined) {
+        // The tenant fences a domain these changes take a new address in (being removed): the
+        // changes taking one there are refused, the others go again. The shard as the failure
+        // found it names the domains (read again should an answer lack it).
+        const shard = counterFailure.item ?? (await table.getItem(unmarshall(writes[counterPosition]!.write.Update!.Key!) as Key, true));
+        const fenced = fencedDomainsOf(shard);
+        const fencedDomainOf = (index: number) => [...newAddressDomains([changes[index]!])].find((domain) => fenced.has(domain));
+        const refusedHere = members.filter((index) => fencedDomainOf(index) !== undefined);
+        // The fence was lifted since: the same writes go again, as after a collision.
+        if (refusedHere.length === 0 && ++collisions > MAX_COLLISIONS) break;
+        for (const index of refusedHere) outcomes[index] = { written: false, error: fencedDomainRefusal(fencedDomainOf(index)!) };
+        members = members.filter((index) => !refusedHere.includes(index));
         continue;
       }
       if (conditionFailures.some((failure) => owners[failure.position] === undefined)) {
@@ -108,7 +108,6 @@ function packTransactions(table: TableClient, tenantId: string, changes: readonl
     const own = principalItemWrites(table, tenantId, change.before, change.after).map(({ write }) => itemKeyOf(write));
     const sharedKeys = [...grantDeltas([change]).keys()]
       .map((tag) => `grant:${tag}`)
-      .concat([...newAddressDomains([change])].map((domain) => `domain:${domain}`))
       .concat(change.guards.map((guard) => `guard:${guard.id}`));
     const sharedAfter = new Set([...shared, ...sharedKeys]);
     const collides = own.some((key) => touched.has(key));
@@ -140,15 +139,11 @@ function togetherWrites(table: TableClient, tenantId: string, members: { index: 
     if (delta !== 0) writes.push(grantCountDelta(table, tenantId, tag, delta));
   }
   const changes = members.map(({ change }) => change);
-  writes.push(summaryCounterWrite(table, tenantId, changes, changeTime(changes)));
-  const guardedDomains = new Map<number, string>();
-  for (const domain of newAddressDomains(members.map(({ change }) => change))) {
-    guardedDomains.set(writes.length, domain);
-    writes.push(domainClaimGuard(table, tenantId, domain));
-  }
+  const counterPosition = writes.length;
+  writes.push(summaryCounterWrite(table, tenantId, changes, changeTime(changes), newAddressDomains(changes)));
   const guards = new Map(members.flatMap(({ change }) => change.guards.map((guard) => [guard.id, guard] as const)));
   for (const guard of guards.values()) writes.push(policyGuard(table, tenantId, guard));
-  return { writes, owners, guardedDomains };
+  return { writes, owners, counterPosition };
 }
 
 /** The table key a transaction write touches, to keep two writes of one item apart. */

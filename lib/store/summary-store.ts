@@ -3,6 +3,13 @@
 // to one of SHARDS counter items, picked at random per transaction so concurrent writers and bulk
 // imports seldom touch the same one; the summary sums the shards and the baseline a recount wrote,
 // all read in one strongly consistent Query, whatever the number of users.
+//
+// The shards also carry the tenant's domain fence (FENCED_DOMAINS): the SIP domains in which this
+// tenant takes no new address (a domain being removed, or removed). Every principal transaction
+// writes one shard already, so its counter write is conditional on the fence not naming a domain
+// it takes a new address in: the check costs no extra item and no item shared by every writer of
+// a domain (a per-domain item made concurrent imports into one domain collide). A removal fences
+// the domain on all SHARDS shards in one transaction (tenant-store.ts markReleasing).
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomInt } from 'node:crypto';
@@ -18,6 +25,7 @@ import {
   type CountedPrincipal,
   type MigrationState,
 } from '../domain/tenant-summary.js';
+import { refused } from '../errors.js';
 import { fromItem, toItem, toKey, type Item } from './items.js';
 import { keys, listPartitions, summaryPartition, type Entity } from './keys.js';
 import { StaleReadError } from './sdk-errors.js';
@@ -28,6 +36,9 @@ export const SHARDS = 32;
 const shardName = (shard: number) => `SHARD#${String(shard).padStart(2, '0')}`;
 const BASELINE = 'BASELINE';
 const ENTITY: Entity = 'summary-counter';
+
+/** A counter shard's string set of the SIP domains in which the tenant takes no new address. */
+const FENCED_DOMAINS = 'fencedDomains';
 
 /** A bucket's attribute on a counter item (`c_user:hosted`): always through a placeholder. */
 const attributeOf = (bucket: string) => `c_${bucket}`;
@@ -41,13 +52,16 @@ export const DEAD_LETTERS_COUNTED = 1000;
 /**
  * The counter write of one transaction of user and contact changes: their deltas added to a
  * random shard, with the time of the change and one more change on the shard (what a recount
- * checks). Written even when no count moves, so the last change time stays true.
+ * checks). Written even when no count moves, so the last change time stays true. When the changes
+ * take new SIP addresses, the write is conditional on the shard's fence naming none of their
+ * domains (an absent fence or shard passes): its failure refuses the first fenced domain found.
  */
 export function summaryCounterWrite(
   table: TableClient,
   tenantId: string,
   changes: readonly { before: CountedPrincipal | null; after: CountedPrincipal | null }[],
   at: string,
+  newAddressDomains: ReadonlySet<string> = new Set(),
 ): GuardedWrite {
   const deltas = [...bucketDeltas(changes)];
   const names: Record<string, string> = { '#changes': 'changes', '#lastChangeAt': 'lastChangeAt', '#entity': 'entity' };
@@ -58,18 +72,56 @@ export function summaryCounterWrite(
     values[`:b${index}`] = delta;
     additions.push(`#b${index} :b${index}`);
   });
+  const domains = [...newAddressDomains];
+  if (domains.length > 0) names['#fenced'] = FENCED_DOMAINS;
+  domains.forEach((domain, index) => (values[`:d${index}`] = domain));
   return {
     write: {
       Update: {
         TableName: table.tableName,
         Key: toKey(keys.summaryCounter(tenantId, shardName(randomInt(SHARDS)))),
         UpdateExpression: `ADD ${additions.join(', ')} SET #lastChangeAt = :at, #entity = :entity`,
+        ...(domains.length === 0
+          ? {}
+          : { ConditionExpression: domains.map((_, index) => `NOT contains(#fenced, :d${index})`).join(' AND ') }),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: marshall(values),
       },
     },
-    onConditionFailed: stale('summary counter'),
+    onConditionFailed: (current) => {
+      const fenced = fencedDomainsOf(current);
+      return fencedDomainRefusal(domains.find((domain) => fenced.has(domain)) ?? domains.join(', '));
+    },
   };
+}
+
+/** The domains a counter shard's fence names, from the shard item (absent: none). */
+export function fencedDomainsOf(shard: Item | undefined): Set<string> {
+  return new Set(shard?.[FENCED_DOMAINS]?.SS ?? []);
+}
+
+/** A new SIP address refused because this tenant does not take new addresses in its domain. */
+export const fencedDomainRefusal = (domain: string) =>
+  refused('sipUri', 'tenant-sip-domain', `${domain} is not one of this tenant's SIP domains, or is being removed from it`);
+
+/**
+ * Fences domains on every counter shard of the tenant (`ADD`: no transaction can take a new
+ * address in them from this write's commit on), or lifts the fence (`DELETE`). Unconditional:
+ * they go in the transaction that marks, unmarks or claims the domain, which holds the condition.
+ */
+export function fenceWrites(table: TableClient, tenantId: string, domains: readonly string[], action: 'ADD' | 'DELETE'): GuardedWrite[] {
+  return Array.from({ length: SHARDS }, (_, shard) => ({
+    write: {
+      Update: {
+        TableName: table.tableName,
+        Key: toKey(keys.summaryCounter(tenantId, shardName(shard))),
+        UpdateExpression: `${action} #fenced :domains SET #entity = :entity`,
+        ExpressionAttributeNames: { '#fenced': FENCED_DOMAINS, '#entity': 'entity' },
+        ExpressionAttributeValues: marshall({ ':domains': new Set(domains), ':entity': ENTITY }),
+      },
+    },
+    onConditionFailed: stale(`summary counter ${shardName(shard)}`),
+  }));
 }
 
 /** What the counters say: the counts (shards plus baseline), the last change, and whether a recount ever set the baseline. */
@@ -234,11 +286,14 @@ export class SummaryStore {
           Key: toKey(keys.summaryCounter(tenantId, name)),
           ...(read === undefined
             ? absentCondition
-            : {
-                ConditionExpression: '#changes = :changes',
-                ExpressionAttributeNames: { '#changes': 'changes' },
-                ExpressionAttributeValues: marshall({ ':changes': numberOf(read.changes) }),
-              }),
+            : read.changes === undefined
+              ? // A shard only a domain fence wrote (fenceWrites): no change counted on it yet.
+                { ConditionExpression: 'attribute_not_exists(#changes)', ExpressionAttributeNames: { '#changes': 'changes' } }
+              : {
+                  ConditionExpression: '#changes = :changes',
+                  ExpressionAttributeNames: { '#changes': 'changes' },
+                  ExpressionAttributeValues: marshall({ ':changes': numberOf(read.changes) }),
+                }),
         },
       },
       onConditionFailed: stale(`summary counter ${name}`),

@@ -13,7 +13,7 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { invalid } from '../errors.js';
+import { ExumError, invalid } from '../errors.js';
 import { toKey, type Item } from './items.js';
 import type { Key } from './keys.js';
 import { isThrottledCancellation, StaleReadError, translateSdkError } from './sdk-errors.js';
@@ -133,6 +133,25 @@ export class TableClient {
       );
       if (failures.length === 0) throw translateSdkError(error);
       return failures;
+    }
+  }
+
+  /**
+   * A transaction sent again while it only collides with others (TransactionConflict), up to
+   * `attempts` times after a short random wait: for one that writes items many writers share (a
+   * tenant's summary counter shards, which every user and contact write updates). A failed
+   * condition throws what its write says, as transact does; collisions past the attempts are stale.
+   */
+  async transactPastCollisions(writes: GuardedWrite[], attempts = 20): Promise<void> {
+    for (let collisions = 0; ; collisions++) {
+      const failures = await this.transactOrFailures(writes);
+      if (failures === undefined) return;
+      const failed = failures.find((failure) => failure.code === 'ConditionalCheckFailed');
+      if (failed !== undefined) throw writes[failed.position]?.onConditionFailed(failed.item) ?? new StaleReadError('condition failed');
+      if (!failures.every((failure) => failure.code === 'TransactionConflict'))
+        throw new ExumError('internal', `transaction cancelled: ${failures.map((failure) => failure.code).join(', ')}`);
+      if (collisions >= attempts) throw new StaleReadError('a concurrent transaction touched the same items');
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** collisions)));
     }
   }
 

@@ -1,5 +1,8 @@
 // Tenants in the table: the tenant record, the claims that keep a tenant id and each of its
-// domains unique, and the list of tenants operators page through.
+// domains unique, and the list of tenants operators page through. A domain being removed (or
+// removed) is fenced on the tenant's summary counter shards, which every user and contact write
+// checks (summary-store.ts fenceWrites): markReleasing fences it, unmarkReleasing and claiming
+// it again lift the fence.
 import { BatchWriteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { duplicate, type ExumError } from '../errors.js';
@@ -8,8 +11,8 @@ import { TenantSchema, type Tenant } from '../domain/tenant.js';
 import type { VoicemailPolicy } from '../domain/voicemail-policy.js';
 import { firstTaken } from './claims.js';
 import { fromItem, toItem, toKey, type Item } from './items.js';
-import { StaleReadError } from './sdk-errors.js';
 import { configPartition, keys, listPartitions, type Key } from './keys.js';
+import { fenceWrites } from './summary-store.js';
 import { absentCondition, stale, versionCondition, type GuardedWrite, type Page, type TableClient } from './table-client.js';
 
 export class TenantStore {
@@ -40,9 +43,11 @@ export class TenantStore {
 
   /**
    * A tenant's name or domains changed, conditional on the version read. A domain gained is
-   * claimed in the same transaction (409 naming the field when another tenant holds it); a
+   * claimed in the same transaction (409 naming the field when another tenant holds it), and the
+   * tenant's fence on it lifted (it was removed from this tenant before; see markReleasing). A
    * domain lost has its claim released, conditional on the claim still being this tenant's (and
-   * still marked by this removal: `releasingMark`, see markReleasing).
+   * still marked by this removal: `releasingMark`); its fence stays, so this tenant's writers
+   * holding a configuration cached from before still take no address in it.
    */
   async update(before: Tenant, after: Tenant, releasingMark?: string): Promise<void> {
     const gained = after.domains.filter((domain) => !before.domains.includes(domain));
@@ -87,8 +92,10 @@ export class TenantStore {
         },
         onConditionFailed: stale(`domain claim ${domain}`),
       })),
+      // 1 tenant + up to 2 claims + 32 shards: within a transaction's 100 items (routes change one domain at a time).
+      ...(gained.length === 0 ? [] : fenceWrites(this.table, after.id, gained, 'DELETE')),
     ];
-    await this.table.transact(writes);
+    await this.table.transactPastCollisions(writes);
   }
 
   /** For dry runs only: the tenant id or domains a tenant creation would find taken. */
@@ -103,13 +110,15 @@ export class TenantStore {
   }
 
   /**
-   * Marks a domain claim as being released: from then on no user or contact can claim an address
-   * in it (principal writes check the claim, principal-writes.ts), so the principals counted after
-   * the mark are all there will be. Answers the mark; false when the claim is not this tenant's.
+   * Marks a domain claim as being released and fences the domain on every summary counter shard
+   * of the tenant, in one transaction: from its commit on, no user or contact write of the tenant
+   * takes an address in it (each checks the shard it writes, principal-writes.ts), so the
+   * principals counted after the mark (once the list index caught up) are all there will be.
+   * Answers false when the claim is not this tenant's.
    */
   async markReleasing(tenantId: string, domain: string, mark: string): Promise<boolean> {
     try {
-      await this.table.transact([
+      await this.table.transactPastCollisions([
         {
           write: {
             Update: {
@@ -120,36 +129,45 @@ export class TenantStore {
               ExpressionAttributeValues: marshall({ ':mark': mark, ':tenantId': tenantId }),
             },
           },
-          onConditionFailed: () => new StaleReadError(`domain claim ${domain} is not tenant ${tenantId}'s`),
+          onConditionFailed: () => new ClaimNotMarkedError(`domain claim ${domain} is not tenant ${tenantId}'s`),
         },
+        ...fenceWrites(this.table, tenantId, [domain], 'ADD'),
       ]);
       return true;
     } catch (error) {
-      if (error instanceof StaleReadError) return false;
+      if (error instanceof ClaimNotMarkedError) return false;
       throw error;
     }
   }
 
-  /** Undoes markReleasing when the removal is refused: the domain takes new addresses again. */
+  /**
+   * Undoes markReleasing when the removal is refused: the claim unmarked and the fence lifted, so
+   * the domain takes new addresses again. Nothing when another removal marked the claim since: that
+   * one unmarks it or releases it.
+   */
   async unmarkReleasing(tenantId: string, domain: string, mark: string): Promise<void> {
     await this.table
-      .transact([
-        {
-          write: {
-            Update: {
-              TableName: this.table.tableName,
-              Key: toKey(keys.domainClaim(domain)),
-              UpdateExpression: 'REMOVE releasing',
-              ConditionExpression: 'tenantId = :tenantId AND releasing = :mark',
-              ExpressionAttributeValues: marshall({ ':mark': mark, ':tenantId': tenantId }),
+      .transactPastCollisions(
+        [
+          {
+            write: {
+              Update: {
+                TableName: this.table.tableName,
+                Key: toKey(keys.domainClaim(domain)),
+                UpdateExpression: 'REMOVE releasing',
+                ConditionExpression: 'tenantId = :tenantId AND releasing = :mark',
+                ExpressionAttributeValues: marshall({ ':mark': mark, ':tenantId': tenantId }),
+              },
             },
+            onConditionFailed: () => new ClaimNotMarkedError(`domain claim ${domain} is marked by another removal`),
           },
-          // Another removal marked it since: that one unmarks it or releases it.
-          onConditionFailed: stale(`domain claim ${domain}`),
-        },
-      ])
+          ...fenceWrites(this.table, tenantId, [domain], 'DELETE'),
+        ],
+        // A refused removal must not leave the domain fenced: many more tries than a write's.
+        100,
+      )
       .catch((error: unknown) => {
-        if (!(error instanceof StaleReadError)) throw error;
+        if (!(error instanceof ClaimNotMarkedError)) throw error;
       });
   }
 
@@ -294,3 +312,6 @@ export class TenantStore {
     );
   }
 }
+
+/** A domain claim is not this tenant's, or not marked by this removal: nothing to (un)mark. */
+class ClaimNotMarkedError extends Error {}

@@ -1,6 +1,7 @@
 // How principals written together answer DynamoDB's cancellations, injected with
 // aws-sdk-client-mock: a collision (TransactionConflict) sends the same writes again, a taken
-// claim fails only its own change, a moved policy hands every change back to be decided again.
+// claim fails only its own change, a domain the tenant fences refuses the changes taking an
+// address in it, a moved policy hands every change back to be decided again.
 import { DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -25,7 +26,7 @@ const changes: PrincipalChange[] = [
     guards: [{ id: 'tag:ExOnline', version: 1 }],
   },
 ];
-// Positions in the transaction: a's record, a's number, b's record, b's number, the counter, the guard.
+// Positions in the transaction: a's record, a's number, b's record, b's number, the grant counter, the summary counter, the guard.
 const cancelled = (codes: string[], items: Record<number, object> = {}) =>
   new TransactionCanceledException({
     message: 'Transaction cancelled',
@@ -40,19 +41,19 @@ describe('principals written together', () => {
   it('send the same transaction again after a collision, and all are written', async () => {
     dynamo
       .on(TransactWriteItemsCommand)
-      .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None', 'None']))
+      .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None']))
       .resolves({});
     const outcomes = await store.principals.writeTogether('contoso', changes);
     expect(outcomes).toEqual([{ written: true }, { written: true }]);
     const sent = dynamo.commandCalls(TransactWriteItemsCommand).map((call) => call.args[0].input.TransactItems?.length);
-    expect(sent).toEqual([8, 8]);
+    expect(sent).toEqual([7, 7]);
   });
 
   it('fail only the change whose claim is taken, and write the others without it', async () => {
     dynamo
       .on(TransactWriteItemsCommand)
       .rejectsOnce(
-        cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'None', 'None'], {
+        cancelled(['None', 'ConditionalCheckFailed', 'None', 'None', 'None', 'None', 'None'], {
           1: { pk: 'x', sk: 'y', sipUri: 'sip:other@contoso.com' },
         }),
       )
@@ -64,23 +65,45 @@ describe('principals written together', () => {
       rule: 'unique-line-uri-across-users-and-contacts',
     });
     expect(b).toEqual({ written: true });
-    // The second transaction: b alone (record, number, grant counter, summary counter, domain claim check, policy guard).
-    expect(dynamo.commandCalls(TransactWriteItemsCommand)[1]!.args[0].input.TransactItems).toHaveLength(6);
+    // The second transaction: b alone (record, number, grant counter, summary counter, policy guard): no domain item.
+    expect(dynamo.commandCalls(TransactWriteItemsCommand)[1]!.args[0].input.TransactItems).toHaveLength(5);
   });
 
   it('hand every change back as stale when a policy guard fails: they were decided on a snapshot that moved', async () => {
-    dynamo
-      .on(TransactWriteItemsCommand)
-      .rejects(cancelled(['None', 'None', 'None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']));
     const outcomes = await store.principals.writeTogether('contoso', changes);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
     expect(dynamo.commandCalls(TransactWriteItemsCommand)).toHaveLength(1);
   });
 
-  it('give up on a transaction that keeps colliding, handing its changes back as stale', async () => {
+  it('refuse the changes taking an address in a domain the summary counter shard fences, and write the others', async () => {
+    const twoDomains: PrincipalChange[] = [
+      { before: null, after: user({ sipUri: 'sip:a@contoso.com', lineUri: null }), guards: [] },
+      { before: null, after: user({ sipUri: 'sip:c@contoso.net', lineUri: null }), guards: [] },
+    ];
     dynamo
       .on(TransactWriteItemsCommand)
-      .rejects(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None', 'None']));
+      // a's record, c's record, the summary counter: its fence names contoso.net.
+      .rejectsOnce(
+        cancelled(['None', 'None', 'ConditionalCheckFailed'], {
+          2: { pk: 'T#contoso#SUMMARY', sk: 'SHARD#07', fencedDomains: new Set(['contoso.net', 'gone.example']) },
+        }),
+      )
+      .resolves({});
+    const [a, c] = await store.principals.writeTogether('contoso', twoDomains);
+    expect(a).toEqual({ written: true });
+    expect(c).toMatchObject({ written: false, error: expect.any(ExumError) });
+    expect(((c as { error: unknown }).error as ExumError).issues[0]).toMatchObject({ field: 'sipUri', rule: 'tenant-sip-domain' });
+    const [first, second] = dynamo.commandCalls(TransactWriteItemsCommand).map((call) => call.args[0].input.TransactItems!);
+    // The fence is checked on the counter write itself: no other item is read for it.
+    const counter = first!.find((item) => item.Update?.Key?.pk?.S === 'T#contoso#SUMMARY')!.Update!;
+    expect(counter.ConditionExpression).toBe('NOT contains(#fenced, :d0) AND NOT contains(#fenced, :d1)');
+    expect(first).toHaveLength(3);
+    expect(second).toHaveLength(2);
+  });
+
+  it('give up on a transaction that keeps colliding, handing its changes back as stale', async () => {
+    dynamo.on(TransactWriteItemsCommand).rejects(cancelled(['None', 'None', 'None', 'None', 'TransactionConflict', 'None', 'None']));
     const outcomes = await store.principals.writeTogether('contoso', changes);
     for (const outcome of outcomes) expect(outcome).toMatchObject({ written: false, error: expect.any(StaleReadError) });
     expect(dynamo.commandCalls(TransactWriteItemsCommand).length).toBe(21);
