@@ -9,13 +9,19 @@ import { createExumStacks } from '../../cdk/stacks.js';
 import { apiRoutes, publicRoutes } from '../../lib/api/api-routes.js';
 import { READINESS_PROBE_PARTITION } from '../../lib/store/readiness.js';
 import packageJson from '../../package.json' with { type: 'json' };
+import { fakeConsoleBuild, removeConsoleBuild } from '../support/console-build.js';
 import type { ParsedJson } from '../support/json.js';
 
 const outdir = mkdtempSync(join(tmpdir(), 'cdk-test-'));
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+// The app holds the console's stack too: a stand-in for its build, so no console build is needed.
+const consoleAssetPath = fakeConsoleBuild();
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+  removeConsoleBuild(consoleAssetPath);
+});
 
 const app = new App({ outdir, context: { alarmEmail: 'oncall@example.com' } });
-const { stateless } = createExumStacks(app);
+const { stateless } = createExumStacks(app, { consoleAssetPath });
 const template = Template.fromStack(stateless);
 const resources = (type: string) => Object.entries(template.findResources(type)) as [string, { Properties: ParsedJson }][];
 
@@ -274,7 +280,7 @@ describe('cdk-nag', () => {
     const nagOut = mkdtempSync(join(tmpdir(), 'cdk-test-'));
     try {
       const nagApp = new App({ outdir: nagOut, context: { 'aws:cdk:bundling-stacks': [] } });
-      createExumStacks(nagApp);
+      createExumStacks(nagApp, { consoleAssetPath });
       Validations.of(nagApp).addPlugins(new AwsSolutionsChecks(nagApp));
       expect(() => nagApp.synth()).not.toThrow();
     } finally {
@@ -288,7 +294,7 @@ describe('cdk-nag', () => {
     const nagOut = mkdtempSync(join(tmpdir(), 'cdk-test-'));
     try {
       const nagApp = new App({ outdir: nagOut, context: { 'aws:cdk:bundling-stacks': [], ...MUTUAL_TLS_CONTEXT } });
-      createExumStacks(nagApp);
+      createExumStacks(nagApp, { consoleAssetPath });
       Validations.of(nagApp).addPlugins(new AwsSolutionsChecks(nagApp));
       expect(() => nagApp.synth()).not.toThrow();
     } finally {
