@@ -94,6 +94,10 @@ describe('the domain fence', () => {
     expect(removed.status, JSON.stringify(removed.body)).toBe(200);
     expect(rows.filter((row) => !isFenceRefusal(row))).toEqual([]);
     expect(await addressesIn('tailspin', 'tailspin.net')).toEqual([]);
+    // The fence wrote shards no user write had touched (no counts, no changes): a recount takes them as unchanged zeros.
+    const recount = await api.post('/v1/tenants/tailspin/summary/recount', undefined);
+    expect(recount.status, JSON.stringify(recount.body)).toBe(200);
+    expect((await api.get('/v1/tenants/tailspin/summary')).body.users).toEqual({ hosted: 0, onPremises: 0, notRoutable: 0 });
   });
 
   it('leaves no user behind when creations race a removal: they landed before it (and it is refused naming them) or are refused', async () => {
