@@ -1,7 +1,7 @@
 // The audit trail: who changed which object when, the fields before and after (and who replayed
 // or discarded which dead letter, and why), for readers.
 import * as z from 'zod';
-import { AUDIT_RETENTION_SECONDS } from '../domain/audit-record.js';
+import { AUDIT_RETENTION_SECONDS, AuditRecordSchema } from '../domain/audit-record.js';
 import { pageQuery } from './http.js';
 import { READERS, route, type Route } from './route.js';
 import { TENANT_PATH, tenantParams } from './tenant-path.js';
@@ -27,6 +27,7 @@ export const auditRoutes: Route[] = [
       from: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T00:00:00Z' }).transform(toIsoTime).optional(),
       to: z.iso.datetime({ error: 'must be an ISO 8601 time such as 2026-11-25T23:59:59Z' }).transform(toIsoTime).optional(),
     }),
+    response: z.object({ items: z.array(AuditRecordSchema), nextCursor: z.string().nullable() }),
     handle: async ({ params, query }, deps) => {
       const { limit, cursor, ...filter } = query;
       return { status: 200, body: await deps.events.queryAudit(params.tenant, filter, cursor ?? null, limit) };

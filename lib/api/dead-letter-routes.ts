@@ -24,6 +24,15 @@ const reason = z
   .max(1000, { error: 'must be at most 1000 characters' })
   .meta({ description: 'Why: kept in the audit trail' });
 
+/** A dead letter as the API answers it: as kept, with when it expires if neither replayed nor discarded. */
+const DeadLetterAnswerSchema = DeadLetterSchema.extend({
+  expiresAt: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'When the dead letter is removed if neither replayed nor discarded (Unix seconds)' }),
+});
+
 const toIsoTime = (time: string) => new Date(time).toISOString();
 // Normalised as dead letters' times are written (milliseconds, Z): the range compares text.
 const isoTime = (example: string) =>
@@ -41,6 +50,7 @@ export const deadLetterRoutes: Route[] = [
     successStatus: 200,
     params: tenantParams,
     query: z.strictObject(pageQuery),
+    response: z.object({ items: z.array(DeadLetterAnswerSchema), nextCursor: z.string().nullable() }),
     handle: async ({ params, query }, deps) => ({
       status: 200,
       body: await deps.events.listDeadLetters(params.tenant, query.cursor ?? null, query.limit),
@@ -54,7 +64,7 @@ export const deadLetterRoutes: Route[] = [
     successStatus: 200,
     params: deadLetterParams,
     query: noQuery,
-    response: DeadLetterSchema,
+    response: DeadLetterAnswerSchema,
     handle: async ({ params }, deps) => ({ status: 200, body: await deadLetters.getDeadLetter(deps, params.tenant, params.id) }),
   }),
   route({
@@ -67,7 +77,7 @@ export const deadLetterRoutes: Route[] = [
     params: deadLetterParams,
     query: dryRunQuery,
     body: z.strictObject({ reason }),
-    response: DeadLetterSchema,
+    response: DeadLetterAnswerSchema,
     handle: async ({ actor, params, body, write }, deps) =>
       writeResult(await deadLetters.replayDeadLetter(deps, actor, params.tenant, params.id, body.reason, write.dryRun), 202),
   }),
@@ -102,7 +112,7 @@ export const deadLetterRoutes: Route[] = [
     params: deadLetterParams,
     query: dryRunQuery,
     body: z.strictObject({ reason }),
-    response: DeadLetterSchema,
+    response: DeadLetterAnswerSchema,
     handle: async ({ actor, params, body, write }, deps) =>
       writeResult(await deadLetters.discardDeadLetter(deps, actor, params.tenant, params.id, body.reason, write.dryRun), 200),
   }),

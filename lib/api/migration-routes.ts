@@ -1,7 +1,14 @@
 // Migrations: user admins start, watch, roll back and cancel them; providers answer them.
 import * as z from 'zod';
 import { sipAddress, tenantId } from '../domain/fields.js';
-import { MigrationCreateSchema, MigrationSchema, ProviderAnswerSchema, RollbackSchema } from '../domain/migration.js';
+import {
+  MIGRATION_USER_STATES,
+  MigrationCreateSchema,
+  MigrationSchema,
+  MigrationUserSchema,
+  ProviderAnswerSchema,
+  RollbackSchema,
+} from '../domain/migration.js';
 import * as migrations from '../migrations/migrations.js';
 import { omit } from '../omit.js';
 import { dryRunQuery, pageQuery, noQuery } from './http.js';
@@ -11,6 +18,26 @@ import { TENANT_PATH, tenantParams } from './tenant-path.js';
 const BASE = `${TENANT_PATH}/migrations`;
 const migrationId = z.string().regex(/^mig_[A-Za-z0-9_-]{1,32}$/, { error: 'not a migration id' });
 const migrationParams = z.strictObject({ tenant: tenantId(), migrationId });
+
+/** Progress: the migration, counts over all its users per state, and a page of users with the time of each step. */
+const MigrationProgressSchema = z.object({
+  migration: MigrationSchema,
+  counts: z.object(
+    Object.fromEntries(MIGRATION_USER_STATES.map((state) => [state, z.number().int()])) as Record<
+      (typeof MIGRATION_USER_STATES)[number],
+      z.ZodNumber
+    >,
+  ),
+  users: z.array(MigrationUserSchema.omit({ migrationId: true, providerId: true, version: true })),
+  nextCursor: z.string().nullable(),
+});
+
+const RollbackAnswerSchema = z.object({
+  rolledBack: z.array(z.string()).meta({ description: 'Users rolled back by this request' }),
+  skipped: z
+    .array(z.object({ sipUri: z.string(), state: z.enum(MIGRATION_USER_STATES) }))
+    .meta({ description: 'Users left as they were: neither completed nor requested' }),
+});
 
 export const migrationRoutes: Route[] = [
   route({
@@ -22,7 +49,12 @@ export const migrationRoutes: Route[] = [
     params: tenantParams,
     query: dryRunQuery,
     body: MigrationCreateSchema,
-    response: MigrationSchema,
+    response: MigrationSchema.extend({
+      warnings: z
+        .array(z.string())
+        .optional()
+        .meta({ description: 'The same request made again: the migration it started, and nothing new started' }),
+    }),
     handle: async ({ actor, params, body, write }, deps) =>
       writeResult(await migrations.startMigration(deps, actor, params.tenant, body, write), 201),
   }),
@@ -34,6 +66,7 @@ export const migrationRoutes: Route[] = [
     successStatus: 200,
     params: tenantParams,
     query: z.strictObject(pageQuery),
+    response: z.object({ items: z.array(MigrationSchema), nextCursor: z.string().nullable() }),
     handle: async ({ params, query }, deps) => ({
       status: 200,
       body: await migrations.listMigrations(deps, params.tenant, query.cursor ?? null, query.limit),
@@ -47,6 +80,7 @@ export const migrationRoutes: Route[] = [
     successStatus: 200,
     params: migrationParams,
     query: z.strictObject(pageQuery),
+    response: MigrationProgressSchema,
     handle: async ({ params, query }, deps) => {
       const progress = await migrations.getMigrationProgress(deps, params.tenant, params.migrationId, query.cursor ?? null, query.limit);
       return itemResult(progress, progress.migration.version);
@@ -61,6 +95,7 @@ export const migrationRoutes: Route[] = [
     params: migrationParams,
     query: noQuery,
     body: RollbackSchema,
+    response: RollbackAnswerSchema,
     handle: async ({ actor, params, body }, deps) => ({
       status: 200,
       body: await migrations.rollbackMigration(deps, actor, params.tenant, params.migrationId, body.users),
@@ -74,6 +109,7 @@ export const migrationRoutes: Route[] = [
     successStatus: 200,
     params: migrationParams,
     query: noQuery,
+    response: MigrationSchema,
     handle: async ({ actor, params }, deps) => {
       const cancelled = await migrations.cancelMigration(deps, actor, params.tenant, params.migrationId);
       return itemResult(cancelled, cancelled.version);
@@ -88,6 +124,7 @@ export const migrationRoutes: Route[] = [
     params: z.strictObject({ tenant: tenantId(), migrationId, sipUri: sipAddress() }),
     query: noQuery,
     body: ProviderAnswerSchema,
+    response: MigrationUserSchema.omit({ migrationId: true, providerId: true }),
     handle: async ({ actor, params, body }, deps) => {
       const item = await migrations.answerMigration(deps, actor, params.tenant, params.migrationId, params.sipUri, body);
       return { status: 200, body: omit(item, 'migrationId', 'providerId') };

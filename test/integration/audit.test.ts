@@ -2,6 +2,7 @@
 // secrets never; deletions with who deleted; queries by object, credential and time.
 import { describe, expect, it } from 'vitest';
 import { createTenant, expectCreated } from '../support/fixtures.js';
+import { expectDocumented } from '../support/documented.js';
 import { useTestService } from '../support/service.js';
 import type { ParsedJson } from '../support/json.js';
 
@@ -14,6 +15,7 @@ const auditOf = async (query = '') => {
   await context.service.streamDriver!.drained();
   const answer = await api.get(`${T}/audit${query}`);
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  expectDocumented('GET', '/v1/tenants/{tenant}/audit', answer);
   return answer.body.items as {
     action: string;
     objectType: string;

@@ -8,6 +8,7 @@ import { EventStore } from '../../lib/store/event-store.js';
 import { expectCreated, setUpHostedProvider } from '../support/fixtures.js';
 import type { ParsedJson } from '../support/json.js';
 import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.js';
+import { expectDocumented } from '../support/documented.js';
 import { createTenantWithCredentials, useTestService } from '../support/service.js';
 
 const T = '/v1/tenants/contoso';
@@ -70,6 +71,7 @@ describe('replaying a provider event', () => {
     await createContact('sa-replay', 1000);
     const letter = await deadLetterAbout(sipUri);
     expect(letter).toMatchObject({ kind: 'provider-event', type: 'contact.created', lastStatus: 400, attempts: 1 });
+    expectDocumented('GET', '/v1/tenants/{tenant}/dead-letters', await api.get(`${T}/dead-letters?limit=500`));
     expect(letter.id).toBe(letter.eventId);
     expect(provider.ofType('contact.created', sipUri)).toHaveLength(0);
 
@@ -77,6 +79,7 @@ describe('replaying a provider event', () => {
     const askedAt = Math.floor(Date.now() / 1000);
     const replay = await userAdmin().post(`${T}/dead-letters/${letter.id}/replay`, { reason: 'exo fixed its endpoint (INC-1)' });
     expect(replay.status, JSON.stringify(replay.body)).toBe(202);
+    expectDocumented('POST', '/v1/tenants/{tenant}/dead-letters/{id}/replay', replay);
     expect(replay.body).toMatchObject({
       id: letter.id,
       replay: { reason: 'exo fixed its endpoint (INC-1)', requestedBy: { role: 'user-admin' } },
@@ -154,6 +157,7 @@ describe('replaying a provider event', () => {
     provider.behave(() => ({ status: 204 }));
     const replayed = await userAdmin().post(`${T}/dead-letters/replay`, { reason: 'outage over', kind: 'provider-event', from });
     expect(replayed.status, JSON.stringify(replayed.body)).toBe(202);
+    expectDocumented('POST', '/v1/tenants/{tenant}/dead-letters/replay', replayed);
     expect(replayed.body).toMatchObject({ dryRun: false, matched: 3, remaining: 0 });
     expect(replayed.body.queued.map((letter: ParsedJson) => letter.id)).toEqual([...letters].reverse().map((letter) => letter.id));
     for (const queued of replayed.body.queued)
@@ -190,6 +194,7 @@ describe('discarding', () => {
 
     const discarded = await userAdmin().post(`${T}/dead-letters/${letter.id}/discard`, { reason: 'contact removed on the provider side' });
     expect(discarded.status).toBe(200);
+    expectDocumented('POST', '/v1/tenants/{tenant}/dead-letters/{id}/discard', discarded);
     expect(discarded.body).toMatchObject({ id: letter.id, subject: sipUri });
     expect((await deadLetterById(letter.id)).status).toBe(404);
     expect((await userAdmin().post(`${T}/dead-letters/${letter.id}/discard`, { reason: 'again' })).status).toBe(404);

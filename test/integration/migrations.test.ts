@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTenant, expectCreated, setUpHostedProvider, setUpHostedProviderWithEvents } from '../support/fixtures.js';
 import { PROVIDER_SECRET, useProviderServer } from '../support/provider-server.js';
+import { expectDocumented } from '../support/documented.js';
 import { useTestService, type ApiClient } from '../support/service.js';
 
 const T = '/v1/tenants/contoso';
@@ -71,6 +72,7 @@ describe('a migration in waves', () => {
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     expect(started.body).toMatchObject({ providerId: 'exo', state: 'running', waveCount: 3, userCount: 5, currentWave: 1 });
     migrationId = started.body.id;
+    expectDocumented('POST', '/v1/tenants/{tenant}/migrations', started);
 
     await provider.waitFor(() => provider.ofType('user.migration.requested').length === 2);
     expect(
@@ -95,6 +97,7 @@ describe('a migration in waves', () => {
     expect(again.status, JSON.stringify(again.body)).toBe(201);
     expect(again.body).toMatchObject({ id: migrationId, currentWave: 1, userCount: 5 });
     expect(again.body.warnings).toEqual([expect.stringContaining(migrationId)]);
+    expectDocumented('POST', '/v1/tenants/{tenant}/migrations', again);
     const dryRun = await api.post(`${T}/migrations?dryRun=true`, request);
     expect(dryRun.status).toBe(200);
     expect(dryRun.body).toMatchObject({ dryRun: true, changes: [], warnings: [expect.stringContaining(migrationId)] });
@@ -121,6 +124,7 @@ describe('a migration in waves', () => {
     const ready = await exo.put(`${T}/migrations/${migrationId}/users/${users[0]}/answer`, { status: 'ready' });
     expect(ready.status).toBe(200);
     expect(ready.body.state).toBe('completed');
+    expectDocumented('PUT', '/v1/tenants/{tenant}/migrations/{migrationId}/users/{sipUri}/answer', ready);
     expect(await decisionFor(users[0]!)).toBe('hosted');
     expect((await exo.put(`${T}/migrations/${migrationId}/users/${users[0]}/answer`, { status: 'ready' })).body.state).toBe('completed');
     expect((await exo.put(`${T}/migrations/${migrationId}/users/${users[0]}/answer`, { status: 'failed', reason: 'x' })).status).toBe(409);
@@ -159,6 +163,8 @@ describe('a migration in waves', () => {
   it('reports progress: counts per state, the time of each step and the last delivery', async () => {
     const progress = await api.get(`${T}/migrations/${migrationId}`);
     expect(progress.status).toBe(200);
+    expectDocumented('GET', '/v1/tenants/{tenant}/migrations/{migrationId}', progress);
+    expectDocumented('GET', '/v1/tenants/{tenant}/migrations', await api.get(`${T}/migrations`));
     expect(progress.body.counts).toEqual({ pending: 1, requested: 2, completed: 1, failed: 1, 'rolled-back': 0, cancelled: 0 });
     const first = progress.body.users.find((user: { sipUri: string }) => user.sipUri === users[0]);
     expect(first.steps.requestedAt).not.toBeNull();
@@ -181,6 +187,7 @@ describe('a migration in waves', () => {
   it('rolls a completed user back: the provider flag is cleared, routing returns on premises, the provider is told', async () => {
     const rolled = await api.post(`${T}/migrations/${migrationId}/rollback`, { users: [users[0]] });
     expect(rolled.body).toEqual({ rolledBack: [users[0]], skipped: [] });
+    expectDocumented('POST', '/v1/tenants/{tenant}/migrations/{migrationId}/rollback', rolled);
     expect((await api.get(`${T}/users/${users[0]}`)).body.hostedVoicemail.provider).toBeNull();
     expect(await decisionFor(users[0]!)).toBe('on-premises');
     await provider.waitFor(() => provider.ofType('user.migration.rolled-back', users[0]).length === 1);
@@ -190,6 +197,7 @@ describe('a migration in waves', () => {
     const cancelled = await api.post(`${T}/migrations/${migrationId}/cancel`, {});
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.state).toBe('cancelled');
+    expectDocumented('POST', '/v1/tenants/{tenant}/migrations/{migrationId}/cancel', cancelled);
     const progress = (await api.get(`${T}/migrations/${migrationId}`)).body;
     expect(progress.counts.pending).toBe(0);
     expect(progress.counts.cancelled).toBe(1);

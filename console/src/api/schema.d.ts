@@ -4034,6 +4034,8 @@ export interface paths {
                     lineUri?: string;
                     hostedVoicemailPolicy?: string;
                     registrarPool?: string;
+                    sipUriPrefix?: string;
+                    route?: "hosted" | "onPremises" | "notRoutable";
                 };
                 header?: never;
                 path: {
@@ -4930,6 +4932,8 @@ export interface paths {
                     lineUri?: string;
                     hostedVoicemailPolicy?: string;
                     registrarPool?: string;
+                    sipUriPrefix?: string;
+                    route?: "hosted" | "onPremises" | "notRoutable";
                     kind?: "subscriber-access" | "auto-attendant";
                 };
                 header?: never;
@@ -5544,7 +5548,29 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                providerId: string;
+                                grantPolicy: string | null;
+                                waveSize: number;
+                                /** @enum {string} */
+                                state: "running" | "completed" | "cancelled";
+                                currentWave: number;
+                                waveCount: number;
+                                userCount: number;
+                                version: number;
+                                createdAt: string;
+                                updatedAt: string;
+                                modifiedBy: {
+                                    credentialId: string;
+                                    role: string;
+                                };
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
                 };
                 /** @description Invalid request: the errors name the field and the rule */
                 400: {
@@ -5653,6 +5679,8 @@ export interface paths {
                                 credentialId: string;
                                 role: string;
                             };
+                            /** @description The same request made again: the migration it started, and nothing new started */
+                            warnings?: string[];
                         };
                     };
                 };
@@ -5758,7 +5786,65 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            migration: {
+                                id: string;
+                                providerId: string;
+                                grantPolicy: string | null;
+                                waveSize: number;
+                                /** @enum {string} */
+                                state: "running" | "completed" | "cancelled";
+                                currentWave: number;
+                                waveCount: number;
+                                userCount: number;
+                                version: number;
+                                createdAt: string;
+                                updatedAt: string;
+                                modifiedBy: {
+                                    credentialId: string;
+                                    role: string;
+                                };
+                            };
+                            counts: {
+                                pending: number;
+                                requested: number;
+                                completed: number;
+                                failed: number;
+                                "rolled-back": number;
+                                cancelled: number;
+                            };
+                            users: {
+                                sipUri: string;
+                                lineUri: string | null;
+                                displayName: string | null;
+                                destination: string | null;
+                                organizations: string[];
+                                wave: number;
+                                /** @enum {string} */
+                                state: "pending" | "requested" | "completed" | "failed" | "rolled-back" | "cancelled";
+                                steps: {
+                                    addedAt: string;
+                                    requestedAt: string | null;
+                                    completedAt: string | null;
+                                    failedAt: string | null;
+                                    rolledBackAt: string | null;
+                                    cancelledAt: string | null;
+                                };
+                                failureReason: string | null;
+                                lastDelivery: {
+                                    eventId: string;
+                                    type: string;
+                                    at: string;
+                                    /** @enum {string} */
+                                    outcome: "delivered" | "retrying" | "dead-lettered";
+                                    status: number | null;
+                                    error: string | null;
+                                } | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
                 };
                 /** @description Invalid request: the errors name the field and the rule */
                 400: {
@@ -5852,7 +5938,18 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description Users rolled back by this request */
+                            rolledBack: string[];
+                            /** @description Users left as they were: neither completed nor requested */
+                            skipped: {
+                                sipUri: string;
+                                /** @enum {string} */
+                                state: "pending" | "requested" | "completed" | "failed" | "rolled-back" | "cancelled";
+                            }[];
+                        };
+                    };
                 };
                 /** @description Invalid request: the errors name the field and the rule */
                 400: {
@@ -5955,7 +6052,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            id: string;
+                            providerId: string;
+                            grantPolicy: string | null;
+                            waveSize: number;
+                            /** @enum {string} */
+                            state: "running" | "completed" | "cancelled";
+                            currentWave: number;
+                            waveCount: number;
+                            userCount: number;
+                            version: number;
+                            createdAt: string;
+                            updatedAt: string;
+                            modifiedBy: {
+                                credentialId: string;
+                                role: string;
+                            };
+                        };
+                    };
                 };
                 /** @description Invalid request: the errors name the field and the rule */
                 400: {
@@ -6070,7 +6186,37 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            sipUri: string;
+                            lineUri: string | null;
+                            displayName: string | null;
+                            destination: string | null;
+                            organizations: string[];
+                            wave: number;
+                            /** @enum {string} */
+                            state: "pending" | "requested" | "completed" | "failed" | "rolled-back" | "cancelled";
+                            steps: {
+                                addedAt: string;
+                                requestedAt: string | null;
+                                completedAt: string | null;
+                                failedAt: string | null;
+                                rolledBackAt: string | null;
+                                cancelledAt: string | null;
+                            };
+                            failureReason: string | null;
+                            lastDelivery: {
+                                eventId: string;
+                                type: string;
+                                at: string;
+                                /** @enum {string} */
+                                outcome: "delivered" | "retrying" | "dead-lettered";
+                                status: number | null;
+                                error: string | null;
+                            } | null;
+                            version: number;
+                        };
+                    };
                 };
                 /** @description Invalid request: the errors name the field and the rule */
                 400: {
@@ -6289,7 +6435,31 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                at: string;
+                                actor: {
+                                    credentialId: string;
+                                    role: string;
+                                };
+                                objectType: string;
+                                objectId: string;
+                                /** @enum {string} */
+                                action: "create" | "update" | "delete" | "replay" | "discard";
+                                changedFields: string[];
+                                before: {
+                                    [key: string]: unknown;
+                                } | null;
+                                after: {
+                                    [key: string]: unknown;
+                                } | null;
+                                reason?: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
                 };
                 /** @description Invalid request: the errors name the field and the rule */
                 400: {
@@ -6376,7 +6546,47 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The event id for provider events (the same after a failed replay); a random id for provisioning events */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "provider-event" | "provisioning-event";
+                                eventId: string;
+                                type: string;
+                                providerId: string | null;
+                                /** @description The user or contact the event is about (provider events), or the field at fault (provisioning events) */
+                                subject: string;
+                                reason: string;
+                                attempts: number;
+                                lastStatus: number | null;
+                                deadLetteredAt: string;
+                                /** @description The event as it would have been delivered */
+                                event: unknown;
+                                migration?: {
+                                    migrationId: string;
+                                    sipUri: string;
+                                } | null;
+                                /** @description How many replays of this event have failed before (absent: none) */
+                                replays?: number;
+                                /** @description A replay queued and not yet carried out */
+                                replay?: {
+                                    /** @description This replay: a newer replay of the same dead letter supersedes it */
+                                    id: string;
+                                    requestedAt: string;
+                                    requestedBy: {
+                                        credentialId: string;
+                                        role: string;
+                                    };
+                                    reason: string;
+                                };
+                                /** @description When the dead letter is removed if neither replayed nor discarded (Unix seconds) */
+                                expiresAt?: number;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
                 };
                 /** @description Invalid request: the errors name the field and the rule */
                 400: {
@@ -6495,6 +6705,8 @@ export interface paths {
                                 };
                                 reason: string;
                             };
+                            /** @description When the dead letter is removed if neither replayed nor discarded (Unix seconds) */
+                            expiresAt?: number;
                         };
                     };
                 };
@@ -6626,6 +6838,8 @@ export interface paths {
                                 };
                                 reason: string;
                             };
+                            /** @description When the dead letter is removed if neither replayed nor discarded (Unix seconds) */
+                            expiresAt?: number;
                         };
                     };
                 };
@@ -6926,6 +7140,8 @@ export interface paths {
                                 };
                                 reason: string;
                             };
+                            /** @description When the dead letter is removed if neither replayed nor discarded (Unix seconds) */
+                            expiresAt?: number;
                         };
                     };
                 };
