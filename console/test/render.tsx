@@ -1,5 +1,5 @@
 // Renders the console, or one page of it, against a stubbed API: `answers` maps "METHOD /path" (the
-// path as requested, query string left out) to the JSON body and status the API would answer.
+// path decoded, query string left out) to the JSON body and status the API would answer.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
@@ -22,7 +22,7 @@ export function stubApi(answers: Answers): Request[] {
   vi.stubGlobal('fetch', (input: Request) => {
     requests.push(input);
     const url = new URL(input.url);
-    const entry = answers[`${input.method} ${url.pathname}`];
+    const entry = answers[`${input.method} ${decodeURIComponent(url.pathname)}`];
     const answer = typeof entry === 'function' ? entry(input) : entry;
     const status = answer?.status ?? (answer === undefined ? 404 : 200);
     const body = answer === undefined ? { title: 'No such route', status: 404, code: 'route-not-found', errors: [] } : answer.body;

@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { ContactCreateSchema, ContactPatchSchema, ContactSchema } from '../domain/contact.js';
 import { fqdn, name, sipAddress, tenantId } from '../domain/fields.js';
+import { ROUTES } from '../domain/tenant-summary.js';
 import { UserCreateSchema, UserPatchSchema, UserSchema } from '../domain/user.js';
 import { grantedTag } from '../domain/voicemail-policy.js';
 import * as principals from '../management/principals.js';
@@ -21,6 +22,22 @@ const principalFilters = {
     .optional(),
   hostedVoicemailPolicy: grantedTag().optional(),
   registrarPool: fqdn().optional(),
+  sipUriPrefix: z
+    .string()
+    .max(2048)
+    .regex(/^(sip:)?[^\s]*$/i, { error: 'must be the beginning of a SIP address (sip:al, or al)' })
+    // Addresses are kept as sip:user@host with the host lower-case: the prefix is put the same way.
+    .transform((value) => {
+      const rest = value.replace(/^sip:/i, '');
+      const at = rest.indexOf('@');
+      return `sip:${at === -1 ? rest : rest.slice(0, at) + rest.slice(at).toLowerCase()}`;
+    })
+    .optional()
+    .meta({ description: 'SIP addresses beginning with this (sip:al or al): read by key, quick at any number of users' }),
+  route: z
+    .enum(ROUTES, { error: 'must be hosted, onPremises or notRoutable' })
+    .optional()
+    .meta({ description: 'Where voicemail routes, as the tenant summary counts it' }),
 };
 
 function principalRoutes(type: 'user' | 'contact'): Route[] {

@@ -25,6 +25,10 @@ export interface PrincipalFilter {
   hostedVoicemailPolicy?: string;
   registrarPool?: string;
   kind?: string;
+  /** The SIP addresses that begin with this (`sip:al`): a key condition, so it reads only those. */
+  sipUriPrefix?: string;
+  /** Where the principal routes, as the tenant summary counts it (lib/domain/tenant-summary.ts routeOf). */
+  route?: 'hosted' | 'onPremises' | 'notRoutable';
 }
 
 export class PrincipalStore {
@@ -103,7 +107,10 @@ export class PrincipalStore {
   ): Promise<Page<Principal>> {
     const partition = type === 'user' ? listPartitions.users(tenantId) : listPartitions.contacts(tenantId);
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':pk': partition };
+    const values: Record<string, unknown> = {
+      ':pk': partition,
+      ...(filter.sipUriPrefix === undefined ? {} : { ':prefix': filter.sipUriPrefix }),
+    };
     const conditions: string[] = [];
     const equals = (attribute: string, value: unknown) => {
       names[`#${attribute}`] = attribute;
@@ -116,6 +123,8 @@ export class PrincipalStore {
     if (filter.hostedVoicemailPolicy !== undefined) equals('hostedVoicemailPolicy', filter.hostedVoicemailPolicy);
     if (filter.registrarPool !== undefined) equals('registrarPool', filter.registrarPool);
     if (filter.kind !== undefined) equals('kind', filter.kind);
+    // Written with every principal (principal-writes.ts): records from before it have none and match no route.
+    if (filter.route !== undefined) equals('route', filter.route);
     if (filter.lineUri !== undefined) {
       if (filter.lineUri.endsWith('*')) {
         names['#lineUri'] = 'lineUri';
@@ -128,7 +137,7 @@ export class PrincipalStore {
     return this.table.queryPages(
       {
         IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
+        KeyConditionExpression: filter.sipUriPrefix === undefined ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
         ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: marshall(values),
       },

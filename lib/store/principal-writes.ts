@@ -12,6 +12,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { duplicate } from '../errors.js';
 import type { Principal } from '../domain/principal.js';
+import { routeOf } from '../domain/tenant-summary.js';
 import type { PolicyGuard } from './changes.js';
 import { toItem, toKey } from './items.js';
 import { keys, listPartitions, type Entity } from './keys.js';
@@ -65,10 +66,16 @@ export function principalItemWrites(
     const sameAddress = before !== null && before.sipUri === after.sipUri;
     writes.push({
       write: table.put(
-        toItem(keys.address(tenantId, after.sipUri), after.type, after, {
-          gsi1pk: after.type === 'user' ? listPartitions.users(tenantId) : listPartitions.contacts(tenantId),
-          gsi1sk: after.sipUri,
-        }),
+        // Where it routes is kept with it, so that a list can filter on it (principal-store.ts list).
+        toItem(
+          keys.address(tenantId, after.sipUri),
+          after.type,
+          { ...after, route: routeOf(after) },
+          {
+            gsi1pk: after.type === 'user' ? listPartitions.users(tenantId) : listPartitions.contacts(tenantId),
+            gsi1sk: after.sipUri,
+          },
+        ),
         sameAddress ? versionCondition(before.version) : absentCondition,
       ),
       onConditionFailed: sameAddress

@@ -212,6 +212,25 @@ describe('listing', () => {
     ).toBe(true);
   });
 
+  it('filters by SIP address prefix (with or without sip:) and by route, as the console does', async () => {
+    const list1 = await api.get(`${T}/users?sipUriPrefix=list1`);
+    expect(list1.status).toBe(200);
+    expect(list1.body.items.map((u: { sipUri: string }) => u.sipUri)).toEqual(
+      Array.from({ length: 10 }, (_, index) => `sip:list1${index}@contoso.com`),
+    );
+    const exact = await api.get(`${T}/users?sipUriPrefix=${encodeURIComponent('sip:list07@CONTOSO.com')}`);
+    expect(exact.body.items.map((u: { sipUri: string }) => u.sipUri)).toEqual(['sip:list07@contoso.com']);
+    // The disabled ones do not route; none of the listed users is hosted.
+    const notRoutable = await api.get(`${T}/users?sipUriPrefix=list&route=notRoutable&limit=100`);
+    expect(notRoutable.body.items.map((u: { sipUri: string }) => u.sipUri)).toEqual(
+      expect.arrayContaining(['sip:list00@contoso.com', 'sip:list05@contoso.com', 'sip:list20@contoso.com']),
+    );
+    expect((await api.get(`${T}/users?sipUriPrefix=list&route=hosted`)).body.items).toEqual([]);
+    const refused = await api.get(`${T}/users?route=somewhere`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0]).toMatchObject({ field: 'query.route' });
+  });
+
   it('pages configuration collections too', async () => {
     const first = await api.get(`${T}/hosting-providers?limit=1`);
     expect(first.body.items).toHaveLength(1);
