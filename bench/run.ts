@@ -2,7 +2,8 @@
 //   [-- --phases a,b] [-- --out FILE]`:
 // the hot path's cost, the bulk import's throughput, a load run, starting a migration and the
 // entry points, measured in one run against DynamoDB Local, each figure a ratio against a
-// baseline measured in the same run where there is one. The run is in phases: each one's figures
+// baseline measured in the same run where there is one (the operator console too: its first
+// page's JavaScript, and its Users page in headless Chromium at 100,000 users over 1,000). The run is in phases: each one's figures
 // are printed (stderr, and --out FILE) as it ends, and a phase that fails is reported as failed
 // with its error while the others go on; the exit code is 1 if any failed.
 import { writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { runLoad } from './load.js';
 import { measureMigrationCreate } from './migration-create.js';
 import { measureEntryPoints } from './entry-points.js';
 import { getTenantSummary, recountTenantSummary } from '../lib/management/tenant-summary.js';
+import { CONSOLE_DIRECTORY, ensureConsoleBuilt, initialJs, measureUsersPage, type ConsoleTenant } from './console.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,7 +55,21 @@ interface PhaseOutcome {
   error?: string;
 }
 
-const PHASES = ['reads', 'latency', 'http', 'events', 'import', 'load', 'scale', 'summary', 'bundle', 'migration', 'entry-points'] as const;
+const PHASES = [
+  'reads',
+  'latency',
+  'http',
+  'events',
+  'import',
+  'load',
+  'scale',
+  'summary',
+  'console',
+  'bundle',
+  'console-bundle',
+  'migration',
+  'entry-points',
+] as const;
 type Phase = (typeof PHASES)[number];
 const wanted = new Set((values.phases ?? PHASES.join(',')).split(',').map((name) => name.trim()));
 for (const name of wanted)
@@ -125,9 +141,25 @@ const timed = async (into: number[], task: () => Promise<unknown>) => {
 const BENCH_REQUEST_TIMEOUT_MS = 60_000;
 let dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
 let dynamoLarge: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
+/** The tenant of LARGE users that the summary and console phases share (seeded once). */
+let largeTenant:
+  | {
+      dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>;
+      client: ReturnType<typeof createDynamoClient>;
+      deps: ReturnType<typeof createApiDeps>;
+    }
+  | undefined;
+const LARGE_TENANT_TABLE = 'bench-summary-large';
+const releaseLargeTenant = async () => {
+  largeTenant?.client.destroy();
+  await largeTenant?.dynamo.stop();
+  largeTenant = undefined;
+};
+const consoleServers: ChildProcess[] = [];
 let client: ReturnType<typeof createDynamoClient> | undefined;
 let server: ChildProcess | undefined;
 const tableName = 'bench-routing';
+const operatorToken = 'exum_bench_operator_token_000000000000';
 const gateway: Actor = { credentialId: 'cred_bench_gw', role: 'gateway', tenantId: TENANT, providerId: null };
 const target = (input: string): Target => {
   const parsed = parseTarget(input);
@@ -224,7 +256,6 @@ try {
   await phase('http', async () => {
     const { deps, client, endpoint } = await main();
     log('measuring HTTP throughput');
-    const operatorToken = 'exum_bench_operator_token_000000000000';
     const gatewayToken = await seedToken(deps, { role: 'gateway', name: 'bench' });
     const serverStarted = await startBenchProcess('bench/serve.ts', [endpoint, tableName, operatorToken]);
     server = serverStarted.child;
@@ -323,53 +354,97 @@ try {
     }
   });
 
+  // The tenant of LARGE users for the summary and console phases, in a DynamoDB Local of its own
+  // (see 'scale'), seeded once, kept until both have run.
+  const large = async () => {
+    if (largeTenant !== undefined) return largeTenant;
+    const dynamo = await startDynamoDbLocal();
+    const client = createDynamoClient({ endpoint: dynamo.endpoint, requestTimeoutMs: BENCH_REQUEST_TIMEOUT_MS });
+    largeTenant = { dynamo, client, deps: createApiDeps(new ExumStore(client, LARGE_TENANT_TABLE), { configCacheMs: 60_000 }) };
+    await ensureTable(client, LARGE_TENANT_TABLE);
+    await seedTenantConfig(largeTenant.deps);
+    log(`seeding ${LARGE} users`);
+    await seedUsers(client, LARGE_TENANT_TABLE, 0, LARGE);
+    return largeTenant;
+  };
+
   // 7b. The tenant summary at LARGE users over at SMALL: counters read in one Query, so the same.
   await phase('summary', async () => {
     const { deps } = await main();
-    dynamoLarge = await startDynamoDbLocal();
-    const clientLarge = createDynamoClient({ endpoint: dynamoLarge.endpoint, requestTimeoutMs: BENCH_REQUEST_TIMEOUT_MS });
+    const { deps: depsLarge } = await large();
+    // Seeded straight into the tables, like data from before the counters: counted once, as an
+    // operator's recount (or the first summary read) does.
+    await recountTenantSummary(deps, TENANT, false);
+    const recountStart = performance.now();
+    const counted = await recountTenantSummary(depsLarge, TENANT, false);
+    const recountMsLarge = performance.now() - recountStart;
+    const countedUsers = counted.users.hosted + counted.users.onPremises + counted.users.notRoutable;
+    if (countedUsers !== LARGE) throw new Error(`the recount counted ${countedUsers} users, not ${LARGE}`);
+    const summarySamples = async (n: number) => {
+      const smallMs: number[] = [];
+      const largeMs: number[] = [];
+      for (let index = 0; index < n; index++) {
+        await timed(smallMs, () => getTenantSummary(deps, TENANT));
+        await timed(largeMs, () => getTenantSummary(depsLarge, TENANT));
+      }
+      return { smallMs, largeMs };
+    };
+    await summarySamples(200);
+    log('measuring the summary at scale');
+    // Three rounds, the median of their ratios: one busy moment of a shared machine does not decide it.
+    const rounds = [await summarySamples(500), await summarySamples(500), await summarySamples(500)];
+    const ratios = rounds.map((round_) => median(round_.largeMs) / median(round_.smallMs));
+    return {
+      summaryLatency100kVs1k: round(median(ratios)),
+      summaryMedianMs1k: round(median(rounds.flatMap((round_) => round_.smallMs)), 3),
+      summaryMedianMsLarge: round(median(rounds.flatMap((round_) => round_.largeMs)), 3),
+      summaryRecountSecondsLarge: round(recountMsLarge / 1000, 1),
+      usersLarge: LARGE,
+    };
+  });
+
+  // 7c. The console's Users page in headless Chromium, LARGE users over SMALL: one page of 50
+  //     from the list index, so the same. Each tenant's console served by a local server of its
+  //     own (bench/serve.ts) over that tenant's table, signed in with a reader token of it.
+  await phase('console', async () => {
+    const { endpoint } = await main();
+    const { dynamo: dynamoOfLarge } = await large();
+    await ensureConsoleBuilt();
+    const serve = async (dynamoEndpoint: string, table: string): Promise<ConsoleTenant> => {
+      const started = await startBenchProcess('bench/serve.ts', [dynamoEndpoint, table, operatorToken, 'no-stream', CONSOLE_DIRECTORY]);
+      consoleServers.push(started.child);
+      const answer = await fetch(`${started.line}/v1/tenants/${TENANT}/credentials`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'reader', name: 'bench-console' }),
+      });
+      if (!answer.ok) throw new Error(`a reader credential: ${answer.status} ${await answer.text()}`);
+      return { url: started.line, token: ((await answer.json()) as { token: string }).token };
+    };
     try {
-      const largeTable = 'bench-summary-large';
-      await ensureTable(clientLarge, largeTable);
-      const depsLarge = createApiDeps(new ExumStore(clientLarge, largeTable), { configCacheMs: 60_000 });
-      await seedTenantConfig(depsLarge);
-      log(`seeding ${LARGE} users`);
-      await seedUsers(clientLarge, largeTable, 0, LARGE);
-      // Seeded straight into the tables, like data from before the counters: counted once, as an
-      // operator's recount (or the first summary read) does.
-      await recountTenantSummary(deps, TENANT, false);
-      const recountStart = performance.now();
-      const counted = await recountTenantSummary(depsLarge, TENANT, false);
-      const recountMsLarge = performance.now() - recountStart;
-      const countedUsers = counted.users.hosted + counted.users.onPremises + counted.users.notRoutable;
-      if (countedUsers !== LARGE) throw new Error(`the recount counted ${countedUsers} users, not ${LARGE}`);
-      const summarySamples = async (n: number) => {
-        const smallMs: number[] = [];
-        const largeMs: number[] = [];
-        for (let index = 0; index < n; index++) {
-          await timed(smallMs, () => getTenantSummary(deps, TENANT));
-          await timed(largeMs, () => getTenantSummary(depsLarge, TENANT));
-        }
-        return { smallMs, largeMs };
-      };
-      await summarySamples(200);
-      log('measuring the summary at scale');
-      // Three rounds, the median of their ratios: one busy moment of a shared machine does not decide it.
-      const rounds = [await summarySamples(500), await summarySamples(500), await summarySamples(500)];
-      const ratios = rounds.map((round_) => median(round_.largeMs) / median(round_.smallMs));
+      const small = await serve(endpoint, tableName);
+      const largeConsole = await serve(dynamoOfLarge.endpoint, LARGE_TENANT_TABLE);
+      const measured = await measureUsersPage(small, largeConsole, { rounds: 3, perRound: 7, log });
       return {
-        summaryLatency100kVs1k: round(median(ratios)),
-        summaryMedianMs1k: round(median(rounds.flatMap((round_) => round_.smallMs)), 3),
-        summaryMedianMsLarge: round(median(rounds.flatMap((round_) => round_.largeMs)), 3),
-        summaryRecountSecondsLarge: round(recountMsLarge / 1000, 1),
+        consoleUsersPage100kVs1k: round(measured.ratio),
+        consoleUsersPageRoundRatios: measured.ratios.map((ratio) => round(ratio)).join(', '),
+        consoleUsersPageMedianMs1k: round(measured.small.totalMs, 1),
+        consoleUsersPageMedianMsLarge: round(measured.large.totalMs, 1),
+        // Where the time goes (medians, from the page's navigation): its scripts run, the list
+        // request's own time, and when the list has been answered.
+        consoleUsersPageScriptsMs1k: round(measured.small.scriptsMs, 1),
+        consoleUsersPageScriptsMsLarge: round(measured.large.scriptsMs, 1),
+        consoleUsersPageListRequestMs1k: round(measured.small.listRequestMs, 1),
+        consoleUsersPageListRequestMsLarge: round(measured.large.listRequestMs, 1),
+        consoleUsersPageListAnsweredMs1k: round(measured.small.listAnsweredMs, 1),
+        consoleUsersPageListAnsweredMsLarge: round(measured.large.listAnsweredMs, 1),
         usersLarge: LARGE,
       };
     } finally {
-      clientLarge.destroy();
-      await dynamoLarge.stop();
-      dynamoLarge = undefined;
+      for (const child of consoleServers.splice(0)) await stopBenchProcess(child);
     }
   });
+  await releaseLargeTenant();
 
   // 8. Bundle size and cold import of the resolve function vs a handler importing only the SDK.
   await phase('bundle', async () => {
@@ -390,6 +465,14 @@ try {
     };
   });
 
+  // 8b. The JavaScript the console's first page loads (index.html's module and its preloads), gzipped.
+  await phase('console-bundle', async () => {
+    await ensureConsoleBuilt();
+    const first = initialJs();
+    if (first.inlineScripts > 0) throw new Error(`dist/console/index.html has ${first.inlineScripts} inline script(s)`);
+    return { consoleInitialJsKiB: round(first.gzipBytes / 1024, 1), consoleInitialJsFiles: first.files.length };
+  });
+
   // 9. Starting a migration of 200 users while resolutions run (on a DynamoDB Local of its own).
   await phase('migration', async () => {
     log('measuring a migration start');
@@ -400,6 +483,8 @@ try {
   await phase('entry-points', async () => ({ ...(await measureEntryPoints({ log })) }));
 } finally {
   await stopBenchProcess(server);
+  for (const child of consoleServers) await stopBenchProcess(child);
+  await releaseLargeTenant();
   client?.destroy();
   await dynamo?.stop();
   await dynamoLarge?.stop();
@@ -439,6 +524,20 @@ if (values.json) {
       '≤ 1.2',
     ],
     [
+      'console',
+      `console Users page to its first row (headless Chromium), ${LARGE} users / ${SMALL} users`,
+      () =>
+        `${f.consoleUsersPage100kVs1k}x  (${f.consoleUsersPageMedianMsLarge} vs ${f.consoleUsersPageMedianMs1k} ms; rounds ${f.consoleUsersPageRoundRatios})`,
+      '≤ 1.2',
+    ],
+    [
+      'console',
+      '  of which: scripts run; the list request; the list answered (ms from navigation)',
+      () =>
+        `${f.consoleUsersPageScriptsMsLarge} vs ${f.consoleUsersPageScriptsMs1k}; ${f.consoleUsersPageListRequestMsLarge} vs ${f.consoleUsersPageListRequestMs1k}; ${f.consoleUsersPageListAnsweredMsLarge} vs ${f.consoleUsersPageListAnsweredMs1k}`,
+      '',
+    ],
+    [
       'bundle',
       'resolve bundle (esbuild, minified)',
       () => `${(f.resolveBundleBytes! / 1024).toFixed(0)} KiB (bare SDK ${(f.bareSdkBundleBytes! / 1024).toFixed(0)} KiB)`,
@@ -449,6 +548,12 @@ if (values.json) {
       'cold import, resolve / bare SDK handler',
       () => `${f.coldImportVsBareSdk}x  (${f.coldImportResolveMs} vs ${f.coldImportBareSdkMs} ms)`,
       '≤ 1.5',
+    ],
+    [
+      'console-bundle',
+      'console first page JavaScript (module and preloads, gzip -9)',
+      () => `${f.consoleInitialJsKiB} KiB  (${f.consoleInitialJsFiles} files)`,
+      '≤ 400 KiB',
     ],
     ['events', 'provider events delivered per second (local provider)', () => `${f.providerEventsPerSecond}/s`, '≥ 200/s'],
     [

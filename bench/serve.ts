@@ -1,9 +1,15 @@
 // The local server in its own process, for the HTTP throughput measurement: the load generator
 // must not share the server's event loop. Prints its URL once listening. A fourth argument
-// `no-stream` leaves the stream processor out.
+// `no-stream` leaves the stream processor out; a fifth, a folder, serves the console from it.
 import { startLocalService } from '../local/local-service.js';
 
-const [endpoint, tableName, operatorToken, stream] = process.argv.slice(2) as [string, string, string, string | undefined];
+const [endpoint, tableName, operatorToken, stream, consoleDirectory] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string | undefined,
+  string | undefined,
+];
 const service = await startLocalService({
   port: 0,
   tableName,
@@ -13,6 +19,7 @@ const service = await startLocalService({
   configCacheMs: 60_000,
   credentialCacheMs: 60_000,
   streamProcessor: stream !== 'no-stream',
+  ...(consoleDirectory === undefined ? {} : { consoleDirectory }),
 });
 process.stdout.write(`${service.url}\n`);
 process.on('SIGTERM', () => void service.stop().then(() => process.exit(0)));
