@@ -79,6 +79,12 @@ function SignedIn({ session }: { session: Session }) {
       <AppLayout
         headerSelector="#top-navigation"
         toolsHide
+        ariaLabels={{
+          navigation: 'Pages',
+          navigationClose: 'Close the page list',
+          navigationToggle: 'Open the page list',
+          notifications: 'Notifications',
+        }}
         navigation={
           <SideNavigation
             header={{ href: '/overview', text: session.tenant ?? '' }}

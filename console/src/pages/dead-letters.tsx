@@ -261,6 +261,7 @@ function ReasonModal({
 
   return (
     <Modal
+      closeAriaLabel="Close"
       visible
       onDismiss={onClose}
       header={`${verb} ${letter.id}`}
@@ -362,6 +363,7 @@ function ReplayAllModal({ onClose, onDone }: { onClose: () => void; onDone: (mes
 
   return (
     <Modal
+      closeAriaLabel="Close"
       visible
       onDismiss={onClose}
       header="Replay all dead letters"

@@ -320,6 +320,7 @@ function MigrationDetail({ migrationId }: { migrationId: string }) {
       />
       {confirm !== 'rollback' ? null : (
         <Modal
+          closeAriaLabel="Close"
           visible
           onDismiss={() => setConfirm(null)}
           header="Roll back"
@@ -349,6 +350,7 @@ function MigrationDetail({ migrationId }: { migrationId: string }) {
       )}
       {confirm !== 'cancel' ? null : (
         <Modal
+          closeAriaLabel="Close"
           visible
           onDismiss={() => setConfirm(null)}
           header="Cancel the migration"
@@ -468,6 +470,7 @@ function StartMigrationModal({ onClose, onStarted }: { onClose: () => void; onSt
 
   return (
     <Modal
+      closeAriaLabel="Close"
       visible
       size="large"
       onDismiss={onClose}

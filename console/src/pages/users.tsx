@@ -252,6 +252,7 @@ function HostedVoicemailModal({ user, onClose }: { user: ListedUser; onClose: ()
 
   return (
     <Modal
+      closeAriaLabel="Close"
       visible
       onDismiss={onClose}
       header={`Set hosted voicemail: ${user.sipUri}`}
