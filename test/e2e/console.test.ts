@@ -135,10 +135,19 @@ describe('the console', () => {
     await expectDecision('Hosted voicemail');
   });
 
-  it('Contacts and Configuration: listed, each page accessible', async () => {
+  it('Contacts and Configuration: listed; a refusal shown on the field it names; each page accessible', async () => {
     await open('Contacts');
     await page.getByText('sip:exum-sa@contoso.com').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+    // The user admin may create contacts; the API's refusal shows on the field it names.
+    await page.getByRole('button', { name: /^Create / }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'SIP address' }).fill('not-an-address');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await dialog.getByText('must start with "sip:" (sip-scheme)').first().waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
     await open('Configuration');
     await page.getByRole('tab').first().waitFor();
     expect(await seriousViolations(page)).toEqual([]);

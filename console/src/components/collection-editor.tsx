@@ -319,6 +319,7 @@ function ItemForm<T extends { version: number }>({
   const heading = editing ? `Edit ${family.noun} ${family.idOf(item)}` : `Create ${family.noun}`;
   return (
     <Modal
+      closeAriaLabel="Close"
       visible
       onDismiss={onClose}
       header={heading}
@@ -382,6 +383,7 @@ function DeleteConfirm<T extends { version: number }>({ family, item, onClose }:
   const problem = problemOf(remove.error);
   return (
     <Modal
+      closeAriaLabel="Close"
       visible
       onDismiss={onClose}
       header={`Delete ${family.noun} ${id}`}
