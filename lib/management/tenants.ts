@@ -164,7 +164,7 @@ export function removeTenantDomain(
   });
 }
 
-/** As TenantCreateSchema bounds it. */
+/** The most SIP domains a tenant owns (it may be created with MAX_DOMAINS_AT_CREATION of them). */
 const MAX_DOMAINS = 100;
 
 export const listTenants = (deps: ManagementDeps, cursor: string | null, limit: number): Promise<Page<Tenant>> =>

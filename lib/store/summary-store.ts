@@ -124,6 +124,17 @@ export function fenceWrites(table: TableClient, tenantId: string, domains: reado
   }));
 }
 
+/**
+ * The baseline of a tenant created through the store: nothing to add to the shards, counted from
+ * the start, so its first summary never has to read every user (written in the tenant's creation).
+ */
+export function summaryBaselineWrite(table: TableClient, tenantId: string, at: string): GuardedWrite {
+  return {
+    write: table.put(toItem(keys.summaryCounter(tenantId, BASELINE), ENTITY, { recountedAt: at }), absentCondition),
+    onConditionFailed: stale('summary baseline'),
+  };
+}
+
 /** What the counters say: the counts (shards plus baseline), the last change, and whether a recount ever set the baseline. */
 export interface CounterReading {
   counts: BucketCounts;

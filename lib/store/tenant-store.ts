@@ -12,7 +12,7 @@ import type { VoicemailPolicy } from '../domain/voicemail-policy.js';
 import { firstTaken } from './claims.js';
 import { fromItem, toItem, toKey, type Item } from './items.js';
 import { configPartition, keys, listPartitions, type Key } from './keys.js';
-import { fenceWrites } from './summary-store.js';
+import { fenceWrites, summaryBaselineWrite } from './summary-store.js';
 import { absentCondition, stale, versionCondition, type GuardedWrite, type Page, type TableClient } from './table-client.js';
 
 export class TenantStore {
@@ -37,6 +37,7 @@ export class TenantStore {
         write: this.table.put(toItem(keys.policy(tenant.id, globalPolicy.id), 'policy', globalPolicy), absentCondition),
         onConditionFailed: stale('global policy'),
       },
+      summaryBaselineWrite(this.table, tenant.id, tenant.createdAt),
     ];
     await this.table.transact(writes);
   }

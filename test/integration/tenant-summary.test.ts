@@ -199,6 +199,23 @@ describe('the tenant summary', () => {
     expect((await expectCountsMatchScan('fabrikam')).users).toEqual({ hosted: 2, onPremises: 0, notRoutable: 1 });
   });
 
+  it('is counted from the creation of a tenant made through the API: its first read counts no user one by one', async () => {
+    await createTenant(api, 'northwind');
+    await expectCreated(api.post('/v1/tenants/northwind/users', { sipUri: 'sip:nan@northwind.com', enterpriseVoiceEnabled: true }));
+    // A user item removed behind the store's back: a recount would see one user fewer; the counters do not.
+    const client = createDynamoClient({ endpoint: context.service.dynamoEndpoint, requestTimeoutMs: 15_000 });
+    try {
+      const userItem = (await scanTable(client, context.service.tableName)).find((item) => item.sipUri === 'sip:nan@northwind.com')!;
+      await client.send(
+        new DeleteItemCommand({ TableName: context.service.tableName, Key: marshall({ pk: userItem.pk, sk: userItem.sk }) }),
+      );
+    } finally {
+      client.destroy();
+    }
+    const summary = await summaryOf(api, 'northwind');
+    expect(summary.users).toEqual({ hosted: 0, onPremises: 0, notRoutable: 1 });
+  });
+
   it('is read by readers, 404 for another tenant, and recounted by operators only', async () => {
     const reader = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'reader', name: 'r' }))).token);
     expect((await reader.get(`${T}/summary`)).status).toBe(200);

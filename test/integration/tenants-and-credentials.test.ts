@@ -41,6 +41,16 @@ describe('tenants', () => {
     expect(dryRun.body.errors[0]).toMatchObject({ field: 'domains.0', rule: 'domain-belongs-to-one-tenant' });
   });
 
+  it('creates a tenant with as many domains as its creation transaction holds, and refuses one more naming domains', async () => {
+    const domains = (count: number, id: string) => Array.from({ length: count }, (_, index) => `d${index}.${id}.example.com`);
+    const most = await api.post('/v1/tenants', { id: 'many-domains', name: 'Many', domains: domains(96, 'many-domains') });
+    expect(most.status, JSON.stringify(most.body)).toBe(201);
+    const more = await api.post('/v1/tenants', { id: 'too-many', name: 'Too many', domains: domains(97, 'too-many') });
+    expect(more.status).toBe(400);
+    expect(more.body.errors[0]).toMatchObject({ field: 'domains' });
+    expect((await api.get('/v1/tenants/too-many')).status).toBe(404);
+  });
+
   it('answers 404 for a tenant that does not exist', async () => {
     expect((await api.get('/v1/tenants/nowhere')).status).toBe(404);
   });
