@@ -141,7 +141,15 @@ export class PrincipalStore {
         ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: marshall(values),
       },
-      { cursor, limit, cursorPartition: { attribute: 'gsi1pk', value: partition } },
+      {
+        cursor,
+        limit,
+        cursorPartition: {
+          attribute: 'gsi1pk',
+          value: partition,
+          ...(filter.sipUriPrefix === undefined ? {} : { sortKeyPrefix: { attribute: 'gsi1sk', prefix: filter.sipUriPrefix } }),
+        },
+      },
       (item) => fromItem(type === 'user' ? UserSchema : ContactSchema, item),
     );
   }

@@ -185,11 +185,12 @@ export class TableClient {
   /**
    * Cursor pagination over a Query. A page may hold fewer items than `limit` when a filter is
    * selective; only a null nextCursor means the end. Cursors are checked to stay within the
-   * partition they were issued for, so one tenant's cursor cannot read another's items.
+   * partition they were issued for, so one tenant's cursor cannot read another's items, and within
+   * the sort key prefix of a `begins_with` key condition (DynamoDB refuses a start key outside it).
    */
   async queryPages<T>(
     input: Omit<QueryCommandInput, 'TableName'>,
-    page: { cursor: string | null; limit: number; cursorPartition: { attribute: string; value: string } },
+    page: { cursor: string | null; limit: number; cursorPartition: CursorBounds },
     parse: (item: Item) => T,
   ): Promise<Page<T>> {
     let startKey = page.cursor === null ? undefined : decodeCursor(page.cursor, page.cursorPartition);
@@ -216,7 +217,14 @@ function withOldValues(write: TransactWriteItem): TransactWriteItem {
 
 const encodeCursor = (key: Item): string => Buffer.from(JSON.stringify(unmarshall(key))).toString('base64url');
 
-function decodeCursor(cursor: string, partition: { attribute: string; value: string }): Item {
+/** Where a cursor may point: its partition, and the sort key prefix a `begins_with` key condition reads. */
+export interface CursorBounds {
+  attribute: string;
+  value: string;
+  sortKeyPrefix?: { attribute: string; prefix: string };
+}
+
+function decodeCursor(cursor: string, partition: CursorBounds): Item {
   const bad = () => invalid('cursor', 'cursor', 'cursor is not one this listing issued; start again without it');
   let decoded: unknown;
   try {
@@ -232,5 +240,7 @@ function decodeCursor(cursor: string, partition: { attribute: string; value: str
   if (Object.keys(fields).length !== attributes.length) throw bad();
   if (!attributes.every((name) => typeof fields[name] === 'string' && fields[name] !== '' && fields[name].length < 2048)) throw bad();
   if (fields[partition.attribute] !== partition.value) throw bad();
+  const sortKey = partition.sortKeyPrefix;
+  if (sortKey !== undefined && !String(fields[sortKey.attribute]).startsWith(sortKey.prefix)) throw bad();
   return marshall(decoded);
 }

@@ -226,6 +226,16 @@ describe('listing', () => {
       expect.arrayContaining(['sip:list00@contoso.com', 'sip:list05@contoso.com', 'sip:list20@contoso.com']),
     );
     expect((await api.get(`${T}/users?sipUriPrefix=list&route=hosted`)).body.items).toEqual([]);
+    // A cursor from outside the prefix is refused naming the cursor (DynamoDB would refuse it as outside the key condition).
+    const first = await api.get(`${T}/users?limit=1`);
+    const outside = await api.get(`${T}/users?sipUriPrefix=zz&cursor=${first.body.nextCursor}`);
+    expect(outside.status).toBe(400);
+    expect(outside.body.errors[0]).toMatchObject({ field: 'cursor' });
+    const within = await api.get(`${T}/users?sipUriPrefix=list1&limit=3`);
+    const next = await api.get(`${T}/users?sipUriPrefix=list1&limit=100&cursor=${within.body.nextCursor}`);
+    expect(next.body.items.map((u: { sipUri: string }) => u.sipUri)).toEqual(
+      Array.from({ length: 7 }, (_, index) => `sip:list1${index + 3}@contoso.com`),
+    );
     const refused = await api.get(`${T}/users?route=somewhere`);
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0]).toMatchObject({ field: 'query.route' });
