@@ -154,7 +154,7 @@ export async function upsertUsers(
     decided.forEach((entry, position) => {
       const outcome = outcomes[position]!;
       if (outcome.written) answer(entry);
-      else if (outcome.error instanceof StaleReadError) lost.add(entry.index);
+      else if (outcome.error instanceof StaleReadError || createdMeanwhile(entry, outcome.error)) lost.add(entry.index);
       else if (outcome.error instanceof ExumError) fail(entry.index, entry.change.after.sipUri, issuesOf(outcome.error));
       else throw outcome.error;
     });
@@ -187,6 +187,17 @@ function decideRow(row: UserUpsert, found: Principal | null, config: TenantConfi
     warnings: adminFlagWarnings(before, row.hostedVoicemail?.admin !== undefined),
   };
 }
+
+/**
+ * A row decided as a creation whose SIP address another writer took in the meantime (the same
+ * row sent again while the first request is still being written, as after a killed import): a
+ * batch is an upsert, so it is decided again from the user now there, not refused as a duplicate.
+ */
+const createdMeanwhile = (entry: Decided, error: unknown): boolean =>
+  entry.change.before === null &&
+  error instanceof ExumError &&
+  error.code === 'duplicate' &&
+  error.issues.some((issue) => issue.field === 'sipUri' && issue.rule === 'unique-sip-address-across-users-and-contacts');
 
 const duplicateInBatch = (field: string, value: string, claimant: string) =>
   new ExumError('duplicate', `${field} ${value} is also claimed by ${claimant} earlier in this batch`, [

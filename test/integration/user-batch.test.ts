@@ -177,4 +177,18 @@ describe('POST /users/batch', () => {
     expect(race).toHaveLength(40);
     for (const u of race) expect(u.displayName).toBe('A');
   });
+
+  it('creates new users sent in two batches at once (a killed import resumed while its last request is written): none fails', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => ({ sipUri: `sip:twice${i}@contoso.com`, site: 'Dublin' }));
+    const answers = await Promise.all([batch(rows), batch(rows), batch(rows)]);
+    for (const answer of answers)
+      expect(answer.body.counts.failed, JSON.stringify(answer.body.results.find((r: { outcome: string }) => r.outcome === 'failed'))).toBe(
+        0,
+      );
+    // Each row created once, by one of them; the others found it as they would have sent it.
+    const created = answers.reduce((sum, answer) => sum + answer.body.counts.created, 0);
+    expect(created).toBe(60);
+    const listed = await api.get(`${T}/users?sipUriPrefix=twice&limit=500`);
+    expect(listed.body.items).toHaveLength(60);
+  });
 });
