@@ -70,15 +70,6 @@ export interface ConsoleTenant {
   token: string;
 }
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-
 /**
  * The time from navigating to /users until the first user's SIP address shows, for each tenant,
  * navigations alternating between them after one warm-up each; `rounds` rounds of `perRound`
@@ -90,8 +81,9 @@ export async function measureUsersPage(
   large: ConsoleTenant,
   { rounds = 3, perRound = 7, log }: { rounds?: number; perRound?: number; log?: (message: string) => void } = {},
 ) {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  // Debian's Chromium with the end-to-end tests' flags (loaded only when this phase runs).
+  const { launchBrowser } = await import('../test/support/browser.js');
+  const browser = await launchBrowser();
   try {
     // A context each: each console on its own origin, signed in as the console keeps a session.
     const open = async ({ url, token }: ConsoleTenant) => {

@@ -24,6 +24,7 @@ import { expectOk, fieldError, type Api, type Problem } from '../api/client';
 import type { paths } from '../api/schema';
 import { useSession } from '../session';
 import { problemOf, ProblemAlert } from './problem-alert';
+import { DialogFooter } from './footers';
 
 /** What an openapi-fetch call answers (data on success, the problem document otherwise). */
 export type Call<T> = Promise<{ data?: T; error?: unknown; response: Response }>;
@@ -325,16 +326,11 @@ function ItemForm<T extends { version: number }>({
       header={heading}
       size="large"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={save.isPending} onClick={() => save.mutate()}>
-              {editing ? 'Save' : 'Create'}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onClose}>
+          <Button variant="primary" loading={save.isPending} onClick={() => save.mutate()}>
+            {editing ? 'Save' : 'Create'}
+          </Button>
+        </DialogFooter>
       }
     >
       <form
@@ -388,16 +384,11 @@ function DeleteConfirm<T extends { version: number }>({ family, item, onClose }:
       onDismiss={onClose}
       header={`Delete ${family.noun} ${id}`}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={remove.isPending} onClick={() => remove.mutate()} disabled={problem?.status === 412}>
-              Delete
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onClose}>
+          <Button variant="primary" loading={remove.isPending} onClick={() => remove.mutate()} disabled={problem?.status === 412}>
+            Delete
+          </Button>
+        </DialogFooter>
       }
     >
       <SpaceBetween size="m">

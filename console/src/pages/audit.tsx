@@ -19,6 +19,7 @@ import { expectOk, fieldError, type Api } from '../api/client';
 import type { paths } from '../api/schema';
 import { problemOf, ProblemAlert } from '../components/problem-alert';
 import { useSession } from '../session';
+import { LoadMoreFooter } from '../components/footers';
 
 const PATH = '/v1/tenants/{tenant}/audit';
 const PAGE_SIZE = 50;
@@ -159,15 +160,7 @@ export default function AuditPage() {
             { id: 'changed', header: 'Changed', cell: (record) => record.changedFields.join(', ') || '-' },
           ]}
           empty={<Box textAlign="center">No entries match</Box>}
-          footer={
-            trail.hasNextPage ? (
-              <Box textAlign="center">
-                <Button onClick={() => void trail.fetchNextPage()} loading={trail.isFetchingNextPage}>
-                  Load more
-                </Button>
-              </Box>
-            ) : undefined
-          }
+          footer={<LoadMoreFooter list={trail} />}
         />
         {selected === null ? null : <BeforeAfter record={selected} />}
       </SpaceBetween>

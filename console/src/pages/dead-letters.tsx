@@ -24,6 +24,7 @@ import { useState } from 'react';
 import { expectOk, fieldError, type Api } from '../api/client';
 import { problemOf, ProblemAlert } from '../components/problem-alert';
 import { useSession } from '../session';
+import { DialogFooter, LoadMoreFooter } from '../components/footers';
 
 const BASE = '/v1/tenants/{tenant}/dead-letters';
 const ONE = '/v1/tenants/{tenant}/dead-letters/{id}';
@@ -127,15 +128,7 @@ export default function DeadLettersPage() {
             },
           ]}
           empty={<Box textAlign="center">No dead letters: every event was delivered or applied</Box>}
-          footer={
-            list.hasNextPage ? (
-              <Box textAlign="center">
-                <Button onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage}>
-                  Load more
-                </Button>
-              </Box>
-            ) : undefined
-          }
+          footer={<LoadMoreFooter list={list} />}
         />
         {selected === null ? null : <DeadLetterDetail key={selected.id} id={selected.id} />}
       </SpaceBetween>
@@ -266,16 +259,11 @@ function ReasonModal({
       onDismiss={onClose}
       header={`${verb} ${letter.id}`}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={act.isPending} onClick={submit}>
-              {verb}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onClose}>
+          <Button variant="primary" loading={act.isPending} onClick={submit}>
+            {verb}
+          </Button>
+        </DialogFooter>
       }
     >
       <form
@@ -368,24 +356,19 @@ function ReplayAllModal({ onClose, onDone }: { onClose: () => void; onDone: (mes
       onDismiss={onClose}
       header="Replay all dead letters"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button loading={dryRun.isPending} onClick={withReason(() => dryRun.mutate())}>
-              Dry run
-            </Button>
-            <Button
-              variant="primary"
-              disabled={preview === null || preview.queued === 0}
-              loading={replay.isPending}
-              onClick={withReason(() => replay.mutate())}
-            >
-              {preview === null ? 'Replay' : `Replay ${preview.queued}`}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onClose}>
+          <Button loading={dryRun.isPending} onClick={withReason(() => dryRun.mutate())}>
+            Dry run
+          </Button>
+          <Button
+            variant="primary"
+            disabled={preview === null || preview.queued === 0}
+            loading={replay.isPending}
+            onClick={withReason(() => replay.mutate())}
+          >
+            {preview === null ? 'Replay' : `Replay ${preview.queued}`}
+          </Button>
+        </DialogFooter>
       }
     >
       <Form>

@@ -25,6 +25,7 @@ import { useState } from 'react';
 import { expectOk, fieldError, type Api } from '../api/client';
 import { problemOf, ProblemAlert } from '../components/problem-alert';
 import { useSession } from '../session';
+import { DialogFooter, LoadMoreFooter } from '../components/footers';
 
 const BASE = '/v1/tenants/{tenant}/migrations';
 const ONE = '/v1/tenants/{tenant}/migrations/{migrationId}';
@@ -114,15 +115,7 @@ export default function MigrationsPage() {
             { id: 'created', header: 'Created', cell: (item) => item.createdAt },
           ]}
           empty={<Box textAlign="center">No migrations yet</Box>}
-          footer={
-            list.hasNextPage ? (
-              <Box textAlign="center">
-                <Button onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage}>
-                  Load more
-                </Button>
-              </Box>
-            ) : undefined
-          }
+          footer={<LoadMoreFooter list={list} />}
         />
         {selected === null ? null : <MigrationDetail key={selected} migrationId={selected} />}
       </SpaceBetween>
@@ -325,16 +318,11 @@ function MigrationDetail({ migrationId }: { migrationId: string }) {
           onDismiss={() => setConfirm(null)}
           header="Roll back"
           footer={
-            <Box float="right">
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button variant="link" onClick={() => setConfirm(null)}>
-                  Keep them
-                </Button>
-                <Button variant="primary" loading={rollback.isPending} onClick={() => rollback.mutate()}>
-                  Roll back
-                </Button>
-              </SpaceBetween>
-            </Box>
+            <DialogFooter onCancel={() => setConfirm(null)} cancelText="Keep them">
+              <Button variant="primary" loading={rollback.isPending} onClick={() => rollback.mutate()}>
+                Roll back
+              </Button>
+            </DialogFooter>
           }
         >
           <SpaceBetween size="s">
@@ -355,16 +343,11 @@ function MigrationDetail({ migrationId }: { migrationId: string }) {
           onDismiss={() => setConfirm(null)}
           header="Cancel the migration"
           footer={
-            <Box float="right">
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button variant="link" onClick={() => setConfirm(null)}>
-                  Keep it running
-                </Button>
-                <Button variant="primary" loading={cancel.isPending} onClick={() => cancel.mutate()}>
-                  Cancel migration
-                </Button>
-              </SpaceBetween>
-            </Box>
+            <DialogFooter onCancel={() => setConfirm(null)} cancelText="Keep it running">
+              <Button variant="primary" loading={cancel.isPending} onClick={() => cancel.mutate()}>
+                Cancel migration
+              </Button>
+            </DialogFooter>
           }
         >
           <SpaceBetween size="s">
@@ -476,19 +459,14 @@ function StartMigrationModal({ onClose, onStarted }: { onClose: () => void; onSt
       onDismiss={onClose}
       header="Start migration"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button onClick={() => dryRun.mutate()} loading={dryRun.isPending}>
-              Dry run
-            </Button>
-            <Button variant="primary" disabled={preview === null} loading={start.isPending} onClick={() => start.mutate()}>
-              Start
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onClose}>
+          <Button onClick={() => dryRun.mutate()} loading={dryRun.isPending}>
+            Dry run
+          </Button>
+          <Button variant="primary" disabled={preview === null} loading={start.isPending} onClick={() => start.mutate()}>
+            Start
+          </Button>
+        </DialogFooter>
       }
     >
       <Form>

@@ -22,6 +22,7 @@ import { expectOk, fieldError } from '../api/client';
 import type { paths } from '../api/schema';
 import { problemOf, ProblemAlert } from '../components/problem-alert';
 import { useSession } from '../session';
+import { DialogFooter } from '../components/footers';
 
 type UserListQuery = NonNullable<paths['/v1/tenants/{tenant}/users']['get']['parameters']['query']>;
 type ListedUser = Awaited<ReturnType<typeof listPage>>['items'][number];
@@ -257,19 +258,14 @@ function HostedVoicemailModal({ user, onClose }: { user: ListedUser; onClose: ()
       onDismiss={onClose}
       header={`Set hosted voicemail: ${user.sipUri}`}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button onClick={() => dryRun.mutate()} loading={dryRun.isPending}>
-              Preview (dry run)
-            </Button>
-            <Button variant="primary" disabled={preview === null} loading={write.isPending} onClick={() => write.mutate()}>
-              Apply
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onClose}>
+          <Button onClick={() => dryRun.mutate()} loading={dryRun.isPending}>
+            Preview (dry run)
+          </Button>
+          <Button variant="primary" disabled={preview === null} loading={write.isPending} onClick={() => write.mutate()}>
+            Apply
+          </Button>
+        </DialogFooter>
       }
     >
       <Form>
