@@ -430,6 +430,7 @@ function StartMigrationModal({ onClose, onStarted }: { onClose: () => void; onSt
     expectOk(
       api.POST(BASE, {
         params: { path: { tenant: tenant! }, query: { dryRun: dryRun ? 'true' : 'false' } },
+        // What the person typed, even where the schema wants a number: the API's refusal then names the field.
         body: startBody(input) as never,
       }),
     );
