@@ -30,7 +30,7 @@ export const isConsoleRequest = (method: string, pathname: string): boolean =>
  */
 export async function serveConsoleFile(directory: string, method: string, pathname: string, response: ServerResponse): Promise<void> {
   const isRoute = extname(pathname) === '';
-  const relative = isRoute ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  const relative = isRoute ? 'index.html' : decodedPath(pathname).replace(/^\/+/, '');
   const root = resolve(directory);
   const file = normalize(join(root, relative));
   let body: Buffer | undefined;
@@ -55,4 +55,13 @@ export async function serveConsoleFile(directory: string, method: string, pathna
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
   response.end(method === 'HEAD' ? undefined : body);
+}
+
+/** The path as a file name; a malformed escape (`%E0%A4`) names no file. */
+function decodedPath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return '';
+  }
 }
