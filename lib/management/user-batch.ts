@@ -90,6 +90,8 @@ export async function upsertUsers(
     }
   }
 
+  // Rows whose creation was refused for a claim and are decided once more (mayBeCreatedMeanwhile).
+  const decidedAgain = new Set<number>();
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     const config = await loadConfig(deps, tenantId);
@@ -154,8 +156,11 @@ export async function upsertUsers(
     decided.forEach((entry, position) => {
       const outcome = outcomes[position]!;
       if (outcome.written) answer(entry);
-      else if (outcome.error instanceof StaleReadError || createdMeanwhile(entry, outcome.error)) lost.add(entry.index);
-      else if (outcome.error instanceof ExumError) fail(entry.index, entry.change.after.sipUri, issuesOf(outcome.error));
+      else if (outcome.error instanceof StaleReadError) lost.add(entry.index);
+      else if (mayBeCreatedMeanwhile(entry, outcome.error) && !decidedAgain.has(entry.index)) {
+        decidedAgain.add(entry.index);
+        lost.add(entry.index);
+      } else if (outcome.error instanceof ExumError) fail(entry.index, entry.change.after.sipUri, issuesOf(outcome.error));
       else throw outcome.error;
     });
     pending = pending.filter(({ index }) => lost.has(index));
@@ -189,15 +194,14 @@ function decideRow(row: UserUpsert, found: Principal | null, config: TenantConfi
 }
 
 /**
- * A row decided as a creation whose SIP address another writer took in the meantime (the same
- * row sent again while the first request is still being written, as after a killed import): a
- * batch is an upsert, so it is decided again from the user now there, not refused as a duplicate.
+ * A row decided as a creation refused for a claim (its SIP address or line URI) that another writer
+ * may have taken by creating the same user meanwhile: the same row sent again while the first
+ * request is still being written, as after a killed import. A batch is an upsert, so the row is
+ * decided once more from what is there now: updated or unchanged if the user exists, and the
+ * refusal answered if it still stands.
  */
-const createdMeanwhile = (entry: Decided, error: unknown): boolean =>
-  entry.change.before === null &&
-  error instanceof ExumError &&
-  error.code === 'duplicate' &&
-  error.issues.some((issue) => issue.field === 'sipUri' && issue.rule === 'unique-sip-address-across-users-and-contacts');
+const mayBeCreatedMeanwhile = (entry: Decided, error: unknown): boolean =>
+  entry.change.before === null && error instanceof ExumError && error.code === 'duplicate';
 
 const duplicateInBatch = (field: string, value: string, claimant: string) =>
   new ExumError('duplicate', `${field} ${value} is also claimed by ${claimant} earlier in this batch`, [
