@@ -109,14 +109,32 @@ function holdsLoneSurrogate(value: unknown): boolean {
   return false;
 }
 
-/** If-Match: a strong or weak ETag of a version, or `*`. */
-export function parseIfMatch(event: APIGatewayProxyEvent): number | '*' | null {
+/** One entity tag of an If-Match list (RFC 9110, 8.8.3): an optional W/, then a quoted opaque tag. */
+const ENTITY_TAG = /\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)/y;
+
+/**
+ * If-Match as HTTP defines it (RFC 9110, 13.1.1): `*`, or a list of entity tags, answered with the
+ * versions those tags name. A well-formed tag that names no version (`"stale-0"`) is kept as
+ * matching nothing, so the write is 412, not 400; a weak tag never matches (If-Match compares
+ * strongly). Only a value that is no list of entity tags is refused, naming the header.
+ */
+export function parseIfMatch(event: APIGatewayProxyEvent): readonly number[] | '*' | null {
   const value = header(event, 'if-match');
   if (value === undefined) return null;
   if (value.trim() === '*') return '*';
-  const match = /^\s*(?:W\/)?"([1-9][0-9]{0,15})"\s*$/.exec(value);
-  if (match === null) throw invalid('If-Match', 'etag', 'If-Match must be an ETag such as "3" (as returned in ETag), or *');
-  return Number(match[1]);
+  const versions: number[] = [];
+  let tags = 0;
+  ENTITY_TAG.lastIndex = 0;
+  while (ENTITY_TAG.lastIndex < value.length) {
+    const tag = ENTITY_TAG.exec(value);
+    if (tag === null) break;
+    tags++;
+    if (tag[1] === undefined && /^[1-9][0-9]{0,15}$/.test(tag[2]!)) versions.push(Number(tag[2]));
+  }
+  if (tags === 0 || ENTITY_TAG.lastIndex < value.length) {
+    throw invalid('If-Match', 'etag', 'If-Match must be * or entity tags such as "3" (as returned in ETag), separated by commas');
+  }
+  return versions;
 }
 
 /** Query-string booleans are the words true and false, nothing else. */

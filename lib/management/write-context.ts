@@ -17,8 +17,8 @@ export interface ManagementDeps {
 
 export interface WriteOptions {
   dryRun: boolean;
-  /** The version the caller last saw (If-Match), '*' for any, null when not given. */
-  ifMatch: number | '*' | null;
+  /** The versions the caller's If-Match names (none: it matches nothing), '*' for any, null when not given. */
+  ifMatch: readonly number[] | '*' | null;
 }
 
 export interface Change {
@@ -34,7 +34,7 @@ export type WriteOutcome<T> =
   { dryRun: false; record: T | null; warnings: string[] } | { dryRun: true; changes: Change[]; warnings: string[] };
 
 export function checkIfMatch(ifMatch: WriteOptions['ifMatch'], current: { version: number }): void {
-  if (ifMatch !== null && ifMatch !== '*' && ifMatch !== current.version) throw preconditionFailed(current.version);
+  if (ifMatch !== null && ifMatch !== '*' && !ifMatch.includes(current.version)) throw preconditionFailed(current.version);
 }
 
 /** Stamps a record for writing: the next version, timestamps, and who wrote it. */

@@ -48,9 +48,29 @@ describe('ETag and If-Match', () => {
   });
 
   it('refuses a malformed If-Match with 400 naming the header', async () => {
-    const answer = await api.patch(`${T}/voicemail-policies/global`, { description: 'x' }, { headers: { 'if-match': 'version-3' } });
-    expect(answer.status).toBe(400);
-    expect(answer.body.errors[0]).toMatchObject({ field: 'If-Match', rule: 'etag' });
+    for (const malformed of ['version-3', '"3', '"3" "4"', '3']) {
+      const answer = await api.patch(`${T}/voicemail-policies/global`, { description: 'x' }, { headers: { 'if-match': malformed } });
+      expect(answer.status, malformed).toBe(400);
+      expect(answer.body.errors[0]).toMatchObject({ field: 'If-Match', rule: 'etag' });
+    }
+  });
+
+  it('reads If-Match as HTTP does: a tag naming no version is 412, a list matches any of its tags, a weak tag never', async () => {
+    const policy = await api.get(`${T}/voicemail-policies/global`);
+    const version = policy.body.version as number;
+    const before = await context.service.snapshot();
+    for (const unmatched of ['"stale-0"', `W/"${version}"`, `"${version + 5}", "x"`]) {
+      const answer = await api.patch(`${T}/voicemail-policies/global`, { description: 'x' }, { headers: { 'if-match': unmatched } });
+      expect(answer.status, unmatched).toBe(412);
+    }
+    expect(await context.service.snapshot()).toBe(before);
+    const listed = await api.patch(
+      `${T}/voicemail-policies/global`,
+      { description: 'matched in a list' },
+      { headers: { 'if-match': `"stale-0", W/"${version}", "${version}"` } },
+    );
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+    expect(listed.body.description).toBe('matched in a list');
   });
 });
 
