@@ -33,6 +33,19 @@ export interface PublicMount {
 /** Bytes the server reads of a body at most; the handlers enforce their own, lower limit. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
+/**
+ * How long a client has to send a whole request (headers and body), as API Gateway does not wait
+ * on a slow client either: one that promises more bytes than it sends gets 408 and its socket back
+ * within this (plus the check interval), instead of Node's default of 5 minutes. Sending a request
+ * takes milliseconds; the handler's own time is not counted.
+ */
+export const REQUEST_RECEIVE_TIMEOUT_MS = 10_000;
+const SLOW_CLIENT_LIMITS = {
+  requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
+  headersTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
+  connectionsCheckingInterval: 1_000,
+};
+
 function lambdaContext(functionName: string): Context {
   const deadline = Date.now() + 29_000;
   return {
@@ -239,9 +252,10 @@ export function createLocalHttpServer({
       response.destroy();
     });
   };
-  if (tls === undefined) return createServer(listener);
+  if (tls === undefined) return createServer(SLOW_CLIENT_LIMITS, listener);
   return createHttpsServer(
     {
+      ...SLOW_CLIENT_LIMITS,
       cert: tls.cert,
       key: tls.key,
       minVersion: 'TLSv1.2',
