@@ -4,28 +4,25 @@
 // domain the tenant fences (being removed) fails the transaction's summary counter write
 // (summary-store.ts): those changes are refused, the others go again.
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ExumError } from '../errors.js';
 import type { PrincipalChange, TogetherOutcome } from './changes.js';
 import { changeTime, grantCountDelta, grantDeltas, newAddressDomains, policyGuard, principalItemWrites } from './principal-writes.js';
 import { fencedDomainRefusal, fencedDomainsOf, summaryCounterWrite } from './summary-store.js';
 import { StaleReadError } from './sdk-errors.js';
 import type { Key } from './keys.js';
-import type { GuardedWrite, TableClient } from './table-client.js';
+import {
+  afterCollision,
+  MAX_COLLISIONS,
+  onlyCollisions,
+  unexpectedCancellation,
+  type GuardedWrite,
+  type TableClient,
+} from './table-client.js';
 
 /** DynamoDB's limit on the items of one transaction. */
 const MAX_TRANSACTION_ITEMS = 100;
 
 /** Each transaction adds its changes' deltas to one tenant summary counter (summary-store.ts). */
 const SUMMARY_COUNTER_WRITES = 1;
-
-/**
- * Cancellations that say nothing about what was read: the same transaction may simply go again.
- * (Throttled ones are thrown as the store being unavailable: resending them would only add load.)
- */
-const RETRIED_CANCELLATIONS = new Set(['TransactionConflict']);
-
-/** Resends of one transaction before its changes are handed back as stale (to be decided again). */
-const MAX_COLLISIONS = 20;
 
 /**
  * Writes many principal changes (creations and replacements, decided on one configuration
@@ -58,10 +55,10 @@ export async function writePrincipalsTogether(
       if (conditionFailures.length === 0) {
         // Another transaction held one of these items (a grant counter, most often, when several
         // batches grant one tag): nothing read is wrong, so the same writes go again, a little later.
-        if (!failures.every((failure) => RETRIED_CANCELLATIONS.has(failure.code)))
-          throw new ExumError('internal', `transaction cancelled: ${failures.map((failure) => failure.code).join(', ')}`);
+        if (!onlyCollisions(failures)) throw unexpectedCancellation(failures);
+        // Past MAX_COLLISIONS the changes are handed back as stale, to be decided again.
         if (++collisions > MAX_COLLISIONS) break;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** collisions)));
+        await afterCollision(collisions);
         continue;
       }
       const counterFailure = conditionFailures.find((failure) => failure.position === counterPosition);

@@ -25,6 +25,25 @@ export interface GuardedWrite {
 }
 
 /** One write of a cancelled transaction that caused the cancellation. */
+/** Resends of a transaction that only collides with others, before its writer gives up on it. */
+export const MAX_COLLISIONS = 20;
+
+/**
+ * Whether a transaction was cancelled only because others held its items (TransactionConflict):
+ * nothing it read is wrong, so the same writes may simply go again. (Throttled ones are thrown as
+ * the store being unavailable: resending them would only add load.)
+ */
+export const onlyCollisions = (failures: readonly TransactionFailure[]): boolean =>
+  failures.every((failure) => failure.code === 'TransactionConflict');
+
+/** A cancellation neither a condition nor a collision explains. */
+export const unexpectedCancellation = (failures: readonly TransactionFailure[]): ExumError =>
+  new ExumError('internal', `transaction cancelled: ${failures.map((failure) => failure.code).join(', ')}`);
+
+/** The short random wait before resending a transaction that collided `collisions` times: growing, at most 200 ms. */
+export const afterCollision = (collisions: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** collisions)));
+
 export interface TransactionFailure {
   position: number;
   code: string;
@@ -142,16 +161,15 @@ export class TableClient {
    * tenant's summary counter shards, which every user and contact write updates). A failed
    * condition throws what its write says, as transact does; collisions past the attempts are stale.
    */
-  async transactPastCollisions(writes: GuardedWrite[], attempts = 20): Promise<void> {
+  async transactPastCollisions(writes: GuardedWrite[], attempts = MAX_COLLISIONS): Promise<void> {
     for (let collisions = 0; ; collisions++) {
       const failures = await this.transactOrFailures(writes);
       if (failures === undefined) return;
       const failed = failures.find((failure) => failure.code === 'ConditionalCheckFailed');
       if (failed !== undefined) throw writes[failed.position]?.onConditionFailed(failed.item) ?? new StaleReadError('condition failed');
-      if (!failures.every((failure) => failure.code === 'TransactionConflict'))
-        throw new ExumError('internal', `transaction cancelled: ${failures.map((failure) => failure.code).join(', ')}`);
+      if (!onlyCollisions(failures)) throw unexpectedCancellation(failures);
       if (collisions >= attempts) throw new StaleReadError('a concurrent transaction touched the same items');
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** collisions)));
+      await afterCollision(collisions);
     }
   }
 
