@@ -21,7 +21,7 @@ import Table from '@cloudscape-design/components/table';
 import Textarea from '@cloudscape-design/components/textarea';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { expectOk, fieldError, type Api } from '../api/client';
+import { expectOk, fieldError, type Api, type Problem } from '../api/client';
 import { problemOf, ProblemAlert } from '../components/problem-alert';
 import { useSession } from '../session';
 import { DialogFooter, LoadMoreFooter } from '../components/footers';
@@ -279,20 +279,15 @@ function ReasonModal({
                 ? `The ${letter.type} event about ${letter.subject} is sent again (provider events, under the same event id) or applied again (provisioning events).`
                 : `The ${letter.type} event about ${letter.subject} is removed for good and never delivered.`}
             </Box>
-            <FormField
-              label="Reason"
-              description="Kept in the audit trail"
-              errorText={empty && reason.trim() === '' ? REASON_REQUIRED : fieldError(problem, 'reason')}
-            >
-              <Textarea
-                ariaLabel="Reason"
-                value={reason}
-                onChange={(event) => {
-                  setReason(event.detail.value);
-                  setEmpty(false);
-                }}
-              />
-            </FormField>
+            <ReasonField
+              reason={reason}
+              missing={empty}
+              problem={problem}
+              onChange={(value) => {
+                setReason(value);
+                setEmpty(false);
+              }}
+            />
             {problem !== null && fieldError(problem, 'reason') === undefined ? <ProblemAlert error={act.error} /> : null}
           </SpaceBetween>
         </Form>
@@ -394,20 +389,15 @@ function ReplayAllModal({ onClose, onDone }: { onClose: () => void; onDone: (mes
               }}
             />
           </FormField>
-          <FormField
-            label="Reason"
-            description="Kept in the audit trail"
-            errorText={empty && reason.trim() === '' ? REASON_REQUIRED : fieldError(problem, 'reason')}
-          >
-            <Textarea
-              ariaLabel="Reason"
-              value={reason}
-              onChange={(event) => {
-                setReason(event.detail.value);
-                setEmpty(false);
-              }}
-            />
-          </FormField>
+          <ReasonField
+            reason={reason}
+            missing={empty}
+            problem={problem}
+            onChange={(value) => {
+              setReason(value);
+              setEmpty(false);
+            }}
+          />
           {problem !== null && (problem.errors ?? []).every((issue) => issue.field !== 'reason' && issue.field !== 'providerId') ? (
             <ProblemAlert error={error} />
           ) : null}
@@ -424,5 +414,29 @@ function ReplayAllModal({ onClose, onDone }: { onClose: () => void; onDone: (mes
         </SpaceBetween>
       </Form>
     </Modal>
+  );
+}
+
+/** The reason a replay or discard requires: refused here when left empty, and where the API names it. */
+function ReasonField({
+  reason,
+  missing,
+  problem,
+  onChange,
+}: {
+  reason: string;
+  /** Whether the person tried to go on without one. */
+  missing: boolean;
+  problem: Problem | null;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <FormField
+      label="Reason"
+      description="Kept in the audit trail"
+      errorText={missing && reason.trim() === '' ? REASON_REQUIRED : fieldError(problem, 'reason')}
+    >
+      <Textarea ariaLabel="Reason" value={reason} onChange={(event) => onChange(event.detail.value)} />
+    </FormField>
   );
 }
