@@ -40,9 +40,24 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
  * takes milliseconds; the handler's own time is not counted.
  */
 export const REQUEST_RECEIVE_TIMEOUT_MS = 10_000;
+/** The request line and headers together, at most: API Gateway's REST limit (10,240 bytes). Past it: 431. */
+export const MAX_HEADER_BYTES = 10_240;
+/**
+ * How long a kept-alive connection may sit idle between requests. Longer than the gateways' own
+ * pools keep one (curl, Kamailio's http_client: 60 s or less), so the server is never the side that
+ * closes a connection a client is about to reuse.
+ */
+export const IDLE_TIMEOUT_MS = 65_000;
+/**
+ * A connection with no byte moving either way while a request is open: a client that stopped
+ * reading its answer. Past a handler's whole budget (29 s, as API Gateway's), so a slow handler
+ * is never cut off by it.
+ */
+export const STALLED_SOCKET_TIMEOUT_MS = 35_000;
 const SLOW_CLIENT_LIMITS = {
   requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
   headersTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
+  maxHeaderSize: MAX_HEADER_BYTES,
   connectionsCheckingInterval: 1_000,
 };
 
@@ -252,18 +267,23 @@ export function createLocalHttpServer({
       response.destroy();
     });
   };
-  if (tls === undefined) return createServer(SLOW_CLIENT_LIMITS, listener);
-  return createHttpsServer(
-    {
-      ...SLOW_CLIENT_LIMITS,
-      cert: tls.cert,
-      key: tls.key,
-      minVersion: 'TLSv1.2',
-      // Mutual TLS, as the AWS deployment's custom domain can require: no valid client certificate, no connection.
-      ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
-    },
-    listener,
-  );
+  const server =
+    tls === undefined
+      ? createServer(SLOW_CLIENT_LIMITS, listener)
+      : createHttpsServer(
+          {
+            ...SLOW_CLIENT_LIMITS,
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.2',
+            // Mutual TLS, as the AWS deployment's custom domain can require: no valid client certificate, no connection.
+            ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+          },
+          listener,
+        );
+  server.keepAliveTimeout = IDLE_TIMEOUT_MS;
+  server.setTimeout(STALLED_SOCKET_TIMEOUT_MS);
+  return server;
 }
 
 export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<AddressInfo> {
