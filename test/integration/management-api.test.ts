@@ -71,6 +71,10 @@ describe('ETag and If-Match', () => {
     );
     expect(listed.status, JSON.stringify(listed.body)).toBe(200);
     expect(listed.body.description).toBe('matched in a list');
+    // "*" matches any current version: the object exists.
+    const any = await api.patch(`${T}/voicemail-policies/global`, { description: 'any version' }, { headers: { 'if-match': '*' } });
+    expect(any.status, JSON.stringify(any.body)).toBe(200);
+    expect(any.body.version).toBe(version + 2);
   });
 });
 
