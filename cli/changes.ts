@@ -37,12 +37,13 @@ export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
     .map((field) => ({ field, before: was.get(field), after: will.get(field) }));
 }
 
+/** A change, or for an update that changes no field `= type id unchanged` (apply plans no step for it). */
 export function formatChange(change: Change): string {
+  const fields = change.action === 'delete' ? [] : fieldChanges(change.before, change.after);
+  if (change.action === 'update' && fields.length === 0) return `= ${change.type} ${change.id} unchanged`;
   const lines = [`${SIGN[change.action]} ${change.action} ${change.type} ${change.id}`];
-  if (change.action !== 'delete') {
-    for (const { field, before, after } of fieldChanges(change.before, change.after)) {
-      lines.push(change.action === 'create' ? `    ${field}: ${cell(after)}` : `    ${field}: ${cell(before)} → ${cell(after)}`);
-    }
+  for (const { field, before, after } of fields) {
+    lines.push(change.action === 'create' ? `    ${field}: ${cell(after)}` : `    ${field}: ${cell(before)} → ${cell(after)}`);
   }
   return lines.join('\n');
 }

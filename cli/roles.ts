@@ -21,10 +21,35 @@ export function rolesFor(path: readonly string[]): readonly Role[] | undefined {
   const [group = '', verb = ''] = path;
   if (group === 'test-voicemail') return RESOLVERS;
   if (group === 'config' || group === 'apply') return undefined;
+  if (group === 'operator-credential') return OPERATORS;
   if (group === 'export' || group === 'audit' || READS.has(verb)) return group === 'credential' ? OPERATORS : READERS;
   if (group === 'policy' && (verb === 'grant' || verb === 'revoke')) return USER_ADMINS;
   if (SERVER_ADMIN_GROUPS.has(group)) return SERVER_ADMINS;
   if (USER_ADMIN_GROUPS.has(group)) return USER_ADMINS;
   if (group === 'tenant' || group === 'credential') return OPERATORS;
   return undefined;
+}
+
+/** An API operation as the route table names it, and the roles its route allows. */
+export interface Operation {
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  roles: readonly Role[];
+}
+
+type ApplySection = 'edge' | 'hosting-providers' | 'voicemail-policies' | 'dial-plans' | 'rerouting' | 'users' | 'contacts';
+
+/**
+ * The operation `apply` calls for a step of its plan (users are created and updated in batches),
+ * with the roles that may call it: what a dry run checks before it plans, so it fails as the real
+ * apply would. Kept in step with the route table by a unit test.
+ */
+export function applyOperation(section: ApplySection, action: 'create' | 'update' | 'delete'): Operation {
+  const base = '/v1/tenants/{tenant}';
+  const roles = section === 'users' || section === 'contacts' ? USER_ADMINS : SERVER_ADMINS;
+  if (section === 'edge') return { method: 'PUT', path: `${base}/edge`, roles };
+  if (section === 'users' && action !== 'delete') return { method: 'POST', path: `${base}/users/batch`, roles };
+  const item = `${base}/${section}/${section === 'users' || section === 'contacts' ? '{sipUri}' : '{id}'}`;
+  if (action === 'create') return { method: 'POST', path: `${base}/${section}`, roles };
+  return { method: action === 'update' ? 'PATCH' : 'DELETE', path: item, roles };
 }

@@ -65,8 +65,9 @@ export const invalid = (field: string, rule: string, message: string): ExumError
 export const refused = (field: string, rule: string, message: string): ExumError =>
   new ExumError('conflict', message, [{ field, rule, message }]);
 
+/** The rule is the issue's own member: its message does not repeat it (readers print `message (rule)`). */
 export const duplicate = (field: string, value: string, rule: string): ExumError =>
-  new ExumError('duplicate', `${field} ${value} is already in use`, [{ field, rule, message: `${value} is already in use (${rule})` }]);
+  new ExumError('duplicate', `${field} ${value} is already in use`, [{ field, rule, message: `${value} is already in use` }]);
 
 export const notFound = (what: string): ExumError => new ExumError('not-found', `${what} not found`);
 

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import type { Role } from '../../lib/domain/credential.js';
 import { MAX_BATCH_ROWS } from '../../lib/management/user-batch.js';
 import { exportTenantFile, planApply, type CurrentConfiguration, type PlanStep } from '../tenant-file/plan.js';
 import { parseTenantFile, type TenantFile } from '../tenant-file/tenant-file.js';
@@ -12,6 +13,7 @@ import { formatChanges } from '../changes.js';
 import { run, type Context } from '../context.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { describe } from '../help.js';
+import { applyOperation, type Operation } from '../roles.js';
 
 const SECTIONS: Record<Exclude<keyof TenantFile, 'apiVersion' | 'kind' | 'tenant' | 'edge'>, PlanStep['section']> = {
   hostingProviders: 'hosting-providers',
@@ -65,6 +67,36 @@ function withoutBody(step: PlanStep): Omit<PlanStep, 'body'> {
 }
 
 const label = (step: PlanStep) => `${step.section.replace(/s$/, '').replace(/-policie$/, '-policy')} ${step.id}`;
+
+/**
+ * The caller's role (GET /v1/whoami) against the operation each step calls, before anything is
+ * written, dry run or not: a plan the role may not carry out is refused as the service would
+ * refuse its first write (exit 5), naming each operation and the roles it needs.
+ */
+async function checkRole(context: Context, steps: readonly PlanStep[]): Promise<void> {
+  if (steps.length === 0) return;
+  const { role } = (await context.client.get<{ role: Role }>('/v1/whoami')).body;
+  const refused = new Map<string, { operation: Operation; steps: PlanStep[] }>();
+  for (const step of steps) {
+    const operation = applyOperation(step.section, step.action);
+    if (operation.roles.includes(role)) continue;
+    const key = `${operation.method} ${operation.path}`;
+    const entry = refused.get(key) ?? { operation, steps: [] };
+    entry.steps.push(step);
+    refused.set(key, entry);
+  }
+  if (refused.size === 0) return;
+  const shown = 3;
+  const lines = [...refused].map(([key, { operation, steps: needing }]) => {
+    const named = needing.slice(0, shown).map((step) => `${step.action} ${label(step)}`);
+    const more = needing.length > shown ? `, ${needing.length - shown} more` : '';
+    return `  ${key} (${named.join(', ')}${more}) needs the role ${operation.roles.join(' or ')}`;
+  });
+  throw new CliError(
+    `the ${role} role may not ${context.dryRun ? 'carry out this plan (dry run)' : 'apply this file'}; nothing was written:\n${lines.join('\n')}`,
+    EXIT.denied,
+  );
+}
 
 interface Outcome {
   step: PlanStep;
@@ -151,7 +183,8 @@ export function addDeclarativeCommands(program: Command): void {
       'after',
       `A section the file holds is the whole truth: objects it does not list are deleted. A section it leaves out is not touched.
 Applying the same file again changes nothing. The format: docs/tenant-file.md (JSON Schema: docs/tenant-file.schema.json).
-Exits ${EXIT.ok} when everything was applied (or nothing needed to be), ${EXIT.partial} when some steps failed, ${EXIT.usage} when the file is invalid.
+Exits ${EXIT.ok} when everything was applied (or nothing needed to be), ${EXIT.partial} when some steps failed, ${EXIT.usage} when the file is invalid,
+${EXIT.denied} when the credential's role may not make a change the plan needs (checked before anything is written, --dry-run included).
 `,
     )
     .action(
@@ -173,6 +206,7 @@ Exits ${EXIT.ok} when everything was applied (or nothing needed to be), ${EXIT.p
             EXIT.refused,
           );
         }
+        await checkRole(context, plan.steps);
         const printer = context.printer;
         const counts = { create: 0, update: 0, delete: 0 };
         for (const step of plan.steps) counts[step.action]++;

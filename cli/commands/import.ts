@@ -221,7 +221,10 @@ Exits ${EXIT.ok} when every row was written, ${EXIT.partial} when some rows fail
         if (failure !== undefined) {
           if (failure instanceof CliError)
             throw new CliError(
-              `${failure.message}\nthe import stopped at row ${state.rowsDone} of ${rows.length}: run the same command to resume`,
+              // A dry run saves no state: there is nothing to resume.
+              context.dryRun
+                ? failure.message
+                : `${failure.message}\nthe import stopped at row ${state.rowsDone} of ${rows.length}: run the same command to resume`,
               failure.exitCode,
               failure.problem,
             );

@@ -140,9 +140,13 @@ export function forbidProviderFlag(hostedVoicemail: { provider?: boolean | null 
   }
 }
 
-/** Set-CsUser warns the same when Exchange already manages the user's hosted voicemail. */
-export function adminFlagWarnings(before: User | null, adminWritten: boolean): string[] {
-  if (!adminWritten || before === null || before.hostedVoicemail.provider === null) return [];
+/**
+ * Set-CsUser warns the same when Exchange already manages the user's hosted voicemail: for an admin
+ * value written (true or false). Clearing it (null) hands the user back to the provider's flag, so
+ * nothing takes precedence over it and there is nothing to warn about.
+ */
+export function adminFlagWarnings(before: User | null, adminWritten: boolean | null | undefined): string[] {
+  if (adminWritten === undefined || adminWritten === null || before === null || before.hostedVoicemail.provider === null) return [];
   return [
     `hostedVoicemail.provider is already set (${before.hostedVoicemail.provider}) by the hosting provider: another party manages this user's voicemail; the admin value now takes precedence`,
   ];
@@ -177,7 +181,7 @@ export function patchUser(deps: ManagementDeps, actor: Actor, tenantId: string, 
     return {
       after: mergeUserPatch(withoutMeta(user)!, patch),
       guards: [],
-      warnings: adminFlagWarnings(user, patch.hostedVoicemail?.admin !== undefined),
+      warnings: adminFlagWarnings(user, patch.hostedVoicemail?.admin),
     };
   });
 }

@@ -189,7 +189,7 @@ function decideRow(row: UserUpsert, found: Principal | null, config: TenantConfi
     before,
     after: stamp(after, before, actor, now),
     guards,
-    warnings: adminFlagWarnings(before, row.hostedVoicemail?.admin !== undefined),
+    warnings: adminFlagWarnings(before, row.hostedVoicemail?.admin),
   };
 }
 

@@ -181,6 +181,35 @@ describe('apply', () => {
     expect(run.stderr).toContain('hostingProviders.0.eventEndpoint.secret');
   });
 
+  it('refuses, dry run or not, a plan the role may not carry out: exit 5 naming the operation and the role, nothing written', async () => {
+    const path = edit(await exportFile('user-admin.yaml'), (file) => {
+      file.voicemailPolicies.push({ ...file.voicemailPolicies[0]!, id: 'tag:Sales' });
+      file.users[0]!.lineUri = 'tel:+14255551999';
+    });
+    const asUserAdmin = exumctlAt(() => context.service.url, tokens['user-admin'], 'contoso');
+    const before = await context.service.snapshot();
+    const dry = await asUserAdmin(['apply', '-f', path, '--dry-run']);
+    const real = await asUserAdmin(['apply', '-f', path]);
+    for (const run of [dry, real]) {
+      expect(run.code, run.stderr).toBe(EXIT.denied);
+      expect(run.stderr).toContain('the user-admin role may not');
+      expect(run.stderr).toContain(
+        'POST /v1/tenants/{tenant}/voicemail-policies (create voicemail-policy tag:Sales) needs the role operator or server-admin',
+      );
+      // The users' step is the user admin's to make: not named.
+      expect(run.stderr).not.toContain('users/batch');
+    }
+    expect(dry.stdout).not.toContain('dry run');
+    expect(await context.service.snapshot()).toBe(before);
+
+    const usersOnly = edit(await exportFile('user-admin-users.yaml'), (file) => {
+      file.users[0]!.lineUri = 'tel:+14255551999';
+    });
+    const allowed = await asUserAdmin(['apply', '-f', usersOnly, '--dry-run']);
+    expect(allowed.code, allowed.stderr).toBe(EXIT.ok);
+    expect(allowed.stdout).toContain('0 to create, 1 to update, 0 to delete');
+  });
+
   it('lets a server admin apply a file that declares configuration sections only', async () => {
     const path = join(dir, 'server-admin.yaml');
     writeFileSync(

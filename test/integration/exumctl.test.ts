@@ -88,6 +88,27 @@ describe('users', () => {
     expect(run.stderr).toMatch(/WARNING: hostedVoicemail\.provider is already set/);
   });
 
+  it('does not warn when the admin value is cleared: the provider flag decides again', async () => {
+    const run = await asUserAdmin(['user', 'set', 'sip:carol@contoso.com', '--hosted-voicemail', '$null']);
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).toMatch(/hostedVoicemail\.admin\s+: -/);
+    expect(run.stderr).not.toContain('WARNING');
+    expect(run.stderr).not.toContain('takes precedence');
+  });
+
+  it('says a dry run that changes nothing is unchanged, with no empty update', async () => {
+    const dry = await asUserAdmin(['--dry-run', 'user', 'set', 'sip:alice@contoso.com', '--line-uri', 'tel:+14255551001']);
+    expect(dry.code, dry.stderr).toBe(EXIT.ok);
+    expect(dry.stdout).toContain('= user sip:alice@contoso.com unchanged');
+    expect(dry.stdout).not.toContain('~ update');
+  });
+
+  it('names the rule a refusal broke once', async () => {
+    const run = await asUserAdmin(['user', 'new', 'sip:carol@contoso.com']);
+    expect(run.code).toBe(EXIT.refused);
+    expect(run.stderr.match(/unique-sip-address-across-users-and-contacts/g), run.stderr).toHaveLength(1);
+  });
+
   it('lists users as a table, filtered, or as JSON for scripts', async () => {
     const table = await asUserAdmin(['user', 'get', '--filter-site', 'Dublin']);
     expect(table.stdout.split('\n')[0]).toMatch(/^SIP ADDRESS\s+LINE URI\s+ENABLED\s+EV\s+SITE\s+POLICY\s+HOSTED VOICEMAIL\s+ON-PREM UM$/);
@@ -109,6 +130,37 @@ describe('users', () => {
     expect((await asUserAdmin(['user', 'new', 'sip:dave@contoso.com', '--line-uri', 'tel:+14255551004'])).code).toBe(EXIT.ok);
     expect((await asUserAdmin(['user', 'remove', 'sip:dave@contoso.com'])).code).toBe(EXIT.ok);
     expect((await asUserAdmin(['user', 'get', 'sip:dave@contoso.com'])).code).toBe(EXIT.notFound);
+  });
+});
+
+describe('dry runs check the role first, as the real write does', () => {
+  const asReader = (args: string[]) => exumctlAt(url, tokens.reader, 'contoso')(args);
+  const refusedAsTheWriteIs = async (args: string[], operation: string, needs: string) => {
+    const before = await context.service.snapshot();
+    const dry = await asReader(['--dry-run', ...args]);
+    const real = await asReader(args);
+    expect(dry.code, dry.stderr).toBe(EXIT.denied);
+    expect(real.code, real.stderr).toBe(EXIT.denied);
+    for (const run of [dry, real]) {
+      expect(run.stderr).toContain(`the reader role may not ${operation}`);
+      expect(run.stderr).toContain(`allowed roles: ${needs}`);
+    }
+    expect(dry.stdout).not.toContain('dry run');
+    expect(await context.service.snapshot()).toBe(before);
+  };
+
+  it('a single write', async () => {
+    await refusedAsTheWriteIs(
+      ['user', 'set', 'sip:alice@contoso.com', '--site', 'Paris'],
+      'PATCH /v1/tenants/{tenant}/users/{sipUri}',
+      'operator, user-admin',
+    );
+  });
+
+  it('a batch: import', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'exumctl-dry-role-')), 'users.csv');
+    writeFileSync(path, 'sipUri,site\nsip:alice@contoso.com,Paris\n');
+    await refusedAsTheWriteIs(['import', path], 'POST /v1/tenants/{tenant}/users/batch', 'operator, user-admin');
   });
 });
 

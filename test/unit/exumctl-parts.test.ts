@@ -9,7 +9,8 @@ import { CliError, EXIT, exitCodeOfStatus } from '../../cli/exit-codes.js';
 import { bodyFromOptions } from '../../cli/fields.js';
 import type { Command } from 'commander';
 import { buildProgram } from '../../cli/main.js';
-import { rolesFor } from '../../cli/roles.js';
+import { applyOperation, rolesFor } from '../../cli/roles.js';
+import { apiRoutes } from '../../lib/api/api-routes.js';
 import { resolveSettings, type GlobalFlags } from '../../cli/settings.js';
 import { CLEAR, parseBool, parseTristate, parseUmServer } from '../../cli/values.js';
 
@@ -186,10 +187,24 @@ describe('roles of commands', () => {
     expect(rolesFor(['migration', 'status'])).toEqual(['operator', 'server-admin', 'user-admin', 'reader']);
     expect(rolesFor(['test-voicemail'])).toEqual(['gateway', 'server-admin', 'user-admin', 'reader']);
     expect(rolesFor(['credential', 'get'])).toEqual(['operator']);
+    expect(rolesFor(['operator-credential', 'get'])).toEqual(['operator']);
+    expect(rolesFor(['operator-credential', 'revoke'])).toEqual(['operator']);
     expect(rolesFor(['dead-letters', 'replay'])).toEqual(['operator', 'user-admin']);
     expect(rolesFor(['dead-letters', 'discard'])).toEqual(['operator', 'user-admin']);
     expect(rolesFor(['dead-letters', 'list'])).toEqual(['operator', 'server-admin', 'user-admin', 'reader']);
     expect(rolesFor(['audit'])).toEqual(['operator', 'server-admin', 'user-admin', 'reader']);
+  });
+
+  it("of apply's steps are those of the routes each step calls, so a dry run refuses what the real apply would", () => {
+    const sections = ['edge', 'hosting-providers', 'voicemail-policies', 'dial-plans', 'rerouting', 'users', 'contacts'] as const;
+    for (const section of sections)
+      for (const action of ['create', 'update', 'delete'] as const) {
+        if (section === 'edge' && action === 'delete') continue;
+        const operation = applyOperation(section, action);
+        const route = apiRoutes.find((candidate) => candidate.method === operation.method && candidate.path === operation.path);
+        expect(route, `${section} ${action}: ${operation.method} ${operation.path}`).toBeDefined();
+        expect(operation.roles, `${section} ${action}`).toEqual(route!.roles);
+      }
   });
 });
 
