@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'conflict'
   | 'precondition-failed'
   | 'concurrent-modification'
+  | 'request-in-progress'
+  | 'unprocessable'
   | 'store-unavailable'
   | 'internal';
 
@@ -31,9 +33,13 @@ const STATUS: Record<ErrorCode, number> = {
   duplicate: 409,
   conflict: 409,
   'concurrent-modification': 409,
+  /** The same Idempotency-Key while its first request is still being answered (with Retry-After). */
+  'request-in-progress': 409,
   'precondition-failed': 412,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
+  /** Well-formed, but not acceptable as sent: an Idempotency-Key reused for another request. */
+  unprocessable: 422,
   internal: 500,
   'store-unavailable': 503,
 };

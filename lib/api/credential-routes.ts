@@ -49,6 +49,8 @@ export const credentialRoutes: Route[] = [
     summary: 'Create a credential; its token is shown in this answer only',
     roles: OPERATORS,
     successStatus: 201,
+    // No Idempotency-Key: remembering the answer would keep the token, which is stored only hashed.
+    creates: false,
     params: tenantParams,
     query: dryRunQuery,
     body: CredentialCreateSchema,

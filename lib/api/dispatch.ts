@@ -1,11 +1,13 @@
 // From an API Gateway event to a route's use case: find the route, check the credential's
 // tenant and role, parse path, query and body, call, answer. Errors propagate to the
 // problem-details middleware (lib/api/middleware.ts).
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Actor } from '../domain/credential.js';
 import { ExumError, notFound, parseInput } from '../errors.js';
+import type { EventStore } from '../store/event-store.js';
 import { actorOf, parseIfMatch, parseJsonBody, toProxyResult } from './http.js';
-import type { AnyRoute, Method, Route } from './route.js';
+import { idempotencyKeyOf, oncePerKey, type IdempotencyLayerFactory } from './idempotency.js';
+import { createsSomething, type AnyRoute, type Method, type Route } from './route.js';
 
 export interface RouteMatch {
   route: AnyRoute;
@@ -62,9 +64,16 @@ function decodePathParameters(raw: Record<string, string>): Record<string, strin
   }
 }
 
+/** Where Idempotency-Key records are kept: the API's deps have an event store; the resolve function's have none (nor creating routes). */
+const idempotencyLayersOf = (deps: unknown): IdempotencyLayerFactory | undefined => {
+  const events = (deps as { events?: EventStore } | null)?.events;
+  return events === undefined ? undefined : (partition) => events.idempotencyLayer(partition);
+};
+
 export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unknown, D>[], deps: D) {
   const matcher = createRouteMatcher(routes);
-  return async function dispatch(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const idempotencyLayers = idempotencyLayersOf(deps);
+  return async function dispatch(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
     const route = matcher.byResource(event.httpMethod, event.resource) as Route<unknown, unknown, unknown, D> | undefined;
     if (route === undefined) throw new ExumError('route-not-found', `no route ${event.httpMethod} ${event.resource}`);
     const actor = actorOf(event);
@@ -78,16 +87,11 @@ export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unk
     const body = route.body === undefined ? undefined : parseInput(route.body, parseJsonBody(event, route.maxBodyBytes));
     const method = event.httpMethod as Method;
     const isWrite = method !== 'GET';
-    const result = await route.handle(
-      {
-        actor,
-        params,
-        query,
-        body,
-        write: { dryRun: isWrite && (query as { dryRun?: boolean }).dryRun === true, ifMatch: isWrite ? parseIfMatch(event) : null },
-      },
-      deps,
-    );
-    return toProxyResult(result);
+    const write = { dryRun: isWrite && (query as { dryRun?: boolean }).dryRun === true, ifMatch: isWrite ? parseIfMatch(event) : null };
+    const answer = async () => toProxyResult(await route.handle({ actor, params, query, body, write }, deps));
+    // After the request was found valid: a refused request remembers nothing. A dry run changes nothing to repeat.
+    const key = createsSomething(route) && !write.dryRun ? idempotencyKeyOf(event) : undefined;
+    if (key === undefined || idempotencyLayers === undefined) return answer();
+    return oncePerKey(idempotencyLayers, key, actor, event, context, answer);
   };
 }

@@ -3,7 +3,8 @@
 import * as z from 'zod';
 import { omit } from '../omit.js';
 import { ProblemSchema } from './problem.js';
-import type { AnyRoute as Route, PublicRoute } from './route.js';
+import { IDEMPOTENCY_HEADER, IDEMPOTENCY_WINDOW_SECONDS, REPLAYED_HEADER } from './idempotency.js';
+import { createsSomething, type AnyRoute as Route, type PublicRoute } from './route.js';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
   return omit(z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>, '$schema');
@@ -33,6 +34,17 @@ function parameters(route: Route) {
             required: false,
             schema: { type: 'string' },
             description: 'The ETag last read; a stale one gets 412',
+          },
+        ]
+      : []),
+    ...(createsSomething(route)
+      ? [
+          {
+            name: IDEMPOTENCY_HEADER,
+            in: 'header',
+            required: false,
+            schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+            description: `A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within ${IDEMPOTENCY_WINDOW_SECONDS / 3600} h answer the first successful answer again (header ${REPLAYED_HEADER}: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After`,
           },
         ]
       : []),
@@ -78,6 +90,16 @@ export function buildOpenApiDocument(
       '404': problem('Not found (also for anything of another tenant)'),
       '503': problem('Store unavailable; retry after Retry-After seconds'),
     };
+    if (route.accepted !== undefined) {
+      responses['202'] = {
+        description: route.accepted,
+        headers: { Location: { description: 'Where to follow the work (GET)', schema: { type: 'string' } } },
+        ...(route.response === undefined ? {} : { content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }),
+      };
+    }
+    if (createsSomething(route)) {
+      Object.assign(responses, { '422': problem('Idempotency-Key already used for another request (idempotency-key-reused)') });
+    }
     if (route.method !== 'GET') {
       Object.assign(responses, {
         '409': problem('Duplicate, or refused by a configuration rule'),

@@ -17,6 +17,8 @@ const TITLE: Record<ErrorCode, string> = {
   duplicate: 'Already in use',
   conflict: 'Refused by a configuration rule',
   'concurrent-modification': 'Concurrent modification',
+  'request-in-progress': 'The same request is still being answered',
+  unprocessable: 'The request cannot be carried out as sent',
   'precondition-failed': 'The item changed since you read it',
   'payload-too-large': 'The body is too large',
   'unsupported-media-type': 'The body must be application/json',
@@ -53,7 +55,7 @@ export function problemResponse(error: ExumError, instance: string): { statusCod
     statusCode: problem.status,
     headers: {
       'Content-Type': PROBLEM_CONTENT_TYPE,
-      ...(problem.status === 503 ? { 'Retry-After': RETRY_AFTER_SECONDS } : {}),
+      ...(problem.status === 503 || error.code === 'request-in-progress' ? { 'Retry-After': RETRY_AFTER_SECONDS } : {}),
       ...(problem.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="exum-router"' } : {}),
     },
     body: JSON.stringify({ ...problem, instance }),

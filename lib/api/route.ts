@@ -37,8 +37,19 @@ export interface Route<P = unknown, Q = unknown, B = unknown, D = ApiDeps> {
   successStatus: number;
   /** Bodies above this are refused before parsing (default MAX_BODY_BYTES). */
   maxBodyBytes?: number;
+  /**
+   * Whether the route creates something, and so honours an Idempotency-Key (lib/api/idempotency.ts).
+   * Default: a POST that answers 201 or 202 (createsSomething).
+   */
+  creates?: boolean;
+  /** For documentation: when the route may also answer 202 (accepted, carried out in the background, Location to follow), what that means. */
+  accepted?: string;
   handle: (input: RouteInput<P, Q, B>, deps: D) => Promise<ApiResult>;
 }
+
+/** Whether a route honours Idempotency-Key: it says so, or it is a POST answering 201 or 202. */
+export const createsSomething = (route: Pick<AnyRoute, 'method' | 'successStatus' | 'creates'>): boolean =>
+  route.creates ?? (route.method === 'POST' && (route.successStatus === 201 || route.successStatus === 202));
 
 export const route = <P, Q, B, D = ApiDeps>(definition: Route<P, Q, B, D>): Route<unknown, unknown, unknown, D> =>
   definition as Route<unknown, unknown, unknown, D>;
