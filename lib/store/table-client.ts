@@ -65,7 +65,14 @@ export const versionCondition = (version: number) => ({
 
 export const absentCondition = { ConditionExpression: 'attribute_not_exists(pk)' };
 
-const MAX_PAGE_QUERIES = 20;
+/** A page reads at most this many Queries; with a filter, each evaluates up to FILTERED_READ_ITEMS items. */
+export const MAX_PAGE_QUERIES = 20;
+/**
+ * Items a filtered Query evaluates at a time (DynamoDB applies the filter after its Limit): with
+ * MAX_PAGE_QUERIES, a page reads up to 10,000 items to find its matches before it answers what it
+ * found with a cursor. Matches beyond the page are not skipped: the cursor points after the last one answered.
+ */
+export const FILTERED_READ_ITEMS = 500;
 
 export class TableClient {
   constructor(
@@ -201,10 +208,12 @@ export class TableClient {
   }
 
   /**
-   * Cursor pagination over a Query. A page may hold fewer items than `limit` when a filter is
-   * selective; only a null nextCursor means the end. Cursors are checked to stay within the
-   * partition they were issued for, so one tenant's cursor cannot read another's items, and within
-   * the sort key prefix of a `begins_with` key condition (DynamoDB refuses a start key outside it).
+   * Cursor pagination over a Query. With a filter, the page reads on until it holds `limit`
+   * matches or the key range ends, within MAX_PAGE_QUERIES reads of FILTERED_READ_ITEMS items:
+   * only when that bound is hit may a page hold fewer matches (even none) with a nextCursor; only
+   * a null nextCursor means the end. Cursors are checked to stay within the partition they were
+   * issued for, so one tenant's cursor cannot read another's items, and within the sort key prefix
+   * of a `begins_with` key condition (DynamoDB refuses a start key outside it).
    */
   async queryPages<T>(
     input: Omit<QueryCommandInput, 'TableName'>,
@@ -212,14 +221,29 @@ export class TableClient {
     parse: (item: Item) => T,
   ): Promise<Page<T>> {
     let startKey = page.cursor === null ? undefined : decodeCursor(page.cursor, page.cursorPartition);
+    const filtered = input.FilterExpression !== undefined;
     const items: T[] = [];
     for (let query = 0; query < MAX_PAGE_QUERIES && items.length < page.limit; query++) {
+      const wanted = page.limit - items.length;
       const result = await this.call((client) =>
         client.send(
-          new QueryCommand({ ...input, TableName: this.tableName, Limit: page.limit - items.length, ExclusiveStartKey: startKey }),
+          new QueryCommand({
+            ...input,
+            TableName: this.tableName,
+            Limit: filtered ? Math.max(wanted, FILTERED_READ_ITEMS) : wanted,
+            ExclusiveStartKey: startKey,
+          }),
         ),
       );
-      items.push(...((result.Items ?? []) as Item[]).map(parse));
+      const found = (result.Items ?? []) as Item[];
+      if (found.length > wanted) {
+        // More matches than the page holds: the cursor resumes after the last one answered.
+        const last = found[wanted - 1]!;
+        items.push(...found.slice(0, wanted).map(parse));
+        startKey = Object.fromEntries<Item[string]>(keyAttributes(page.cursorPartition).map((name) => [name, last[name]!]));
+        break;
+      }
+      items.push(...found.map(parse));
       startKey = result.LastEvaluatedKey;
       if (startKey === undefined) break;
     }
@@ -242,6 +266,10 @@ export interface CursorBounds {
   sortKeyPrefix?: { attribute: string; prefix: string };
 }
 
+/** The attributes of an item's key as a Query of this partition gives LastEvaluatedKey: the table's, and the index's. */
+const keyAttributes = (partition: CursorBounds): string[] =>
+  partition.attribute === 'gsi1pk' ? ['pk', 'sk', 'gsi1pk', 'gsi1sk'] : ['pk', 'sk'];
+
 function decodeCursor(cursor: string, partition: CursorBounds): Item {
   const bad = () => invalid('cursor', 'cursor', 'cursor is not one this listing issued; start again without it');
   let decoded: unknown;
@@ -253,7 +281,7 @@ function decodeCursor(cursor: string, partition: CursorBounds): Item {
   }
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw bad();
   // Exactly the key DynamoDB gave as LastEvaluatedKey: a missing or empty key attribute is its ValidationException.
-  const attributes = partition.attribute === 'gsi1pk' ? ['pk', 'sk', 'gsi1pk', 'gsi1sk'] : ['pk', 'sk'];
+  const attributes = keyAttributes(partition);
   const fields = decoded as Record<string, unknown>;
   if (Object.keys(fields).length !== attributes.length) throw bad();
   if (!attributes.every((name) => typeof fields[name] === 'string' && fields[name] !== '' && fields[name].length < 2048)) throw bad();

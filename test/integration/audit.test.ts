@@ -73,7 +73,7 @@ describe('the audit trail', () => {
     expect(revocation).toMatchObject({
       objectId: credential.id,
       changedFields: expect.arrayContaining(['revokedAt']),
-      actor: { credentialId: 'cred_operator_local', role: 'operator' },
+      actor: { credentialId: context.service.operatorBootstrap.credentialId, role: 'operator' },
     });
   });
 
@@ -93,6 +93,25 @@ describe('the audit trail', () => {
     const page = await api.get(`${T}/audit?limit=2`);
     expect(page.body.items).toHaveLength(2);
     expect(page.body.nextCursor).not.toBeNull();
+  });
+
+  it('fills a filtered page with matches however many newer records do not match, and its cursor skips none', async () => {
+    await expectCreated(api.post(`${T}/users`, { sipUri: 'sip:needle@contoso.com' }));
+    await expectCreated(api.patch(`${T}/users/sip:needle@contoso.com`, { displayName: 'Needle' }));
+    // Newer than the needle's records, and more than the bounded reads of one record each used to look at.
+    const hay = Array.from({ length: 30 }, (_, index) => ({ sipUri: `sip:hay${index}@contoso.com` }));
+    const batch = await api.post(`${T}/users/batch`, { users: hay });
+    expect(batch.status, JSON.stringify(batch.body)).toBe(200);
+    await context.service.streamDriver!.drained();
+
+    const first = await api.get(`${T}/audit?objectId=sip:needle@contoso.com&limit=1`);
+    expect(first.body.items.map((record: { action: string }) => record.action)).toEqual(['update']);
+    expect(first.body.nextCursor).not.toBeNull();
+    const second = await api.get(`${T}/audit?objectId=sip:needle@contoso.com&limit=1&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((record: { action: string }) => record.action)).toEqual(['create']);
+    const all = await api.get(`${T}/audit?objectId=sip:needle@contoso.com&limit=5`);
+    expect(all.body.items).toHaveLength(2);
+    expect(all.body.nextCursor).toBeNull();
   });
 
   it('refuses bad query parameters', async () => {

@@ -29,6 +29,8 @@ function expectedOutcome(route: AnyRoute, credential: Credential, tenant: Tenant
 
 const tokens = {} as Record<Credential, string | null>;
 let credentialIds: Record<Tenant, string>;
+/** An operator credential beside the test's own, so that revoking it (dry run) is not refused as the last one. */
+let operatorCredentialId: string;
 
 /** Objects that exist in both tenants, by the path parameter that names them. */
 function concretePath(template: string, tenant: string, existing = true): string {
@@ -57,7 +59,14 @@ function concretePath(template: string, tenant: string, existing = true): string
             : `missing.${id}`.replace('missing.exo', 'missing'),
     )
     .replace('{sipUri}', existing ? sipUri : sipUri.replace(/:(alice|sa)@/, ':nobody@'))
-    .replace('{credentialId}', existing ? credentialIds[tenant === 'contoso' ? 'own' : 'other'] : 'cred_missing000000')
+    .replace(
+      '{credentialId}',
+      !existing
+        ? 'cred_missing000000'
+        : template.startsWith('/v1/operator-credentials')
+          ? operatorCredentialId
+          : credentialIds[tenant === 'contoso' ? 'own' : 'other'],
+    )
     .replace('{migrationId}', existing ? (migrationIds[tenant] ?? 'mig_missing') : 'mig_missing000000')
     .replace('{domain}', existing ? `${tenant}.com` : 'missing.example');
 }
@@ -105,6 +114,7 @@ const { api } = useTestService(async (api) => {
     own: (await expectCreated(api.post('/v1/tenants/contoso/credentials', { role: 'reader', name: 'target' }))).id,
     other: (await expectCreated(api.post('/v1/tenants/fabrikam/credentials', { role: 'reader', name: 'target' }))).id,
   };
+  operatorCredentialId = (await expectCreated(api.post('/v1/operator-credentials', { name: 'target' }))).id;
 });
 
 const request = (credential: Credential, method: string, path: string) =>
@@ -144,6 +154,38 @@ describe('authorization matrix', () => {
     ),
   )('%s with %s credential', async (_name, credential, route) => {
     await check(route, credential, 'own');
+  });
+});
+
+describe('a dry run checks the role before it plans, as the write does', () => {
+  const takesDryRun = (route: AnyRoute) => {
+    const shape = (route.query as { shape?: Record<string, unknown> }).shape;
+    return route.method !== 'GET' && shape !== undefined && 'dryRun' in shape;
+  };
+  const dryRunRoutes = apiRoutes.filter(takesDryRun);
+
+  it('is offered by the writes of every group', () => {
+    const paths = dryRunRoutes.map(name);
+    for (const expected of [
+      'PATCH /v1/tenants/{tenant}/users/{sipUri}',
+      'POST /v1/tenants/{tenant}/users/batch',
+      'POST /v1/tenants/{tenant}/voicemail-policies',
+      'PUT /v1/tenants/{tenant}/edge',
+      'POST /v1/tenants/{tenant}/credentials',
+    ])
+      expect(paths).toContain(expected);
+  });
+
+  it.each(
+    dryRunRoutes.flatMap((route) => ROLES.filter((role) => !route.roles.includes(role)).map((role) => [name(route), role, route] as const)),
+  )('%s?dryRun=true as %s: 403 naming the operation and the roles allowed, whatever the body', async (_name, role, route) => {
+    const answer = await api.call(route.method, `${concretePath(route.path, 'contoso')}?dryRun=true`, {
+      token: tokens[role],
+      ...(route.method === 'DELETE' ? {} : { body: { notAField: true } }),
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(403);
+    expect(answer.body.detail).toBe(`the ${role} role may not ${route.method} ${route.path}`);
+    expect(answer.body.errors).toEqual([{ field: 'Authorization', rule: 'role', message: `allowed roles: ${route.roles.join(', ')}` }]);
   });
 });
 
