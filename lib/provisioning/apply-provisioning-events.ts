@@ -1,6 +1,7 @@
 // Applying provisioning events: validate, apply idempotently (an event id applied once is not
-// applied again; an upsert that changes nothing writes nothing), and dead-letter with the reason
-// what cannot be applied. Transient failures (the store unavailable) are retried by the queue.
+// applied again, and its second delivery answers `duplicate`; an upsert that changes nothing
+// writes nothing), and dead-letter with the reason what cannot be applied. Transient failures
+// (the store unavailable) are retried by the queue.
 import { randomUUID } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -22,8 +23,15 @@ import { ProvisioningEventSchema, type ProvisioningEvent } from './provisioning-
 
 export type ProvisioningDeps = MigrationDeps & { events: EventStore };
 
+/** `duplicate`: the event id was applied (or found unchanged) before; nothing was done this time. */
 export type ProvisioningOutcome =
-  { id: string; outcome: 'applied' | 'unchanged' } | { id: string; outcome: 'dead-lettered'; reason: string; field?: string };
+  { id: string; outcome: 'applied' | 'unchanged' | 'duplicate' } | { id: string; outcome: 'dead-lettered'; reason: string; field?: string };
+
+/** What the idempotent application stores and answers again: its outcome, and which delivery reached it. */
+interface Applied {
+  outcome: 'applied' | 'unchanged';
+  delivery: string;
+}
 
 const write = { dryRun: false, ifMatch: null } as const;
 const dryRun = { dryRun: true, ifMatch: null } as const;
@@ -110,8 +118,13 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: 7 * 24 * 3600,
   });
+  // The key is the tenant and event id only: `delivery`, unique to each call, is stored with the
+  // outcome, so an answer given again (another delivery's) is told apart from this one's.
   const applyOnce = makeIdempotent(
-    async (request: { event: ProvisioningEvent; actor: Actor }) => apply(deps, request.actor, request.event),
+    async (request: { event: ProvisioningEvent; actor: Actor; delivery: string }): Promise<Applied> => ({
+      outcome: await apply(deps, request.actor, request.event),
+      delivery: request.delivery,
+    }),
     { persistenceStore: deps.events.idempotencyLayer('IDEMPOTENCY#provisioning'), config },
   );
 
@@ -175,8 +188,10 @@ export function createProvisioningApplier(deps: ProvisioningDeps) {
           { field: 'detail.tenantId', rule: 'tenant-exists', message: 'no such tenant' },
         ]);
       }
-      const outcome = await applyOnce({ event, actor });
-      return { id: event.id, outcome };
+      const delivery = randomUUID();
+      // Records stored before outcomes named their delivery hold the bare outcome: answered again, so duplicates too.
+      const applied = (await applyOnce({ event, actor, delivery })) as Applied | Applied['outcome'];
+      return { id: event.id, outcome: typeof applied === 'object' && applied.delivery === delivery ? applied.outcome : 'duplicate' };
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause;
       const exum = error instanceof ExumError ? error : cause instanceof ExumError ? cause : undefined;

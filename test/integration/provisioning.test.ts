@@ -45,9 +45,13 @@ describe('provisioning events', () => {
     // Apart from idempotency bookkeeping, nothing changes: not even the user's version.
     const data = (item: Record<string, unknown>) => !String(item.pk).startsWith('IDEMPOTENCY#');
     const before = await context.service.snapshot(data);
-    expect(await send(upsert)).toEqual([{ id: upsert.id, outcome: 'applied' }]); // the same event id again
-    expect(await send(event('user.upserted', { user: { sipUri: 'sip:hr1@contoso.com', lineUri: 'tel:+14255558001' } }))).toMatchObject([
-      { outcome: 'unchanged' },
+    // The same event id again: answered as the duplicate it is, nothing applied.
+    expect(await send(upsert)).toEqual([{ id: upsert.id, outcome: 'duplicate' }]);
+    const same = event('user.upserted', { user: { sipUri: 'sip:hr1@contoso.com', lineUri: 'tel:+14255558001' } });
+    expect(await send(same)).toMatchObject([{ outcome: 'unchanged' }]);
+    expect(await send(same, upsert)).toEqual([
+      { id: same.id, outcome: 'duplicate' },
+      { id: upsert.id, outcome: 'duplicate' },
     ]);
     expect(await context.service.snapshot(data)).toBe(before);
 
@@ -84,7 +88,7 @@ describe('provisioning events', () => {
       migration: { users: ['sip:hr2@contoso.com'], providerId: 'exo', grantPolicy: 'ExOnline' },
     });
     expect(await send(request)).toMatchObject([{ outcome: 'applied' }]);
-    expect(await send(request)).toMatchObject([{ outcome: 'applied' }]);
+    expect(await send(request)).toMatchObject([{ outcome: 'duplicate' }]);
     expect((await api.get(`${T}/migrations`)).body.items).toHaveLength(1);
   });
 
