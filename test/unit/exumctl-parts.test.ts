@@ -255,5 +255,10 @@ describe('changes for review', () => {
       ].join('\n'),
     );
     expect(formatChanges([])).toBe('no changes');
+    // An update that changes no field is no update.
+    const same = { sipUri: 'sip:b@contoso.com', site: 'Dublin' };
+    expect(formatChanges([{ action: 'update', type: 'user', id: 'sip:b@contoso.com', before: same, after: { ...same } }])).toBe(
+      '= user sip:b@contoso.com unchanged',
+    );
   });
 });
