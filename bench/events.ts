@@ -35,6 +35,8 @@ export async function measureProviderEvents(endpoint: string, contacts = 1000, m
     logLevel: 'ERROR',
     configCacheMs: 60_000,
     credentialCacheMs: 60_000,
+    // The bench's provider listens on this machine.
+    allowLoopbackProviders: true,
   });
   const api = apiClient(service, OPERATOR);
   const T = '/v1/tenants/eventco';
@@ -92,6 +94,7 @@ export async function measureProviderEvents(endpoint: string, contacts = 1000, m
       logLevel: 'ERROR',
       configCacheMs: 60_000,
       credentialCacheMs: 60_000,
+      allowLoopbackProviders: true,
     });
     const startedAt = performance.now();
     await provider.waitFor('contact.created', contacts, 300_000);

@@ -19,6 +19,8 @@ const service = await startLocalService({
   configCacheMs: 60_000,
   credentialCacheMs: 60_000,
   streamProcessor: stream !== 'no-stream',
+  // The bench's provider (bench/provider-process.ts) listens on this machine.
+  allowLoopbackProviders: true,
   ...(consoleDirectory === undefined ? {} : { consoleDirectory }),
 });
 process.stdout.write(`${service.url}\n`);

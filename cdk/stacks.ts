@@ -2,6 +2,7 @@
 // console's stack serves beside the console. Used by the app and by the template tests.
 import { fileURLToPath } from 'node:url';
 import { Annotations, type App } from 'aws-cdk-lib';
+import { parseAllowedPorts } from '../lib/domain/endpoint-rules.js';
 import { ConsoleStack } from './console-stack.js';
 import { StatefulStack } from './stateful-stack.js';
 import { StatelessStack } from './stateless-stack.js';
@@ -22,6 +23,10 @@ export function createExumStacks(app: App, options: ExumStacksOptions = {}) {
   const truststoreUri = context('mtlsTruststoreUri');
   const truststoreVersion = context('mtlsTruststoreVersion');
   const alarmEmail = context('alarmEmail');
+  // Checked at synth as the functions check it at start: a bad value fails here, not in Lambda.
+  // -c gives a string ("8443,9443"); cdk.json may give a number or a list of numbers.
+  const ports = app.node.tryGetContext('providerAllowedPorts') as string | number | number[] | undefined;
+  const providerAllowedPorts = parseAllowedPorts(ports === undefined ? undefined : Array.isArray(ports) ? ports.join(',') : String(ports));
   const mutualTls =
     domainName !== undefined && certificateArn !== undefined && truststoreUri !== undefined
       ? { domainName, certificateArn, truststoreUri, ...(truststoreVersion === undefined ? {} : { truststoreVersion }) }
@@ -34,6 +39,7 @@ export function createExumStacks(app: App, options: ExumStacksOptions = {}) {
     streamFailures: stateful.streamFailures,
     ...(mutualTls === undefined ? {} : { mutualTls }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    providerAllowedPorts,
   });
 
   // With mutual TLS the API asks every caller for a client certificate and its execute-api

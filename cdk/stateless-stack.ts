@@ -62,6 +62,8 @@ export interface StatelessStackProps extends StackProps {
   /** Optional custom domain with mutual TLS: the default endpoint is then disabled. */
   mutualTls?: { domainName: string; certificateArn: string; truststoreUri: string; truststoreVersion?: string };
   alarmEmail?: string;
+  /** Ports besides 443 providers' event endpoints may name (-c providerAllowedPorts=8443); none by default. */
+  providerAllowedPorts?: readonly number[];
 }
 
 export class StatelessStack extends Stack {
@@ -120,6 +122,10 @@ export class StatelessStack extends Stack {
     };
 
     this.grantProviderSecrets();
+    // The endpoint rules (lib/domain/endpoint-rules.ts): the management API checks an endpoint when
+    // it is written, the stream processor again at each delivery; both with the same allowed ports.
+    for (const fn of [this.functions.management, this.functions.streamProcessor])
+      fn.fn.addEnvironment('EXUM_PROVIDER_ALLOWED_PORTS', (props.providerAllowedPorts ?? []).join(','));
     this.api = this.createApi(props);
     this.healthApi = props.mutualTls === undefined ? undefined : this.createHealthApi(this.api);
     // What to point a load balancer or a DNS health check at (docs/deploy.md, docs/operations.md).

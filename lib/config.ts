@@ -1,6 +1,7 @@
 // Runtime configuration, parsed once from the environment at start-up by the entry points
 // (functions/, bin/) and passed down. Nothing in lib/ reads process.env.
 import * as z from 'zod';
+import { parseAllowedPorts } from './domain/endpoint-rules.js';
 import { parseLogLevel, type LogLevel } from './logging.js';
 
 const FunctionEnvironmentSchema = z.object({
@@ -15,6 +16,8 @@ const FunctionEnvironmentSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9/_+=.@-]{1,64}$/)
     .optional(),
+  /** Ports besides 443 a provider's event endpoint may name, comma-separated (e.g. "8443"); unset: none. */
+  EXUM_PROVIDER_ALLOWED_PORTS: z.string().optional(),
   /** DEBUG, INFO (default), WARN, ERROR or SILENT, any case; Powertools' name first, as Powertools reads them. */
   POWERTOOLS_LOG_LEVEL: z.string().optional(),
   LOG_LEVEL: z.string().optional(),
@@ -26,6 +29,8 @@ export interface FunctionConfig {
   region: string;
   configCacheMs?: number;
   providerSecretsPrefix?: string;
+  /** Ports besides 443 a provider's event endpoint may name (lib/domain/endpoint-rules.ts). */
+  providerAllowedPorts: number[];
   logLevel: LogLevel;
 }
 
@@ -34,10 +39,19 @@ export function loadFunctionConfig(env: NodeJS.ProcessEnv): FunctionConfig {
   if (!parsed.success) {
     throw new Error(`invalid environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
-  const { TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION, CONFIG_CACHE_MS, PROVIDER_SECRETS_PREFIX, POWERTOOLS_LOG_LEVEL, LOG_LEVEL } =
-    parsed.data;
+  const {
+    TABLE_NAME,
+    DYNAMODB_ENDPOINT,
+    AWS_REGION,
+    CONFIG_CACHE_MS,
+    PROVIDER_SECRETS_PREFIX,
+    EXUM_PROVIDER_ALLOWED_PORTS,
+    POWERTOOLS_LOG_LEVEL,
+    LOG_LEVEL,
+  } = parsed.data;
   return {
     tableName: TABLE_NAME,
+    providerAllowedPorts: parseAllowedPorts(EXUM_PROVIDER_ALLOWED_PORTS),
     region: AWS_REGION,
     logLevel: parseLogLevel(POWERTOOLS_LOG_LEVEL ?? LOG_LEVEL, 'INFO'),
     ...(DYNAMODB_ENDPOINT === undefined ? {} : { dynamoEndpoint: DYNAMODB_ENDPOINT }),

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateToken } from '../lib/auth/tokens.js';
+import { parseAllowedPorts } from '../lib/domain/endpoint-rules.js';
 import { loadDemoTenant } from './demo.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { startLocalService } from './local-service.js';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'tls-client-ca': { type: 'string' },
+    'allow-loopback-providers': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -41,6 +43,9 @@ Runs DynamoDB Local, the exum-router API and its stream processor on this machin
                    every interface, then serve HTTPS: tokens travel in every request)
   --tls-cert/-key  serve HTTPS with this certificate and key
   --tls-client-ca  require client certificates signed by this CA (mutual TLS)
+  --allow-loopback-providers
+                   let providers' event endpoints be on this machine (http or https to 127.0.0.0/8,
+                   ::1, localhost), for development and tests; off by default, never in AWS
 Environment: EXUM_OPERATOR_TOKEN sets the operator credential; when unset one is generated.
 Flags win over the environment (--port over PORT, --data-dir over EXUM_DATA_DIR).
 
@@ -100,12 +105,15 @@ try {
     consoleDirectory: fileURLToPath(new URL('./console/', import.meta.url)),
     // The service's JSON log (stdout): Powertools' variable first, as in the Lambdas.
     logLevel,
+    allowLoopbackProviders: values['allow-loopback-providers'],
+    providerAllowedPorts: parseAllowedPorts(process.env.EXUM_PROVIDER_ALLOWED_PORTS),
   });
   console.log(
     `exum-router listening on ${service.url}${tls?.clientCa === undefined ? '' : ' (client certificates required)'}  (data: ${dataDirectory ?? 'in memory'})`,
   );
   console.log(`console: ${service.url}/ (sign in with a token below)`);
   console.log(`DynamoDB Local: ${service.dynamoDbLocal?.endpoint} (pid ${service.dynamoDbLocal?.pid})`);
+  if (values['allow-loopback-providers']) console.log('provider event endpoints on this machine allowed (--allow-loopback-providers)');
   console.log(generated ? `operator token (shown once): ${operatorToken}` : 'operator token: from EXUM_OPERATOR_TOKEN');
   if (values.demo) {
     const demo = await loadDemoTenant({ store: service.store, now: () => new Date(), secrets: inlineVault });

@@ -48,6 +48,13 @@ export interface LocalServiceOptions {
   tls?: { cert: string | Buffer; key: string | Buffer; clientCa?: string | Buffer };
   /** Serve the built console from this folder at / (npm start: dist/console). */
   consoleDirectory?: string;
+  /**
+   * Provider event endpoints on this machine (http or https to 127.0.0.0/8, ::1, localhost), for
+   * local development and tests: npm start -- --allow-loopback-providers. Off by default.
+   */
+  allowLoopbackProviders?: boolean;
+  /** Ports besides 443 a provider's event endpoint may name (EXUM_PROVIDER_ALLOWED_PORTS). */
+  providerAllowedPorts?: readonly number[];
 }
 
 export interface LocalService {
@@ -77,7 +84,14 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   try {
     await ensureTable(client, options.tableName);
     const store = new ExumStore(client, options.tableName);
-    const deps = createApiDeps(store, { ...(options.configCacheMs === undefined ? {} : { configCacheMs: options.configCacheMs }) });
+    const endpointRules = {
+      allowLoopbackProviders: options.allowLoopbackProviders === true,
+      ...(options.providerAllowedPorts === undefined ? {} : { providerAllowedPorts: options.providerAllowedPorts }),
+    };
+    const deps = createApiDeps(store, {
+      ...(options.configCacheMs === undefined ? {} : { configCacheMs: options.configCacheMs }),
+      ...endpointRules,
+    });
     await installOperatorToken(deps, options.operatorToken);
 
     const logger = createLogger('exum-router-local', options.logLevel ?? 'WARN');
@@ -116,6 +130,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
             handler: createStreamHandler(
               createStreamDeps(store, {
                 ...(options.configCacheMs === undefined ? {} : { configCacheMs: options.configCacheMs }),
+                ...endpointRules,
                 ...(options.delivery?.timeoutMs === undefined ? {} : { deliveryTimeoutMs: options.delivery.timeoutMs }),
                 ...(options.delivery?.backoffMs === undefined ? {} : { backoffMs: options.delivery.backoffMs }),
               }),

@@ -5,6 +5,7 @@ import type { ExumStore } from '../../lib/store/exum-store.js';
 import { MigrationStore } from '../../lib/store/migration-store.js';
 import type { StreamDeps } from '../../lib/stream/process-stream.js';
 import type { ApiDeps } from '../../lib/api/route.js';
+import type { Resolver } from '../../lib/provider-events/endpoint-guard.js';
 import { endpointLookup } from '../../lib/provider-events/provider-endpoints.js';
 import { inlineVault, type SecretVault } from '../../lib/provider-events/signing-secrets.js';
 import { createRoutingDeps } from './routing-deps.js';
@@ -13,6 +14,10 @@ export interface DepsOptions {
   configCacheMs?: number;
   /** Where providers' secrets live; the inline vault (locally) when not given. */
   secrets?: SecretVault;
+  /** Ports besides 443 a provider's event endpoint may name (EXUM_PROVIDER_ALLOWED_PORTS). */
+  providerAllowedPorts?: readonly number[];
+  /** Local development and tests only (npm start -- --allow-loopback-providers): never in AWS. */
+  allowLoopbackProviders?: boolean;
 }
 
 export function createApiDeps(store: ExumStore, options: DepsOptions = {}): ApiDeps {
@@ -22,12 +27,13 @@ export function createApiDeps(store: ExumStore, options: DepsOptions = {}): ApiD
     events: new EventStore(store.table),
     secrets: options.secrets ?? inlineVault,
     now: () => new Date(),
+    endpointPolicy: { allowedPorts: options.providerAllowedPorts ?? [], allowLoopback: options.allowLoopbackProviders === true },
   };
 }
 
 export function createStreamDeps(
   store: ExumStore,
-  options: DepsOptions & { deliveryTimeoutMs?: number; backoffMs?: number[] } = {},
+  options: DepsOptions & { deliveryTimeoutMs?: number; backoffMs?: number[]; resolve?: Resolver } = {},
 ): StreamDeps {
   const deps = createApiDeps(store, options);
   return {
@@ -35,5 +41,6 @@ export function createStreamDeps(
     endpointOf: endpointLookup(deps.tenantConfigs, deps.secrets),
     ...(options.deliveryTimeoutMs === undefined ? {} : { timeoutMs: options.deliveryTimeoutMs }),
     ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+    ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
   };
 }

@@ -3,14 +3,21 @@
 import * as z from 'zod';
 import { fqdn, name, recordMeta, text } from './fields.js';
 import { parentDomain } from './addresses.js';
+import { maskUserInfo } from './endpoint-rules.js';
 
 const verificationLevel = z.enum(['always-verifiable', 'always-unverifiable', 'use-source-verification']);
 
+/**
+ * The URL's form; what it may point at (https, a public DNS name, no user-info, the allowed ports)
+ * depends on the service's settings and is checked by the write (lib/domain/endpoint-rules.ts).
+ */
 export const eventEndpointUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(2048)
-  .refine((url) => url.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(url), {
-    error: 'must be https (plain http only to loopback, for local testing)',
+  .meta({
+    description:
+      'https://, a public DNS name (no IP address, no single label, no localhost or .internal name), no user-info, port 443 ' +
+      'unless the service allows another. Refusals name the rule: https-only, dns-name-not-ip, public-dns-name, no-user-info, allowed-port.',
   });
 
 export const EventEndpointInputSchema = z.strictObject({
@@ -60,7 +67,8 @@ export type HostingProvider = z.infer<typeof HostingProviderSchema>;
 /** What the API shows: the signing secret never leaves the service after it is written. */
 export const publicHostingProvider = ({ eventEndpoint, ...provider }: HostingProvider) => ({
   ...provider,
-  eventEndpoint: eventEndpoint === null ? null : { url: eventEndpoint.url, secretConfigured: true },
+  // A URL stored before the endpoint rules may hold user-info: it is never shown.
+  eventEndpoint: eventEndpoint === null ? null : { url: maskUserInfo(eventEndpoint.url), secretConfigured: true },
 });
 
 /**

@@ -8,6 +8,7 @@ import type { Actor } from '../domain/credential.js';
 import type { RecordMeta } from '../domain/fields.js';
 import type { DialPlan, DialPlanCreate, DialPlanPatch } from '../domain/dial-plan.js';
 import type { Edge, EdgeInput } from '../domain/edge.js';
+import { endpointUrlRefusal, STRICT_ENDPOINT_POLICY } from '../domain/endpoint-rules.js';
 import {
   publicHostingProvider,
   type HostingProvider,
@@ -22,7 +23,7 @@ import {
   type VoicemailPolicyCreate,
   type VoicemailPolicyPatch,
 } from '../domain/voicemail-policy.js';
-import { ExumError, notFound, refused } from '../errors.js';
+import { ExumError, invalid, notFound, refused } from '../errors.js';
 import type { ConfigChange } from '../store/changes.js';
 import {
   checkIfMatch,
@@ -226,6 +227,9 @@ const merge = <R extends RecordMeta, P extends object>(current: R, patch: P) =>
 async function storeSecret<I extends object>(deps: ManagementDeps, tenantId: string, id: string, input: I, dryRun: boolean): Promise<I> {
   const endpoint = (input as { eventEndpoint?: { url: string; secret: string } | null }).eventEndpoint;
   if (endpoint === undefined || endpoint === null) return input;
+  // The endpoint rules (issue 15): only the provider can be reached, whoever writes the URL.
+  const refusal = endpointUrlRefusal(endpoint.url, deps.endpointPolicy ?? STRICT_ENDPOINT_POLICY);
+  if (refusal !== undefined) throw invalid('eventEndpoint.url', refusal.rule, refusal.message);
   const secretRef = dryRun ? '(stored on write)' : await deps.secrets.put(`${tenantId}/${id}`, endpoint.secret);
   return { ...input, eventEndpoint: { url: endpoint.url, secretRef } };
 }

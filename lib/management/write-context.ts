@@ -1,5 +1,6 @@
 // What every management write shares: who is writing, dry runs, If-Match, version stamping,
 // and the optimistic-concurrency loop that re-reads and re-decides when a write lost a race.
+import type { EndpointPolicy } from '../domain/endpoint-rules.js';
 import type { Actor } from '../domain/credential.js';
 import type { RecordMeta } from '../domain/fields.js';
 import { ExumError, preconditionFailed } from '../errors.js';
@@ -13,6 +14,8 @@ export interface ManagementDeps {
   now: () => Date;
   /** Where providers' signing secrets go (Secrets Manager in AWS). */
   secrets: SecretVault;
+  /** What a provider's event endpoint may be (lib/domain/endpoint-rules.ts); absent: the strict rules. */
+  endpointPolicy?: EndpointPolicy;
 }
 
 export interface WriteOptions {

@@ -4,11 +4,13 @@
 // Nothing is dropped: an event is delivered, dead-lettered, or its stream record fails and comes
 // back. Its bounds, and every other bound on the event's way, are listed in delivery-bounds.ts.
 // A dead letter's replay (lib/dead-letters/) comes this same way, with attempts of its own.
+import type { EndpointPolicy } from '../domain/endpoint-rules.js';
 import type { DeliveryAttempt } from '../domain/migration.js';
 import type { EventStore } from '../store/event-store.js';
 import type { MigrationStore } from '../store/migration-store.js';
 import { MAX_ATTEMPTS, RETRY_BACKOFF_MS } from './delivery-bounds.js';
 import type { OutgoingEvent } from './events-for-change.js';
+import type { Resolver } from './endpoint-guard.js';
 import type { EndpointLookup } from './provider-endpoints.js';
 import { postSignedEvent, type PostOutcome } from './signed-post.js';
 
@@ -21,6 +23,10 @@ export interface DeliveryDeps {
   migrations: MigrationStore;
   now: () => Date;
   endpointOf: EndpointLookup;
+  /** What an endpoint may be (lib/domain/endpoint-rules.ts); absent: the strict rules, as in AWS. */
+  endpointPolicy?: EndpointPolicy;
+  /** How endpoint names are resolved; absent: the system's resolver (tests inject their own). */
+  resolve?: Resolver;
   /** Shorter bounds than delivery-bounds.ts's, for tests. */
   timeoutMs?: number;
   backoffMs?: readonly number[];
@@ -98,6 +104,8 @@ export async function deliverOrDeadLetter(
   for (let tryHere = 0; ; tryHere++) {
     const result = await postSignedEvent(endpoint, outgoing.event, {
       ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
+      ...(deps.endpointPolicy === undefined ? {} : { policy: deps.endpointPolicy }),
+      ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
       now: deps.now,
     });
     if (result.outcome === 'delivered') {
@@ -107,9 +115,12 @@ export async function deliverOrDeadLetter(
     // Only failed attempts are counted (a first success costs no write): attempts = failures.
     const attempts = await deps.events.countAttempt(tenantId, deliveryIdOf(outgoing), deps.now().toISOString());
     if (result.outcome === 'permanent' || attempts >= MAX_ATTEMPTS) {
+      // A refused endpoint (status null) is never retried: its reason names the rule or the address.
       const reason =
         result.outcome === 'permanent'
-          ? `the provider refused the event: ${result.error}`
+          ? result.status === null
+            ? result.error
+            : `the provider refused the event: ${result.error}`
           : `gave up after ${attempts} attempts: ${result.error}`;
       await deadLetter(deps, tenantId, outgoing, reason, attempts, result.status);
       await recordOnMigration(deps, tenantId, outgoing, 'dead-lettered', result, reason);

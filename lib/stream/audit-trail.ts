@@ -5,6 +5,7 @@
 // queues it) and a discard (its tombstone), each with its reason; the pipelines' own writes of
 // dead letters are not.
 import type { AuditRecord } from '../domain/audit-record.js';
+import { maskUserInfo } from '../domain/endpoint-rules.js';
 import type { ItemChange, PlainRecord } from '../store/stream-records.js';
 
 const AUDITED = new Set(['tenant', 'edge', 'provider', 'policy', 'dial-plan', 'rerouting', 'user', 'contact', 'credential-record']);
@@ -18,7 +19,8 @@ function withoutSecrets(image: PlainRecord | null): PlainRecord | null {
   delete copy.tokenHash;
   // The reference may carry the secret itself (the local vault): mask it whatever it is.
   const endpoint = copy.eventEndpoint as { url: string } | null | undefined;
-  if (endpoint !== null && endpoint !== undefined) copy.eventEndpoint = { url: endpoint.url, secret: '[secret]' };
+  // A URL stored before the endpoint rules may hold user-info (user:password@): masked too.
+  if (endpoint !== null && endpoint !== undefined) copy.eventEndpoint = { url: maskUserInfo(endpoint.url), secret: '[secret]' };
   return copy;
 }
 

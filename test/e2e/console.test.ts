@@ -25,7 +25,8 @@ let provider: Awaited<ReturnType<typeof startProviderServer>>;
 let refuseAlice = true;
 
 beforeAll(async () => {
-  const service = await start(['--demo'], /^try: npx exumctl/);
+  // The provider below listens on this machine: its endpoint needs the explicit start-up option.
+  const service = await start(['--demo', '--allow-loopback-providers'], /^try: npx exumctl/);
   url = service.url;
   userAdminToken = /user-admin token: (\S+)/.exec(service.banner)![1]!;
   api = apiClient({ url }, OPERATOR);

@@ -89,6 +89,7 @@ beforeAll(async () => {
     configCacheMs: 0,
     streamProcessor: true,
     delivery: { backoffMs: [50, 100] },
+    allowLoopbackProviders: true,
   });
   api = apiClient(service);
   await setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET);

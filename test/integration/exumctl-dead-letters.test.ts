@@ -18,7 +18,7 @@ const context = useTestService(
     await setUpHostedProvider(api, 'contoso');
     await expectCreated(api.patch(`${T}/hosting-providers/exo`, { eventEndpoint: { url: provider.url, secret: PROVIDER_SECRET } }));
   },
-  { streamProcessor: true, delivery: { timeoutMs: 300, backoffMs: [50, 100] } },
+  { streamProcessor: true, delivery: { timeoutMs: 300, backoffMs: [50, 100] }, allowLoopbackProviders: true },
 );
 const { api } = context;
 const url = () => context.service.url;

@@ -40,7 +40,7 @@ const context = useTestService(
     exo = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'exo', providerId: 'exo' }))).token);
     gateway = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'gateway', name: 'gw' }))).token);
   },
-  { streamProcessor: true, configCacheMs: 5_000, credentialCacheMs: 30_000 },
+  { streamProcessor: true, configCacheMs: 5_000, credentialCacheMs: 30_000, allowLoopbackProviders: true },
 );
 const { api } = context;
 

@@ -48,7 +48,7 @@ const context = useTestService(
       (await expectCreated(api.post('/v1/tenants/fabrikam/credentials', { role: 'provider', name: 'exo', providerId: 'exo' }))).token,
     );
   },
-  { streamProcessor: true },
+  { streamProcessor: true, allowLoopbackProviders: true },
 );
 const { api } = context;
 

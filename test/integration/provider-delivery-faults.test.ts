@@ -17,7 +17,7 @@ const context = useTestService(
   async (api) => {
     await setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET);
   },
-  { streamProcessor: true, delivery: { timeoutMs: 300, backoffMs: [50, 100] } },
+  { streamProcessor: true, delivery: { timeoutMs: 300, backoffMs: [50, 100] }, allowLoopbackProviders: true },
 );
 const { api } = context;
 

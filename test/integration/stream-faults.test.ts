@@ -15,6 +15,7 @@ const provider = useProviderServer();
 const context = useFaultyService((api) => setUpHostedProviderWithEvents(api, 'contoso', provider.url, PROVIDER_SECRET), {
   streamProcessor: true,
   delivery: { backoffMs: [50, 100] },
+  allowLoopbackProviders: true,
 });
 const { api } = context;
 

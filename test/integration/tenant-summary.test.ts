@@ -27,7 +27,7 @@ const context = useTestService(
       }),
     );
   },
-  { streamProcessor: true },
+  { streamProcessor: true, allowLoopbackProviders: true },
 );
 const { api } = context;
 

@@ -28,6 +28,8 @@ export interface FaultyService {
 export interface FaultyServiceOptions {
   streamProcessor?: boolean;
   delivery?: { timeoutMs?: number; backoffMs?: number[] };
+  /** Provider event endpoints on this machine (test/support/provider-server.ts). */
+  allowLoopbackProviders?: boolean;
 }
 
 export async function startFaultyService(options: FaultyServiceOptions = {}): Promise<FaultyService> {
@@ -47,6 +49,7 @@ export async function startFaultyService(options: FaultyServiceOptions = {}): Pr
       credentialCacheMs: 30_000,
       streamProcessor: options.streamProcessor ?? false,
       ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
+      ...(options.allowLoopbackProviders === undefined ? {} : { allowLoopbackProviders: options.allowLoopbackProviders }),
     });
   try {
     const running: FaultyService = {

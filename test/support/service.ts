@@ -25,6 +25,8 @@ export interface TestServiceOptions {
   /** Off unless asked for: its asynchronous writes would disturb before/after table comparisons. */
   streamProcessor?: boolean;
   delivery?: { timeoutMs?: number; backoffMs?: number[] };
+  /** Provider event endpoints on this machine (test/support/provider-server.ts): off unless a test asks. */
+  allowLoopbackProviders?: boolean;
   /**
    * The store's per-attempt timeout. Wide by default: these tests are about behaviour, and a busy or
    * slow machine can keep DynamoDB Local past the service's 2 s (a 503 the test did not ask for).
@@ -61,6 +63,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     streamProcessor: options.streamProcessor ?? false,
     storeRequestTimeoutMs: options.storeRequestTimeoutMs ?? TEST_STORE_TIMEOUT_MS,
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
+    ...(options.allowLoopbackProviders === undefined ? {} : { allowLoopbackProviders: options.allowLoopbackProviders }),
   });
   const client = testDynamoClient(endpoint);
   return {

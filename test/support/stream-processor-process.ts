@@ -13,5 +13,7 @@ await startLocalService({
   credentialCacheMs: 0,
   streamBatchTimeoutMs: 1_500,
   delivery: { timeoutMs: 2_000, backoffMs: [50] },
+  // The test's provider server listens on this machine.
+  allowLoopbackProviders: true,
 });
 process.stdout.write('ready\n');
