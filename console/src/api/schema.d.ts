@@ -1960,7 +1960,10 @@ export interface paths {
                         verificationLevel?: "always-verifiable" | "always-unverifiable" | "use-source-verification";
                         /** @default null */
                         eventEndpoint?: {
-                            /** Format: uri */
+                            /**
+                             * Format: uri
+                             * @description https://, a public DNS name (no IP address, no single label, no localhost or .internal name), no user-info, port 443 unless the service allows another. Refusals name the rule: https-only, dns-name-not-ip, public-dns-name, no-user-info, allowed-port.
+                             */
                             url: string;
                             /** @description Signing secret for Standard Webhooks signatures; write-only, never returned */
                             secret: string;
@@ -2286,7 +2289,10 @@ export interface paths {
                         /** @enum {string} */
                         verificationLevel?: "always-verifiable" | "always-unverifiable" | "use-source-verification";
                         eventEndpoint?: {
-                            /** Format: uri */
+                            /**
+                             * Format: uri
+                             * @description https://, a public DNS name (no IP address, no single label, no localhost or .internal name), no user-info, port 443 unless the service allows another. Refusals name the rule: https-only, dns-name-not-ip, public-dns-name, no-user-info, allowed-port.
+                             */
                             url: string;
                             /** @description Signing secret for Standard Webhooks signatures; write-only, never returned */
                             secret: string;
