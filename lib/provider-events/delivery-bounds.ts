@@ -25,10 +25,12 @@
 //     the environment), the signing secret from Secrets Manager, cached 5 minutes
 //     (signing-secrets.ts): an edited endpoint or a rotated secret is used within those. A
 //     provider with no endpoint gets the event dead-lettered at once, after no attempt.
-//  5. One attempt (signed-post.ts): a POST with a DELIVERY_TIMEOUT_MS (5 s) timeout, signed at
-//     the time of the attempt (a retry has a fresh webhook-timestamp and the same webhook-id).
-//     2xx is delivered; a timeout, a network error, 408, 429 or 5xx is retryable; any other
-//     status is permanent and dead-letters the event at once.
+//  5. One attempt (signed-post.ts): a POST with a DELIVERY_TIMEOUT_MS (5 s) timeout, resolving
+//     the endpoint's name included, signed at the time of the attempt (a retry has a fresh
+//     webhook-timestamp and the same webhook-id). 2xx is delivered; a timeout, a network error
+//     (a name that does not resolve too), 408, 429 or 5xx is retryable; any other status is
+//     permanent and dead-letters the event at once, as does an endpoint the rules refuse
+//     (endpoint-guard.ts: its URL, or an address its name resolves to), before anything is sent.
 //  6. Retries (deliver-or-dead-letter.ts): each failed attempt is counted in the table; at
 //     MAX_ATTEMPTS (8) failures the event is dead-lettered. Before that, it is tried again in
 //     the same invocation after each wait of RETRY_BACKOFF_MS (200 ms, then 800 ms): 3 attempts,
