@@ -46,6 +46,10 @@ export const migrationRoutes: Route[] = [
     summary: 'Start a migration of users to a hosting provider, in waves',
     roles: USER_ADMINS,
     successStatus: 201,
+    creates: true,
+    accepted: `More than ${migrations.ENROLLED_IN_THE_REQUEST} users, or a filter: accepted, state enrolling; its users are checked and enrolled in the background. Follow Location (GET) until the state is running (or refused, with the reasons in refusal)`,
+    // 10,000 SIP addresses: about 40 bytes each as JSON.
+    maxBodyBytes: 1024 * 1024,
     params: tenantParams,
     query: dryRunQuery,
     body: MigrationCreateSchema,
@@ -55,8 +59,12 @@ export const migrationRoutes: Route[] = [
         .optional()
         .meta({ description: 'The same request made again: the migration it started, and nothing new started' }),
     }),
-    handle: async ({ actor, params, body, write }, deps) =>
-      writeResult(await migrations.startMigration(deps, actor, params.tenant, body, write), 201),
+    handle: async ({ actor, params, body, write }, deps) => {
+      const outcome = await migrations.startMigration(deps, actor, params.tenant, body, write);
+      if (outcome.dryRun) return writeResult(outcome, 200);
+      const result = writeResult(outcome, outcome.record.state === 'enrolling' ? 202 : 201);
+      return { ...result, headers: { ...result.headers, Location: `/v1/tenants/${params.tenant}/migrations/${outcome.record.id}` } };
+    },
   }),
   route({
     method: 'GET',

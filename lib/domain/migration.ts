@@ -2,6 +2,7 @@
 // A migration user moves pending → requested → completed | failed, and from requested or
 // completed may be rolled back; cancelling a migration cancels what is still pending.
 import * as z from 'zod';
+import { FieldIssueSchema } from '../errors.js';
 import { fqdn, name, recordMeta, sipAddress, text } from './fields.js';
 import { grantedTag } from './voicemail-policy.js';
 
@@ -40,15 +41,32 @@ export const MigrationCreateSchema = z
   });
 export type MigrationCreate = z.infer<typeof MigrationCreateSchema>;
 
+/**
+ * enrolling: accepted, its users being checked and enrolled in the background (the stream
+ * processor); running: enrolled, in waves; refused: a check failed while enrolling (refusal says
+ * which users and rules), nobody was left in it; completed; cancelled.
+ */
+export const MIGRATION_STATES = ['enrolling', 'running', 'completed', 'cancelled', 'refused'] as const;
+export type MigrationState = (typeof MIGRATION_STATES)[number];
+
+/** Why an enrolling migration was refused: what a start refused at once would have answered. */
+export const MigrationRefusalSchema = z.object({
+  status: z.number().int().meta({ description: 'The status a start refused at once answers (409 or 400)' }),
+  detail: z.string(),
+  errors: z.array(FieldIssueSchema).meta({ description: 'Each user (users.N, or filter) and the rule it broke' }),
+});
+export type MigrationRefusal = z.infer<typeof MigrationRefusalSchema>;
+
 export const MigrationSchema = z.object({
   id: z.string(),
   providerId: z.string(),
   grantPolicy: z.string().nullable(),
   waveSize: z.number().int(),
-  state: z.enum(['running', 'completed', 'cancelled']),
+  state: z.enum(MIGRATION_STATES),
   currentWave: z.number().int(),
-  waveCount: z.number().int(),
-  userCount: z.number().int(),
+  waveCount: z.number().int().meta({ description: 'While enrolling by filter: 0 until the users are selected' }),
+  userCount: z.number().int().meta({ description: 'Users asked for (while enrolling by filter: 0 until selected)' }),
+  refusal: MigrationRefusalSchema.nullable().default(null).meta({ description: 'Set when the migration is refused while enrolling' }),
   ...recordMeta,
 });
 export type Migration = z.infer<typeof MigrationSchema>;

@@ -17,7 +17,7 @@ import {
 } from '../domain/migration.js';
 import type { User } from '../domain/user.js';
 import { effectivePolicy } from '../domain/voicemail-policy.js';
-import { ExumError, notFound, refused } from '../errors.js';
+import { ExumError, notFound, refused, statusOf } from '../errors.js';
 import { loadConfig } from '../management/tenant-configuration.js';
 import { stamp, untilWritten, withoutMeta, type ManagementDeps, type WriteOptions } from '../management/write-context.js';
 import { RequestAlreadyMadeError, type MigrationStore } from '../store/migration-store.js';
@@ -59,9 +59,19 @@ async function selectUsers(deps: MigrationDeps, tenantId: string, input: Migrati
 /**
  * How long a start request is remembered: the same request again (same credential, same body)
  * within it answers the migration the first one created, so a retry after a timeout or a 503 is
- * safe. A cancelled migration is not answered again: the request starts a new one.
+ * safe, with or without an Idempotency-Key. A cancelled or refused migration is not answered
+ * again: the request starts a new one.
  */
 export const START_REQUEST_REMEMBERED_SECONDS = 15 * 60;
+
+/**
+ * At most this many users, listed by address, are checked and enrolled within the start request
+ * (201, the migration running). More users, or a filter, are accepted at once (202 and a
+ * Location): the stream processor checks and enrolls them (enrollMigration), and the migration
+ * shows `enrolling` until it runs or is refused. Either way the request's work is bounded: the
+ * checks of 100 users are two batch reads, their enrollment three transactions.
+ */
+export const ENROLLED_IN_THE_REQUEST = 100;
 
 const fingerprintOf = (tenantId: string, actor: Actor, input: MigrationCreate): string =>
   createHash('sha256')
@@ -83,48 +93,55 @@ async function earlierStart(deps: MigrationDeps, tenantId: string, fingerprint: 
   const id = await deps.migrations.findMigrationRequest(tenantId, fingerprint, nowSeconds);
   if (id === undefined) return { answer: undefined, replaces: null };
   const migration = await deps.migrations.getMigration(tenantId, id);
-  return migration === undefined || migration.state === 'cancelled'
+  return migration === undefined || migration.state === 'cancelled' || migration.state === 'refused'
     ? { answer: undefined, replaces: id }
     : { answer: migration, replaces: id };
 }
 
-/** Wave 0 → 1: the stream processor sees it and requests the first wave's users. Once, whoever asks. */
-async function startFirstWave(deps: MigrationDeps, tenantId: string, id: string): Promise<Migration> {
-  return untilWritten(async () => {
-    const migration = await findMigration(deps, tenantId, id);
-    if (migration.state !== 'running' || migration.currentWave !== 0) return migration;
-    return deps.migrations.advanceWave(tenantId, migration, deps.now().toISOString());
-  });
-}
-
-/** The answer to a request made again: the migration it created, its first wave started if the first answer was lost before. */
-async function answerAgain(deps: MigrationDeps, tenantId: string, earlier: Migration, dryRun: boolean) {
+/** The answer to a request made again: the migration it created (still enrolling, or running and beyond). */
+function answerAgain(earlier: Migration, dryRun: boolean) {
   const warnings = [`the same request started migration ${earlier.id} at ${earlier.createdAt}; nothing new was started`];
   if (dryRun) return { dryRun: true as const, changes: [], warnings };
-  // A migration whose users are not all written yet is still being created (or undone) by the first request.
-  const complete = earlier.currentWave !== 0 || (await deps.migrations.usersOf(tenantId, earlier.id)).length === earlier.userCount;
-  return { dryRun: false as const, record: complete ? await startFirstWave(deps, tenantId, earlier.id) : earlier, warnings };
+  return { dryRun: false as const, record: earlier, warnings };
 }
 
-export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId: string, input: MigrationCreate, options: WriteOptions) {
-  const now = deps.now();
-  const nowSeconds = Math.floor(now.getTime() / 1000);
-  const fingerprint = fingerprintOf(tenantId, actor, input);
-  // Every read at once; their refusals are raised below in the order the checks have always had.
+type Config = Awaited<ReturnType<typeof loadConfig>>;
+
+/** The provider and the policy to grant: cheap checks, made in the request whatever the size. */
+function checkProvider(config: Config, input: Pick<MigrationCreate, 'providerId' | 'grantPolicy'>) {
+  const provider = config.providers.get(input.providerId);
+  if (provider === undefined) throw refused('providerId', 'provider-exists', `hosting provider ${input.providerId} does not exist`);
+  if (input.grantPolicy !== undefined && !config.policies.has(`tag:${input.grantPolicy}`)) {
+    throw refused('grantPolicy', 'policy-exists', `hosted voicemail policy tag:${input.grantPolicy} does not exist`);
+  }
+  return provider;
+}
+
+interface CheckedUsers {
+  users: User[];
+  destinations: Map<string, { destination: string; organizations: string[] }>;
+}
+
+/**
+ * What a start checks of its users, for all of them with batch reads: each exists, each one's
+ * effective policy (with the grant) reaches the provider, none is in another open migration
+ * (claims of `ownMigration`, an enrollment carried out again, are its own). Throws the refusal.
+ */
+async function checkUsers(
+  deps: MigrationDeps,
+  tenantId: string,
+  input: MigrationCreate,
+  config: Config,
+  ownMigration: string | null,
+): Promise<CheckedUsers> {
+  const provider = checkProvider(config, input);
+  // Both reads at once; their refusals are raised below in the order the checks have always had.
   const selecting = selectUsers(deps, tenantId, input);
   const claiming = input.users === undefined ? undefined : deps.migrations.findOpenClaims(tenantId, input.users);
   // Not dropped: each is awaited below, where its error is thrown. These only keep a read that fails
   // after an earlier refusal from being reported as an unhandled rejection.
   selecting.catch(() => undefined);
   claiming?.catch(() => undefined);
-  const [config, earlier] = await Promise.all([loadConfig(deps, tenantId), earlierStart(deps, tenantId, fingerprint, nowSeconds)]);
-  if (earlier.answer !== undefined) return answerAgain(deps, tenantId, earlier.answer, options.dryRun);
-
-  const provider = config.providers.get(input.providerId);
-  if (provider === undefined) throw refused('providerId', 'provider-exists', `hosting provider ${input.providerId} does not exist`);
-  if (input.grantPolicy !== undefined && !config.policies.has(`tag:${input.grantPolicy}`)) {
-    throw refused('grantPolicy', 'policy-exists', `hosted voicemail policy tag:${input.grantPolicy} does not exist`);
-  }
   const users = await selecting;
 
   // Each user, once granted, must reach this provider; else "ready" would route elsewhere.
@@ -144,11 +161,12 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
     }
     destinations.set(user.sipUri, { destination: policy!.destination!, organizations: policy!.organizations });
   });
-  const claims = await (claiming ??
+  const found = await (claiming ??
     deps.migrations.findOpenClaims(
       tenantId,
       users.map((user) => user.sipUri),
     ));
+  const claims = new Map([...found].filter(([, migrationId]) => migrationId !== ownMigration));
   if (claims.size > 0) {
     throw new ExumError(
       'conflict',
@@ -167,31 +185,19 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
       }),
     );
   }
+  return { users, destinations };
+}
 
-  const waves = planWaves(users, input.waveSize);
-  const migration: Migration = stamp(
-    {
-      id: newMigrationId(),
-      providerId: provider.id,
-      grantPolicy: input.grantPolicy ?? null,
-      waveSize: input.waveSize,
-      state: 'running' as const,
-      currentWave: 0,
-      waveCount: waves.length,
-      userCount: users.length,
-    },
-    null,
-    actor,
-    now,
-  );
-  const items: MigrationUser[] = waves.flatMap((wave, index) =>
+/** The migration's users, pending in their waves. */
+function usersOfMigration(migration: Migration, checked: CheckedUsers, now: Date): MigrationUser[] {
+  return planWaves(checked.users, migration.waveSize).flatMap((wave, index) =>
     wave.map((user): MigrationUser => ({
       migrationId: migration.id,
-      providerId: provider.id,
+      providerId: migration.providerId,
       sipUri: user.sipUri,
       lineUri: user.lineUri,
       displayName: user.displayName,
-      ...destinations.get(user.sipUri)!,
+      ...checked.destinations.get(user.sipUri)!,
       wave: index + 1,
       state: 'pending',
       steps: { addedAt: now.toISOString(), requestedAt: null, completedAt: null, failedAt: null, rolledBackAt: null, cancelledAt: null },
@@ -200,7 +206,107 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
       version: 1,
     })),
   );
+}
+
+/** A refusal, as opposed to a store that did not answer: the migration ends refused with it. */
+const isRefusal = (error: unknown): error is ExumError => error instanceof ExumError && statusOf(error.code) < 500;
+
+/**
+ * Ends an enrolling migration refused: the refusal recorded on it (status, detail, each user and
+ * rule), then whatever it had enrolled removed, so nobody is left claimed (again after a fault).
+ */
+async function refuseEnrollment(deps: MigrationDeps, tenantId: string, id: string, refusal: ExumError): Promise<void> {
+  await untilWritten(async () => {
+    const current = await findMigration(deps, tenantId, id);
+    if (current.state !== 'enrolling') return;
+    const after: Migration = {
+      ...current,
+      state: 'refused',
+      refusal: { status: statusOf(refusal.code), detail: refusal.message, errors: [...refusal.issues] },
+      version: current.version + 1,
+      updatedAt: deps.now().toISOString(),
+    };
+    await deps.migrations.endEnrollment(tenantId, current, after);
+  });
+  const migration = await findMigration(deps, tenantId, id);
+  if (migration.state === 'refused') await deps.migrations.releaseUsers(tenantId, migration, await deps.migrations.usersOf(tenantId, id));
+}
+
+/**
+ * Enrolls checked users in an enrolling migration and starts it (running, wave 1: the stream
+ * processor requests its users). Idempotent: whoever finishes first starts it; the other finds it
+ * started. A user claimed meanwhile by another migration refuses it (and the refusal is thrown).
+ */
+async function enrollChecked(deps: MigrationDeps, tenantId: string, migration: Migration, checked: CheckedUsers): Promise<Migration> {
+  const items = usersOfMigration(migration, checked, deps.now());
+  try {
+    await deps.migrations.enrollUsers(tenantId, migration, items);
+  } catch (error) {
+    if (isRefusal(error)) await refuseEnrollment(deps, tenantId, migration.id, error);
+    throw error;
+  }
+  return untilWritten(async () => {
+    const current = await findMigration(deps, tenantId, migration.id);
+    if (current.state !== 'enrolling') return current;
+    const after: Migration = {
+      ...current,
+      state: 'running',
+      currentWave: 1,
+      waveCount: Math.ceil(items.length / current.waveSize),
+      userCount: items.length,
+      version: current.version + 1,
+      updatedAt: deps.now().toISOString(),
+    };
+    await deps.migrations.endEnrollment(tenantId, current, after);
+    return after;
+  });
+}
+
+/**
+ * Starts a migration. Few users listed by address (ENROLLED_IN_THE_REQUEST): checked and enrolled
+ * here, refused at once (nothing written) or answered running. Otherwise: the provider and policy
+ * checked, the migration written `enrolling` with what it is to enroll, and answered at once; the
+ * stream processor enrolls it (enrollMigration). A dry run checks everything, for all users.
+ */
+export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId: string, input: MigrationCreate, options: WriteOptions) {
+  const now = deps.now();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const fingerprint = fingerprintOf(tenantId, actor, input);
+  const [config, earlier] = await Promise.all([loadConfig(deps, tenantId), earlierStart(deps, tenantId, fingerprint, nowSeconds)]);
+  const small = input.users !== undefined && input.users.length <= ENROLLED_IN_THE_REQUEST;
+  /** The migration the same request made: a small one still enrolling (its request lost, or still at it) is enrolled here too. */
+  const again = async (made: Migration) => {
+    if (options.dryRun || !small || made.state !== 'enrolling') return answerAgain(made, options.dryRun);
+    try {
+      return answerAgain(await enrollChecked(deps, tenantId, made, await checkUsers(deps, tenantId, input, config, made.id)), false);
+    } catch (error) {
+      if (isRefusal(error)) await refuseEnrollment(deps, tenantId, made.id, error);
+      throw error;
+    }
+  };
+  if (earlier.answer !== undefined) return again(earlier.answer);
+
+  const provider = checkProvider(config, input);
+  const checked = options.dryRun || small ? await checkUsers(deps, tenantId, input, config, null) : undefined;
+  const userCount = checked?.users.length ?? input.users?.length ?? 0;
+  const migration: Migration = stamp(
+    {
+      id: newMigrationId(),
+      providerId: provider.id,
+      grantPolicy: input.grantPolicy ?? null,
+      waveSize: input.waveSize,
+      state: 'enrolling' as const,
+      currentWave: 0,
+      waveCount: Math.ceil(userCount / input.waveSize),
+      userCount,
+      refusal: null,
+    },
+    null,
+    actor,
+    now,
+  );
   if (options.dryRun) {
+    const waves = planWaves(checked!.users, input.waveSize);
     return {
       dryRun: true as const,
       changes: [
@@ -209,25 +315,67 @@ export async function startMigration(deps: MigrationDeps, actor: Actor, tenantId
           type: 'migration',
           id: migration.id,
           before: null,
-          after: { ...withoutMeta(migration), waves: waves.map((wave) => wave.map((user) => user.sipUri)) },
+          after: {
+            ...withoutMeta({ ...migration, state: 'running' as const }),
+            waves: waves.map((wave) => wave.map((user) => user.sipUri)),
+          },
         },
       ],
       warnings: [],
     };
   }
   try {
-    await deps.migrations.createMigration(tenantId, migration, items, {
-      fingerprint,
-      nowSeconds,
-      expiresAt: nowSeconds + START_REQUEST_REMEMBERED_SECONDS,
-      replaces: earlier.replaces,
-    });
+    await deps.migrations.createMigration(
+      tenantId,
+      migration,
+      input.users === undefined ? { filter: { ...input.filter } } : { users: input.users },
+      { fingerprint, nowSeconds, expiresAt: nowSeconds + START_REQUEST_REMEMBERED_SECONDS, replaces: earlier.replaces },
+    );
   } catch (error) {
-    // The same request made meanwhile won: answer its migration.
+    // The same request made meanwhile won (or this one's own write, its answer lost and sent again): answer its migration.
     if (!(error instanceof RequestAlreadyMadeError)) throw error;
-    return answerAgain(deps, tenantId, await findMigration(deps, tenantId, error.migrationId), false);
+    return again(await findMigration(deps, tenantId, error.migrationId));
   }
-  return { dryRun: false as const, record: await startFirstWave(deps, tenantId, migration.id), warnings: [] };
+  if (checked === undefined) return { dryRun: false as const, record: migration, warnings: [] };
+  return { dryRun: false as const, record: await enrollChecked(deps, tenantId, migration, checked), warnings: [] };
+}
+
+/**
+ * The enrollment of an accepted migration, by the stream processor: the checks of a start for
+ * all its users, then their items and claims, then wave 1. Idempotent and resumable (a fault
+ * brings the stream record back and it is carried out again). A refusal ends the migration
+ * refused, with the reasons, nobody left claimed; it is not an error of the stream.
+ */
+export async function enrollMigration(deps: MigrationDeps, tenantId: string, id: string): Promise<void> {
+  const migration = await deps.migrations.getMigration(tenantId, id);
+  if (migration?.state === 'refused') {
+    // Refused, and perhaps not yet released when a fault interrupted it: release (again).
+    await deps.migrations.releaseUsers(tenantId, migration, await deps.migrations.usersOf(tenantId, id));
+    return;
+  }
+  if (migration?.state !== 'enrolling') return;
+  const enrollment = await deps.migrations.enrollmentOf(tenantId, id);
+  if (enrollment === undefined) return;
+  const input = {
+    ...enrollment,
+    providerId: migration.providerId,
+    ...(migration.grantPolicy === null ? {} : { grantPolicy: migration.grantPolicy }),
+    waveSize: migration.waveSize,
+  };
+  let checked: CheckedUsers;
+  try {
+    checked = await checkUsers(deps, tenantId, input, await loadConfig(deps, tenantId), id);
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    await refuseEnrollment(deps, tenantId, id, error);
+    return;
+  }
+  try {
+    await enrollChecked(deps, tenantId, migration, checked);
+  } catch (error) {
+    // A refusal met while enrolling: enrollChecked refused the migration.
+    if (!isRefusal(error)) throw error;
+  }
 }
 
 async function findMigration(deps: MigrationDeps, tenantId: string, id: string): Promise<Migration> {

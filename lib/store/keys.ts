@@ -4,6 +4,7 @@
 export type Entity =
   | 'tenant'
   | 'edge'
+  | 'gateway-settings'
   | 'provider'
   | 'proxy-claim'
   | 'policy'
@@ -21,6 +22,7 @@ export type Entity =
   | 'migration-user'
   | 'migration-claim'
   | 'migration-request'
+  | 'migration-enrollment'
   | 'delivery'
   | 'dead-letter'
   | 'audit'
@@ -39,6 +41,8 @@ export const configPartition = (tenantId: string) => `${tenantPrefix(tenantId)}C
 export const keys = {
   tenant: (tenantId: string): Key => ({ pk: configPartition(tenantId), sk: 'TENANT' }),
   edge: (tenantId: string): Key => ({ pk: configPartition(tenantId), sk: 'EDGE' }),
+  /** The tenant's gateway settings (stale-if-error); absent until first written: the defaults apply. */
+  gatewaySettings: (tenantId: string): Key => ({ pk: configPartition(tenantId), sk: 'GATEWAYSETTINGS' }),
   provider: (tenantId: string, id: string): Key => ({ pk: configPartition(tenantId), sk: `PROVIDER#${id}` }),
   proxyClaim: (tenantId: string, proxyFqdn: string): Key => ({ pk: configPartition(tenantId), sk: `PROXYFQDN#${proxyFqdn}` }),
   policy: (tenantId: string, id: string): Key => ({ pk: configPartition(tenantId), sk: `POLICY#${id}` }),
@@ -65,6 +69,11 @@ export const keys = {
   }),
   migration: (tenantId: string, id: string): Key => ({ pk: migrationPartition(tenantId, id), sk: 'MIGRATION' }),
   migrationUser: (tenantId: string, id: string, sipUri: string): Key => ({ pk: migrationPartition(tenantId, id), sk: `USER#${sipUri}` }),
+  /** What a migration was asked to enroll (SIP addresses in chunks, or the filter), read by its enrollment. */
+  migrationEnrollment: (tenantId: string, id: string, chunk: number): Key => ({
+    pk: migrationPartition(tenantId, id),
+    sk: `ENROLL#${String(chunk).padStart(4, '0')}`,
+  }),
   /** A user's open migration, beside the user: a user is in at most one open migration. */
   migrationClaim: (tenantId: string, sipUri: string): Key => ({ pk: `${tenantPrefix(tenantId)}ADDR#${sipUri}`, sk: 'MIGRATION' }),
   /** The migration a start request created, by the request's fingerprint: a retried request answers it. */

@@ -19,7 +19,26 @@ import { fromItem, toItem, toKey, type Item } from './items.js';
 import { keys, listPartitions, migrationPartition, type Key } from './keys.js';
 import { principalWrites } from './principal-writes.js';
 import { StaleReadError } from './sdk-errors.js';
-import { absentCondition, stale, type GuardedWrite, type Page, type TableClient } from './table-client.js';
+import {
+  absentCondition,
+  afterCollision,
+  MAX_COLLISIONS,
+  onlyCollisions,
+  stale,
+  unexpectedCancellation,
+  type GuardedWrite,
+  type Page,
+  type TableClient,
+} from './table-client.js';
+
+/** SIP addresses in one enrollment item of a new migration: 10,000 addresses do not fit in one item (400 KB). */
+const ENROLLMENT_CHUNK = 1000;
+
+/** What a new migration is to enroll: SIP addresses, or a filter over the tenant's users. */
+export interface Enrollment {
+  users?: string[];
+  filter?: { site?: string; domain?: string; lineUriPrefix?: string };
+}
 
 /** Users written in one transaction of a new migration: two items each. */
 const USERS_PER_TRANSACTION = 40;
@@ -46,9 +65,6 @@ export class RequestAlreadyMadeError extends Error {
     super(`the same request created migration ${migrationId}`);
   }
 }
-
-/** A transaction refused on its conditions: none of its writes happened. */
-const cancelled = (error: unknown): boolean => error instanceof StaleReadError || (error instanceof ExumError && error.code === 'conflict');
 
 /** Runs `task` over `items`, at most `limit` at a time. */
 async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
@@ -105,18 +121,20 @@ export class MigrationStore {
   }
 
   /**
-   * Writes a new migration: its record (wave 0: nothing requested yet) with the record of the
-   * request that starts it, then its users with their claims, in transactions written in
-   * parallel. A user claimed meanwhile by another migration undoes everything written and is
-   * reported (409); the same request made meanwhile is reported as RequestAlreadyMadeError.
-   * advanceWave then lets the stream processor request wave 1.
+   * Writes a new migration, enrolling (nothing claimed yet): in one transaction, the record of
+   * the request that starts it (first: a request made again, or the SDK's own retry of this
+   * transaction after a lost answer, is reported as RequestAlreadyMadeError naming the migration),
+   * the migration's record and what it is to enroll (ENROLLMENT_CHUNK addresses an item, or the
+   * filter). Its users are then enrolled by enrollUsers, in the request or in the background.
    */
-  async createMigration(tenantId: string, migration: Migration, users: readonly MigrationUser[], request: MigrationRequest): Promise<void> {
+  async createMigration(tenantId: string, migration: Migration, enrollment: Enrollment, request: MigrationRequest): Promise<void> {
+    const chunks: Enrollment[] =
+      enrollment.users === undefined
+        ? [enrollment]
+        : Array.from({ length: Math.max(1, Math.ceil(enrollment.users.length / ENROLLMENT_CHUNK)) }, (_, index) => ({
+            users: enrollment.users!.slice(index * ENROLLMENT_CHUNK, (index + 1) * ENROLLMENT_CHUNK),
+          }));
     await this.table.transact([
-      {
-        write: this.table.put(migrationItem(tenantId, migration), absentCondition),
-        onConditionFailed: () => new ExumError('internal', `migration id ${migration.id} collided`),
-      },
       {
         write: this.table.put(
           toItem(keys.migrationRequest(tenantId, request.fingerprint), 'migration-request', {
@@ -124,7 +142,7 @@ export class MigrationStore {
             expiresAt: request.expiresAt,
           }),
           {
-            // Free once expired, or once the migration it named was cancelled (the caller read it so).
+            // Free once expired, or once the migration it named was cancelled or refused (the caller read it so).
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR migrationId = :replaces',
             ExpressionAttributeValues: marshall({ ':now': request.nowSeconds, ':replaces': request.replaces ?? '' }),
           },
@@ -134,29 +152,85 @@ export class MigrationStore {
             ? new StaleReadError('request record changed')
             : new RequestAlreadyMadeError(String(unmarshall(current).migrationId)),
       },
+      {
+        write: this.table.put(migrationItem(tenantId, migration), absentCondition),
+        onConditionFailed: () => new ExumError('internal', `migration id ${migration.id} collided`),
+      },
+      ...chunks.map((chunk, index) => ({
+        write: this.table.put(
+          toItem(keys.migrationEnrollment(tenantId, migration.id, index), 'migration-enrollment', {
+            migrationId: migration.id,
+            ...chunk,
+          }),
+          absentCondition,
+        ),
+        onConditionFailed: stale('migration enrollment'),
+      })),
     ]);
+  }
+
+  /** What a migration was asked to enroll: its users in the order given, or its filter. */
+  async enrollmentOf(tenantId: string, id: string): Promise<Enrollment | undefined> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :enroll)',
+      ExpressionAttributeValues: marshall({ ':pk': migrationPartition(tenantId, id), ':enroll': 'ENROLL#' }),
+      ConsistentRead: true,
+    });
+    if (items.length === 0) return undefined;
+    const chunks = items.map((item) => unmarshall(item) as Enrollment);
+    const filter = chunks[0]?.filter;
+    return filter === undefined ? { users: chunks.flatMap((chunk) => chunk.users ?? []) } : { filter };
+  }
+
+  /**
+   * Enrolls users in an enrolling migration: each user's item with its claim, in transactions
+   * written in parallel. Idempotent, so an enrollment interrupted (a store fault, a crash) is
+   * carried out again from the start, by the request or by the stream processor, even both at
+   * once: a user already enrolled in this migration is left as it is; a claim of this migration is
+   * kept. A user claimed by another migration meanwhile is reported (409, naming the user and
+   * one-open-migration-per-user): the caller refuses the migration, then releases its users.
+   */
+  async enrollUsers(tenantId: string, migration: Migration, users: readonly MigrationUser[]): Promise<void> {
     const chunks: { start: number; users: readonly MigrationUser[] }[] = [];
     for (let start = 0; start < users.length; start += USERS_PER_TRANSACTION) {
       chunks.push({ start, users: users.slice(start, start + USERS_PER_TRANSACTION) });
     }
-    // Chunks that may hold writes: written, or failed in a way that does not say (a timeout).
-    const touched: (readonly MigrationUser[])[] = [];
     const failures: unknown[] = [];
     await inParallel(chunks, TRANSACTIONS_AT_ONCE, async (chunk) => {
       // After a failure nothing more is written: it is all undone.
       if (failures.length > 0) return;
       try {
-        await this.table.transact(chunk.users.flatMap((user, index) => this.userWrites(tenantId, migration, user, chunk.start + index)));
-        touched.push(chunk.users);
+        await this.enrollChunk(tenantId, migration, chunk.users, chunk.start);
       } catch (error) {
         failures.push(error);
-        if (!cancelled(error)) touched.push(chunk.users);
       }
     });
-    if (failures.length > 0) {
-      await this.undoCreate(tenantId, migration, request, touched);
-      // The refusal that names a user, rather than a busy store, when both happened.
-      throw failures.find((error) => error instanceof ExumError && error.code === 'conflict') ?? failures[0];
+    // The refusal that names a user, rather than a busy store, when both happened. What was written
+    // stays: the enrollment is carried out again (it is idempotent), or the refused migration releases it.
+    const conflict = failures.find((error): error is ExumError => error instanceof ExumError && error.code === 'conflict');
+    if (conflict !== undefined) throw conflict;
+    if (failures.length > 0) throw failures[0] instanceof Error ? failures[0] : new Error(String(failures[0]));
+  }
+
+  /** One transaction of users, dropping those already enrolled in this migration (and going again). */
+  private async enrollChunk(tenantId: string, migration: Migration, chunk: readonly MigrationUser[], start: number): Promise<void> {
+    let remaining = chunk.map((user, index) => ({ user, position: start + index }));
+    for (let attempt = 0; remaining.length > 0; attempt++) {
+      const writes = remaining.flatMap(({ user, position }) => this.userWrites(tenantId, migration, user, position));
+      const failures = await this.table.transactOrFailures(writes);
+      if (failures === undefined) return;
+      if (attempt >= MAX_COLLISIONS) throw new StaleReadError('enrolling users kept colliding');
+      const enrolled = new Set<number>();
+      for (const failure of failures) {
+        const entry = Math.floor(failure.position / 2);
+        if (failure.code !== 'ConditionalCheckFailed') continue;
+        // The user's item already written (by this enrollment, earlier or at the same time): so was its claim.
+        if (failure.position % 2 === 0) enrolled.add(entry);
+        else throw writes[failure.position]!.onConditionFailed(failure.item);
+      }
+      if (enrolled.size === 0 && !onlyCollisions(failures)) throw unexpectedCancellation(failures);
+      if (enrolled.size === 0) await afterCollision(attempt);
+      remaining = remaining.filter((_, index) => !enrolled.has(index));
     }
   }
 
@@ -169,7 +243,11 @@ export class MigrationStore {
       {
         write: this.table.put(
           toItem(keys.migrationClaim(tenantId, user.sipUri), 'migration-claim', { sipUri: user.sipUri, migrationId: migration.id }),
-          absentCondition,
+          {
+            // A claim of this migration (an enrollment carried out again) is its own.
+            ConditionExpression: 'attribute_not_exists(pk) OR migrationId = :id',
+            ExpressionAttributeValues: marshall({ ':id': migration.id }),
+          },
         ),
         onConditionFailed: (current) =>
           new ExumError(
@@ -187,13 +265,8 @@ export class MigrationStore {
     ];
   }
 
-  /** Removes what a failed create may have written; claims only where they name this migration. */
-  private async undoCreate(
-    tenantId: string,
-    migration: Migration,
-    request: MigrationRequest,
-    touched: readonly (readonly MigrationUser[])[],
-  ): Promise<void> {
+  /** Removes the users' items and claims of this migration (claims only where they name it): nobody is left claimed. */
+  async releaseUsers(tenantId: string, migration: Migration, users: readonly Pick<MigrationUser, 'sipUri'>[]): Promise<void> {
     const ownedBy = (key: Key, attribute: string, value: string): TransactWriteItem => ({
       Delete: {
         TableName: this.table.tableName,
@@ -203,7 +276,10 @@ export class MigrationStore {
         ExpressionAttributeValues: marshall({ ':owner': value }),
       },
     });
-    await inParallel(touched, TRANSACTIONS_AT_ONCE, (chunk) =>
+    const chunks: (readonly Pick<MigrationUser, 'sipUri'>[])[] = [];
+    for (let start = 0; start < users.length; start += USERS_PER_TRANSACTION)
+      chunks.push(users.slice(start, start + USERS_PER_TRANSACTION));
+    await inParallel(chunks, TRANSACTIONS_AT_ONCE, (chunk) =>
       this.deleteWhereOwned(
         chunk.flatMap((user) => [
           ownedBy(keys.migrationUser(tenantId, migration.id, user.sipUri), 'migrationId', migration.id),
@@ -211,11 +287,6 @@ export class MigrationStore {
         ]),
       ),
     );
-    await this.deleteWhereOwned([
-      ownedBy(keys.migration(tenantId, migration.id), 'id', migration.id),
-      // Only this migration's record of the request: the same request may have been made again since.
-      ownedBy(keys.migrationRequest(tenantId, request.fingerprint), 'migrationId', migration.id),
-    ]);
   }
 
   /** Deletes in one transaction, dropping the deletes whose item is absent or not ours (and going again). */
@@ -368,21 +439,24 @@ export class MigrationStore {
     await this.replaceMigration(tenantId, before, after, { onlyWhileRunning: false });
   }
 
+  /** Ends an enrollment (running from wave 1, or refused), conditional on the version read while enrolling. */
+  async endEnrollment(tenantId: string, before: Migration, after: Migration): Promise<void> {
+    await this.replaceMigration(tenantId, before, after, { whileState: 'enrolling' });
+  }
+
   private async replaceMigration(
     tenantId: string,
     before: Migration,
     after: Migration,
-    options: { onlyWhileRunning: boolean },
+    options: { onlyWhileRunning?: boolean; whileState?: Migration['state'] },
   ): Promise<void> {
+    const state = options.whileState ?? (options.onlyWhileRunning === true ? 'running' : undefined);
     await this.table.transact([
       {
         write: this.table.put(migrationItem(tenantId, after), {
-          ConditionExpression: options.onlyWhileRunning ? '#version = :version AND #state = :running' : '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version', ...(options.onlyWhileRunning ? { '#state': 'state' } : {}) },
-          ExpressionAttributeValues: marshall({
-            ':version': before.version,
-            ...(options.onlyWhileRunning ? { ':running': 'running' } : {}),
-          }),
+          ConditionExpression: state === undefined ? '#version = :version' : '#version = :version AND #state = :state',
+          ExpressionAttributeNames: { '#version': 'version', ...(state === undefined ? {} : { '#state': 'state' }) },
+          ExpressionAttributeValues: marshall({ ':version': before.version, ...(state === undefined ? {} : { ':state': state }) }),
         }),
         onConditionFailed: () => new StaleReadError('migration changed'),
       },

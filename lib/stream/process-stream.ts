@@ -1,6 +1,7 @@
 // The stream processor. For each batch of DynamoDB stream records:
 //   0. the audit trail of the whole batch, written in bulk (lib/stream/audit-trail.ts);
-//   1. per record, migration progress: a wave started → request its users;
+//   1. per record, migration progress: a migration accepted → check and enroll its users, then
+//      start wave 1; a wave started → request its users;
 //   2. per record, provider events: delivered or dead-lettered (lib/provider-events/, whose
 //      delivery-bounds.ts lists every retry and time bound on the way), skipping those a
 //      previous delivery of the batch already settled; and a dead letter's replay queued by a
@@ -31,7 +32,7 @@ import {
 } from '../dead-letters/carry-out-replay.js';
 import type { MigrationUser } from '../domain/migration.js';
 import { createLogger, loggedError } from '../logging.js';
-import { activateWave, advanceIfSettled, type MigrationDeps } from '../migrations/migrations.js';
+import { activateWave, advanceIfSettled, enrollMigration, type MigrationDeps } from '../migrations/migrations.js';
 import { deliverOrDeadLetter, deliveryIdOf, type DeliveryDeps } from '../provider-events/deliver-or-dead-letter.js';
 import { providerEventsForChange, type OutgoingEvent } from '../provider-events/events-for-change.js';
 import { createProvisioningApplier } from '../provisioning/apply-provisioning-events.js';
@@ -49,6 +50,11 @@ const RECORD_CONCURRENCY = 16;
 async function activateStartedWave(deps: StreamDeps, change: StreamChange): Promise<void> {
   if (change.entity !== 'migration') return;
   const { before, after } = change;
+  // Accepted (202): its users checked and enrolled here, then wave 1 started (the change after this one).
+  if (after?.state === 'enrolling') {
+    await enrollMigration(deps, change.tenantId, after.id);
+    return;
+  }
   if (after !== null && after.state === 'running' && after.currentWave !== (before?.currentWave ?? 0)) {
     await activateWave(deps, change.tenantId, after.id);
   }
