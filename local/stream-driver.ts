@@ -16,7 +16,8 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { LOCAL_STREAM_RETRY_BACKOFF_MS, STREAM_EVENT_SOURCE } from '../lib/provider-events/delivery-bounds.js';
 import type { CheckpointStore } from '../lib/store/checkpoint-store.js';
-import { boundedRequestHandler } from '../lib/store/client.js';
+import { boundedRequestHandler, DEFAULT_MAX_ATTEMPTS } from '../lib/store/client.js';
+import { StoreRetryStrategy } from '../lib/store/retry-strategy.js';
 
 export interface StreamDriverOptions {
   dynamoClient: DynamoDBClient;
@@ -74,6 +75,7 @@ export class StreamDriver {
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       requestHandler: boundedRequestHandler(),
+      retryStrategy: new StoreRetryStrategy({ maxAttempts: DEFAULT_MAX_ATTEMPTS }),
     });
   }
 

@@ -2,6 +2,7 @@
 // never a hanging gateway request.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { StoreRetryStrategy } from './retry-strategy.js';
 
 /** The client's type, for hosts that hold one to hand on (local/ gives it to its stream driver and to tests). */
 export type { DynamoDBClient };
@@ -14,7 +15,7 @@ export interface DynamoClientOptions {
   /** DynamoDB Local's URL; absent in AWS, where the SDK finds the regional endpoint. */
   endpoint?: string;
   region?: string;
-  /** Per-attempt timeout; the SDK retries throttling and 5xx up to maxAttempts. */
+  /** Per-attempt timeout; throttling, 5xx, timeouts and network errors are retried up to maxAttempts (retry-strategy.ts). */
   requestTimeoutMs?: number;
   maxAttempts?: number;
 }
@@ -40,6 +41,8 @@ export function createDynamoClient(options: DynamoClientOptions = {}): DynamoDBC
       : { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
     region: options.region ?? 'us-east-1',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    // The SDK's standard retries, except that a store that is down does not empty their quota.
+    retryStrategy: new StoreRetryStrategy({ maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS }),
     requestHandler: boundedRequestHandler(options.requestTimeoutMs),
   });
 }
