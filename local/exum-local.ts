@@ -70,8 +70,10 @@ if (values['in-memory'] && values['data-dir'] !== undefined) {
   process.exit(2);
 }
 let logLevel: LogLevel;
+let providerAllowedPorts: number[];
 try {
   logLevel = parseLogLevel(process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL, 'WARN');
+  providerAllowedPorts = parseAllowedPorts(process.env.EXUM_PROVIDER_ALLOWED_PORTS);
 } catch (error) {
   console.error(`exum-router: ${(error as Error).message}`);
   process.exit(2);
@@ -106,7 +108,7 @@ try {
     // The service's JSON log (stdout): Powertools' variable first, as in the Lambdas.
     logLevel,
     allowLoopbackProviders: values['allow-loopback-providers'],
-    providerAllowedPorts: parseAllowedPorts(process.env.EXUM_PROVIDER_ALLOWED_PORTS),
+    providerAllowedPorts,
   });
   console.log(
     `exum-router listening on ${service.url}${tls?.clientCa === undefined ? '' : ' (client certificates required)'}  (data: ${dataDirectory ?? 'in memory'})`,

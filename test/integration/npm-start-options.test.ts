@@ -25,6 +25,14 @@ describe('npm start options', () => {
     expect(output).toMatch(/--data-dir\s+where DynamoDB Local keeps the data \(default: \$EXUM_DATA_DIR, else \.\/\.exum-data\)/);
   });
 
+  it('--help describes --allow-loopback-providers; a port list that is none stops the start (exit 2)', async () => {
+    const help = await runToExit(['--help']);
+    expect(help.output).toMatch(/--allow-loopback-providers\s+let providers' event endpoints be on this machine/);
+    const { code, output } = await runToExit([], { EXUM_PROVIDER_ALLOWED_PORTS: '8443,ssh' });
+    expect(code).toBe(2);
+    expect(output).toContain('EXUM_PROVIDER_ALLOWED_PORTS: "ssh" is not a port (1-65535)');
+  });
+
   it('refuses --data-dir with --in-memory (exit 2)', async () => {
     const { code, output } = await runToExit(['--data-dir', 'somewhere']);
     expect(code).toBe(2);
