@@ -19,7 +19,19 @@ export const auditRoutes: Route[] = [
     query: z.strictObject({
       ...pageQuery,
       objectType: z
-        .enum(['tenant', 'edge', 'provider', 'policy', 'dial-plan', 'rerouting', 'user', 'contact', 'credential-record', 'dead-letter'])
+        .enum([
+          'tenant',
+          'edge',
+          'gateway-settings',
+          'provider',
+          'policy',
+          'dial-plan',
+          'rerouting',
+          'user',
+          'contact',
+          'credential-record',
+          'dead-letter',
+        ])
         .optional(),
       objectId: z.string().max(512).optional(),
       credentialId: z.string().max(128).optional(),

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { DialPlanCreateSchema, DialPlanPatchSchema, DialPlanSchema } from '../domain/dial-plan.js';
 import { EdgeSchema, EdgeSchemaInput } from '../domain/edge.js';
 import { fqdn, name } from '../domain/fields.js';
+import { GatewaySettingsSchema, GatewaySettingsSchemaInput } from '../domain/gateway-settings.js';
 import { HostingProviderCreateSchema, HostingProviderPatchSchema } from '../domain/hosting-provider.js';
 import { ReroutingCreateSchema, ReroutingPatchSchema, ReroutingSchema, reroutingId } from '../domain/rerouting.js';
 import { VoicemailPolicyCreateSchema, VoicemailPolicyPatchSchema, VoicemailPolicySchema, policyId } from '../domain/voicemail-policy.js';
@@ -54,6 +55,34 @@ export const configurationRoutes: Route[] = [
     body: EdgeSchemaInput,
     response: EdgeSchema,
     handle: async ({ actor, params, body, write }, deps) => writeResult(await config.putEdge(deps, actor, params.tenant, body, write), 200),
+  }),
+  route({
+    method: 'GET',
+    path: `${TENANT_PATH}/gateway-settings`,
+    summary:
+      'Get the gateway settings: how long gateways may serve a resolve answer while the service cannot answer (stale-if-error); never written: the defaults, version 0',
+    roles: READERS,
+    successStatus: 200,
+    params: tenantParams,
+    query: noQuery,
+    response: GatewaySettingsSchema,
+    handle: async ({ params }, deps) => {
+      const settings = await config.getGatewaySettings(deps, params.tenant);
+      return itemResult(settings, settings.version);
+    },
+  }),
+  route({
+    method: 'PUT',
+    path: `${TENANT_PATH}/gateway-settings`,
+    summary: 'Replace the gateway settings (If-Match "0" names the defaults of settings never written)',
+    roles: SERVER_ADMINS,
+    successStatus: 200,
+    params: tenantParams,
+    query: dryRunQuery,
+    body: GatewaySettingsSchemaInput,
+    response: GatewaySettingsSchema,
+    handle: async ({ actor, params, body, write }, deps) =>
+      writeResult(await config.putGatewaySettings(deps, actor, params.tenant, body, write), 200),
   }),
   ...collectionRoutes({
     path: 'hosting-providers',

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { Actor } from '../domain/credential.js';
 import { ExumError, notFound, parseInput } from '../errors.js';
 import type { EventStore } from '../store/event-store.js';
-import { actorOf, parseIfMatch, parseJsonBody, toProxyResult } from './http.js';
+import { actorOf, notModifiedIfMatched, parseIfMatch, parseJsonBody, toProxyResult } from './http.js';
 import { idempotencyKeyOf, oncePerKey, type IdempotencyLayerFactory } from './idempotency.js';
 import { createsSomething, type AnyRoute, type Method, type Route } from './route.js';
 
@@ -88,7 +88,8 @@ export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unk
     const method = event.httpMethod as Method;
     const isWrite = method !== 'GET';
     const write = { dryRun: isWrite && (query as { dryRun?: boolean }).dryRun === true, ifMatch: isWrite ? parseIfMatch(event) : null };
-    const answer = async () => toProxyResult(await route.handle({ actor, params, query, body, write }, deps));
+    // A GET answered 200 with an ETag the caller already holds (If-None-Match) becomes 304 with no body.
+    const answer = async () => notModifiedIfMatched(event, toProxyResult(await route.handle({ actor, params, query, body, write }, deps)));
     // After the request was found valid: a refused request remembers nothing. A dry run changes nothing to repeat.
     const key = createsSomething(route) && !write.dryRun ? idempotencyKeyOf(event) : undefined;
     if (key === undefined || idempotencyLayers === undefined) return answer();

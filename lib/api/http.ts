@@ -129,12 +129,44 @@ export function parseIfMatch(event: APIGatewayProxyEvent): readonly number[] | '
     const tag = ENTITY_TAG.exec(value);
     if (tag === null) break;
     tags++;
-    if (tag[1] === undefined && /^[1-9][0-9]{0,15}$/.test(tag[2]!)) versions.push(Number(tag[2]));
+    // "0": a singleton never written (its defaults), as the gateway settings answer it.
+    if (tag[1] === undefined && /^(0|[1-9][0-9]{0,15})$/.test(tag[2]!)) versions.push(Number(tag[2]));
   }
   if (tags === 0 || ENTITY_TAG.lastIndex < value.length) {
     throw invalid('If-Match', 'etag', 'If-Match must be * or entity tags such as "3" (as returned in ETag), separated by commas');
   }
   return versions;
+}
+
+/** The opaque tags of an If-None-Match list, W/ dropped (it compares weakly), or '*'; a malformed value: null (ignored). */
+function ifNoneMatchTags(value: string): Set<string> | '*' | null {
+  if (value.trim() === '*') return '*';
+  const tags = new Set<string>();
+  ENTITY_TAG.lastIndex = 0;
+  while (ENTITY_TAG.lastIndex < value.length) {
+    const tag = ENTITY_TAG.exec(value);
+    if (tag === null) return null;
+    tags.add(tag[2]!);
+  }
+  return tags.size === 0 ? null : tags;
+}
+
+/**
+ * A conditional GET (RFC 9110, 13.1.2): when a 200 answer's ETag is among the request's
+ * If-None-Match tags (weak comparison) or the list is `*`, the answer becomes 304 Not Modified with
+ * no body, keeping the headers a 304 must repeat (ETag, Cache-Control). A malformed If-None-Match is
+ * ignored (the full answer), as a cache would do with an unusable validator.
+ */
+export function notModifiedIfMatched(event: APIGatewayProxyEvent, result: APIGatewayProxyResult): APIGatewayProxyResult {
+  const etag = result.headers?.ETag;
+  if (event.httpMethod !== 'GET' || result.statusCode !== 200 || typeof etag !== 'string') return result;
+  const value = header(event, 'if-none-match');
+  if (value === undefined) return result;
+  const tags = ifNoneMatchTags(value);
+  const opaque = /^(?:W\/)?"(.*)"$/.exec(etag)?.[1];
+  if (tags === null || (tags !== '*' && (opaque === undefined || !tags.has(opaque)))) return result;
+  const cacheControl = result.headers?.['Cache-Control'];
+  return { statusCode: 304, headers: { ETag: etag, ...(cacheControl === undefined ? {} : { 'Cache-Control': cacheControl }) }, body: '' };
 }
 
 /** Query-string booleans are the words true and false, nothing else. */

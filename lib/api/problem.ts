@@ -55,6 +55,9 @@ export function problemResponse(error: ExumError, instance: string): { statusCod
     statusCode: problem.status,
     headers: {
       'Content-Type': PROBLEM_CONTENT_TYPE,
+      // An error is about this request at this moment: no cache keeps it (a gateway serves its
+      // last good answer instead, within stale-if-error: docs/gateways.md, "Caching contract").
+      'Cache-Control': 'no-store',
       ...(problem.status === 503 || error.code === 'request-in-progress' ? { 'Retry-After': RETRY_AFTER_SECONDS } : {}),
       ...(problem.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="exum-router"' } : {}),
     },

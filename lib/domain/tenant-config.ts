@@ -4,6 +4,7 @@ import type { FieldIssue } from '../errors.js';
 import { edgeAllowsHostingProviders, type Edge } from './edge.js';
 import { providersServing, type HostingProvider } from './hosting-provider.js';
 import type { DialPlan } from './dial-plan.js';
+import type { StoredGatewaySettings } from './gateway-settings.js';
 import type { Rerouting } from './rerouting.js';
 import type { Tenant } from './tenant.js';
 import { GLOBAL_POLICY_ID, type VoicemailPolicy } from './voicemail-policy.js';
@@ -11,13 +12,15 @@ import { GLOBAL_POLICY_ID, type VoicemailPolicy } from './voicemail-policy.js';
 export interface TenantConfig {
   tenant: Tenant;
   edge: Edge;
+  /** The gateway settings as written; null or absent: never written, the defaults apply (effectiveGatewaySettings). */
+  gatewaySettings?: StoredGatewaySettings | null;
   providers: Map<string, HostingProvider>;
   policies: Map<string, VoicemailPolicy>;
   dialPlans: Map<string, DialPlan>;
   rerouting: Map<string, Rerouting>;
 }
 
-export type ConfigEntity = 'edge' | 'provider' | 'policy' | 'dial-plan' | 'rerouting';
+export type ConfigEntity = 'edge' | 'gateway-settings' | 'provider' | 'policy' | 'dial-plan' | 'rerouting';
 
 interface Violation {
   /** Identifies the violation so one already present before a write does not block it. */

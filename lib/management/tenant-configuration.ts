@@ -8,6 +8,7 @@ import type { Actor } from '../domain/credential.js';
 import type { RecordMeta } from '../domain/fields.js';
 import type { DialPlan, DialPlanCreate, DialPlanPatch } from '../domain/dial-plan.js';
 import type { Edge, EdgeInput } from '../domain/edge.js';
+import { effectiveGatewaySettings, type GatewaySettings, type GatewaySettingsInput } from '../domain/gateway-settings.js';
 import { endpointUrlRefusal, STRICT_ENDPOINT_POLICY } from '../domain/endpoint-rules.js';
 import {
   publicHostingProvider,
@@ -61,6 +62,9 @@ function applyToSnapshot(config: TenantConfig, change: ConfigChange): TenantConf
     case 'edge':
       next.edge = change.after;
       break;
+    case 'gateway-settings':
+      next.gatewaySettings = change.after;
+      break;
     case 'provider':
       replace(next.providers, change.before, change.after);
       break;
@@ -95,7 +99,10 @@ async function writeConfigChange<T>(
     }
     const show = (record: ConfigChange['after']) => (record === null ? null : withoutMeta(present(record) as never));
     if (options.dryRun) {
-      const id = change.entity === 'edge' ? 'edge' : ((change.after ?? change.before) as { id: string }).id;
+      const id =
+        change.entity === 'edge' || change.entity === 'gateway-settings'
+          ? change.entity
+          : ((change.after ?? change.before) as { id: string }).id;
       return { dryRun: true, changes: [describeChange(change.entity, id, show(change.before), show(change.after))], warnings: [] };
     }
     await deps.store.configuration.write(config, change, now.toISOString(), { credentialId: actor.credentialId, role: actor.role });
@@ -120,6 +127,34 @@ export function putEdge(deps: ManagementDeps, actor: Actor, tenantId: string, in
       return { entity: 'edge', before: config.edge, after: stamp(input, config.edge, actor, now) };
     },
     (edge) => edge as Edge,
+  );
+}
+
+// --- gateway settings ---------------------------------------------------------------------------
+
+export async function getGatewaySettings(deps: ManagementDeps, tenantId: string): Promise<GatewaySettings> {
+  return effectiveGatewaySettings((await loadConfig(deps, tenantId)).gatewaySettings ?? null);
+}
+
+/** Replaces the gateway settings; If-Match "0" names the defaults of a tenant that never wrote them. */
+export function putGatewaySettings(
+  deps: ManagementDeps,
+  actor: Actor,
+  tenantId: string,
+  input: GatewaySettingsInput,
+  options: WriteOptions,
+) {
+  return writeConfigChange(
+    deps,
+    actor,
+    tenantId,
+    options,
+    (config, now) => {
+      const before = config.gatewaySettings ?? null;
+      checkIfMatch(options.ifMatch, effectiveGatewaySettings(before));
+      return { entity: 'gateway-settings', before, after: stamp(input, before, actor, now) };
+    },
+    (settings) => settings as GatewaySettings,
   );
 }
 

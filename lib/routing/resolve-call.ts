@@ -4,9 +4,12 @@
 //   3. reject a SIP target outside the tenant's domains, reading nothing,
 //   4. otherwise read the user or contact in ONE strongly consistent GetItem (by SIP address,
 //      or by number: the number item is a full copy) and decide with the pure decision,
-//   5. answer with how long it may be reused, and the checks made when explaining.
+//   5. answer with how long it may be reused, and the checks made when explaining; with it, the
+//      Cache-Control a gateway obeys (docs/gateways.md, "Caching contract"): max-age the answer's
+//      ttlSeconds, stale-if-error the tenant's gateway setting, read from the same cached configuration.
 // The target arrives parsed: the route's schema answers 400 to anything that is not one.
 import type { Actor } from '../domain/credential.js';
+import { effectiveGatewaySettings } from '../domain/gateway-settings.js';
 import { ExumError, notFound } from '../errors.js';
 import { omit } from '../omit.js';
 import type { ExumStore } from '../store/exum-store.js';
@@ -33,7 +36,27 @@ const findPrincipal = (store: ExumStore, tenantId: string, target: Target) =>
     ? store.principals.getByNumber(tenantId, target.lineUri)
     : store.principals.get(tenantId, target.addressOfRecord);
 
+/**
+ * An answer's Cache-Control (RFC 9111 max-age, RFC 5861 stale-if-error): fresh for ttlSeconds, and
+ * usable for staleIfErrorSeconds more while the service cannot answer; 0 leaves stale-if-error out.
+ */
+export const resolveCacheControl = (ttlSeconds: number, staleIfErrorSeconds: number): string =>
+  staleIfErrorSeconds > 0 ? `max-age=${ttlSeconds}, stale-if-error=${staleIfErrorSeconds}` : `max-age=${ttlSeconds}`;
+
+/** What an explained answer carries: a diagnostic, for a person, never to be kept. */
+export const NO_STORE = 'no-store';
+
 export async function resolveCall(deps: RoutingDeps, actor: Actor, request: ResolveRequest, explain: boolean): Promise<ResolveAnswer> {
+  return (await resolveCallCached(deps, actor, request, explain)).answer;
+}
+
+/** The answer and the Cache-Control it is sent with. */
+export async function resolveCallCached(
+  deps: RoutingDeps,
+  actor: Actor,
+  request: ResolveRequest,
+  explain: boolean,
+): Promise<{ answer: ResolveAnswer; cacheControl: string }> {
   if (actor.tenantId === null) {
     throw new ExumError('forbidden', 'resolution needs a tenant credential: operators belong to no tenant', [
       { field: 'Authorization', rule: 'tenant-credential', message: 'use a gateway, server-admin, user-admin or reader credential' },
@@ -56,5 +79,11 @@ export async function resolveCall(deps: RoutingDeps, actor: Actor, request: Reso
   // A user's record can change at any moment (a migration flips it): never reuse that answer.
   // Anything else depends only on configuration, which we serve up to ttlMs stale anyway.
   const ttlSeconds = decision.matched?.type === 'user' ? 0 : Math.floor(deps.tenantConfigs.ttlMs / 1000);
-  return { ...omit(decision, 'checks', 'matched'), ttlSeconds, ...(explain ? { explain: { target, checks: decision.checks } } : {}) };
+  const answer = {
+    ...omit(decision, 'checks', 'matched'),
+    ttlSeconds,
+    ...(explain ? { explain: { target, checks: decision.checks } } : {}),
+  };
+  const { staleIfErrorSeconds } = effectiveGatewaySettings(config.gatewaySettings ?? null);
+  return { answer, cacheControl: explain ? NO_STORE : resolveCacheControl(ttlSeconds, staleIfErrorSeconds) };
 }

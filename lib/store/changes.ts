@@ -2,6 +2,7 @@
 // the policies its decision relied on, and, for changes written together, what became of each.
 import type { DialPlan } from '../domain/dial-plan.js';
 import type { Edge } from '../domain/edge.js';
+import type { StoredGatewaySettings } from '../domain/gateway-settings.js';
 import type { HostingProvider } from '../domain/hosting-provider.js';
 import type { Principal } from '../domain/principal.js';
 import type { Rerouting } from '../domain/rerouting.js';
@@ -10,6 +11,7 @@ import type { VoicemailPolicy } from '../domain/voicemail-policy.js';
 /** One object of the tenant configuration before and after a write (null: absent). */
 export type ConfigChange =
   | { entity: 'edge'; before: Edge; after: Edge }
+  | { entity: 'gateway-settings'; before: StoredGatewaySettings | null; after: StoredGatewaySettings }
   | { entity: 'provider'; before: HostingProvider | null; after: HostingProvider | null }
   | { entity: 'policy'; before: VoicemailPolicy | null; after: VoicemailPolicy | null }
   | { entity: 'dial-plan'; before: DialPlan | null; after: DialPlan | null }

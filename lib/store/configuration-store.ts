@@ -5,6 +5,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { duplicate, ExumError, refused } from '../errors.js';
 import { DialPlanSchema } from '../domain/dial-plan.js';
 import { EdgeSchema, type Edge } from '../domain/edge.js';
+import { StoredGatewaySettingsSchema, type StoredGatewaySettings } from '../domain/gateway-settings.js';
 import { HostingProviderSchema, type HostingProvider } from '../domain/hosting-provider.js';
 import { ReroutingSchema } from '../domain/rerouting.js';
 import { TenantSchema, type Tenant } from '../domain/tenant.js';
@@ -29,9 +30,10 @@ export class ConfigurationStore {
 
     let tenant: Tenant | undefined;
     let edge: Edge | undefined;
+    let gatewaySettings: StoredGatewaySettings | null = null;
     const config = { providers: new Map(), policies: new Map(), dialPlans: new Map(), rerouting: new Map() } as Omit<
       TenantConfig,
-      'tenant' | 'edge'
+      'tenant' | 'edge' | 'gatewaySettings'
     >;
     for (const item of items) {
       switch (entityOf(item)) {
@@ -40,6 +42,9 @@ export class ConfigurationStore {
           break;
         case 'edge':
           edge = fromItem(EdgeSchema, item);
+          break;
+        case 'gateway-settings':
+          gatewaySettings = fromItem(StoredGatewaySettingsSchema, item);
           break;
         case 'provider': {
           const p = fromItem(HostingProviderSchema, item);
@@ -67,7 +72,7 @@ export class ConfigurationStore {
     }
     if (tenant === undefined) return undefined;
     if (edge === undefined) throw new ExumError('internal', `tenant ${tenantId} has no edge configuration`);
-    return { tenant, edge, ...config };
+    return { tenant, edge, gatewaySettings, ...config };
   }
 
   /**
@@ -98,7 +103,11 @@ export class ConfigurationStore {
     if (after !== null) {
       writes.push({
         write: this.table.put(toItem(keyOf(after), change.entity, after), sameItem ? versionCondition(before.version) : absentCondition),
-        onConditionFailed: sameItem ? stale(change.entity) : () => duplicate('id', idOf(after), `unique-${change.entity}-id`),
+        // A singleton written for the first time lost a race to another first write: read again.
+        onConditionFailed:
+          sameItem || change.entity === 'gateway-settings'
+            ? stale(change.entity)
+            : () => duplicate('id', idOf(after), `unique-${change.entity}-id`),
       });
     }
     if (before !== null && !sameItem) {
@@ -152,13 +161,15 @@ export class ConfigurationStore {
 
 type ConfigRecord = NonNullable<ConfigChange['after']>;
 
-/** The edge is a singleton; every other configuration record has an id. */
-const idOf = (record: ConfigRecord): string => ('id' in record ? record.id : 'edge');
+/** The edge and the gateway settings are singletons; every other configuration record has an id. */
+const idOf = (record: ConfigRecord): string => ('id' in record ? record.id : 'routingMode' in record ? 'edge' : 'gateway-settings');
 
 const configKey = (tenantId: string, entity: ConfigEntity, id: string): Key => {
   switch (entity) {
     case 'edge':
       return keys.edge(tenantId);
+    case 'gateway-settings':
+      return keys.gatewaySettings(tenantId);
     case 'provider':
       return keys.provider(tenantId, id);
     case 'policy':

@@ -31,8 +31,51 @@ export interface PrincipalFilter {
   route?: 'hosted' | 'onPremises' | 'notRoutable';
 }
 
+/** A contact's number, as the gateway learns it (lib/routing/voicemail-numbers.ts). */
+export interface ContactNumber {
+  sipUri: string;
+  displayNumber: string;
+  kind: 'subscriber-access' | 'auto-attendant';
+  site: string | null;
+  onPremisesDialPlan: string | null;
+}
+
 export class PrincipalStore {
   constructor(private readonly table: TableClient) {}
+
+  /**
+   * Every contact of the tenant that has a display number: one Query of the contacts' list (paged
+   * past 1 MB, some thousands of contacts), only the attributes named. The list is an index:
+   * eventually consistent, a new contact shows within the index's propagation (usually under a second).
+   */
+  async listContactNumbers(tenantId: string): Promise<ContactNumber[]> {
+    const items = await this.table.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ProjectionExpression: '#sipUri, #displayNumber, #kind, #site, #onPremisesDialPlan',
+      ExpressionAttributeNames: {
+        '#sipUri': 'sipUri',
+        '#displayNumber': 'displayNumber',
+        '#kind': 'kind',
+        '#site': 'site',
+        '#onPremisesDialPlan': 'onPremisesDialPlan',
+      },
+      ExpressionAttributeValues: marshall({ ':pk': listPartitions.contacts(tenantId) }),
+    });
+    const numbers: ContactNumber[] = [];
+    for (const item of items) {
+      const contact = unmarshall(item) as Partial<ContactNumber> & { displayNumber?: string | null };
+      if (typeof contact.displayNumber !== 'string' || typeof contact.sipUri !== 'string') continue;
+      numbers.push({
+        sipUri: contact.sipUri,
+        displayNumber: contact.displayNumber,
+        kind: contact.kind === 'auto-attendant' ? 'auto-attendant' : 'subscriber-access',
+        site: contact.site ?? null,
+        onPremisesDialPlan: contact.onPremisesDialPlan ?? null,
+      });
+    }
+    return numbers;
+  }
 
   async get(tenantId: string, sipUri: string, consistent = true): Promise<Principal | undefined> {
     const item = await this.table.getItem(keys.address(tenantId, sipUri), consistent);

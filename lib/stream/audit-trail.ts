@@ -8,7 +8,18 @@ import type { AuditRecord } from '../domain/audit-record.js';
 import { maskUserInfo } from '../domain/endpoint-rules.js';
 import type { ItemChange, PlainRecord } from '../store/stream-records.js';
 
-const AUDITED = new Set(['tenant', 'edge', 'provider', 'policy', 'dial-plan', 'rerouting', 'user', 'contact', 'credential-record']);
+const AUDITED = new Set([
+  'tenant',
+  'edge',
+  'gateway-settings',
+  'provider',
+  'policy',
+  'dial-plan',
+  'rerouting',
+  'user',
+  'contact',
+  'credential-record',
+]);
 /** Fields every write changes: they say nothing about what the write did. */
 const BOOKKEEPING = new Set(['version', 'updatedAt', 'modifiedBy', 'configVersion']);
 
@@ -36,7 +47,8 @@ function actorOf(value: unknown): AuditRecord['actor'] {
 const textOf = (value: unknown): string =>
   typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
 
-const objectIdOf = (entity: string, image: PlainRecord): string => (entity === 'edge' ? 'edge' : textOf(image.sipUri ?? image.id));
+const objectIdOf = (entity: string, image: PlainRecord): string =>
+  entity === 'edge' || entity === 'gateway-settings' ? entity : textOf(image.sipUri ?? image.id);
 
 function changedFields(before: PlainRecord | null, after: PlainRecord | null): string[] {
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
