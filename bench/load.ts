@@ -188,8 +188,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         grantPolicy: 'ExOnline',
         waveSize: 20,
       });
-      // Not started: counted as an error (or a 5xx) by the client, and no user migrates.
-      if (started.status !== 201) {
+      // Not started: counted as an error (or a 5xx) by the client, and no user migrates. 202: its
+      // users are enrolled in the background (enrolling, then running), followed below as it runs.
+      if (started.status !== 201 && started.status !== 202) {
         log(`load: migration not started: ${started.status} ${JSON.stringify(started.body)}`);
         return { migrated: 0, seconds: 0 };
       }
@@ -213,7 +214,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
           }
           cursor = page.body?.nextCursor ?? null;
         } while (cursor !== null);
-        if (state !== 'running' || Date.now() > giveUpAt) return { migrated: completed, seconds: (Date.now() - startedAt) / 1000 };
+        if ((state !== 'running' && state !== 'enrolling') || Date.now() > giveUpAt)
+          return { migrated: completed, seconds: (Date.now() - startedAt) / 1000 };
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     };

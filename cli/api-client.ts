@@ -21,7 +21,25 @@ export interface RequestOptions {
   body?: unknown;
   /** The version read, sent as If-Match so a concurrent change is not overwritten. */
   ifMatch?: number;
+  /**
+   * Sent as Idempotency-Key on a POST that creates: the request is then sent again, under the same
+   * key, when its answer was lost (no connection, a timeout) or the service asked to retry (503, or
+   * 409 request-in-progress), up to RETRIES times; the service carries it out once.
+   */
+  idempotencyKey?: string;
 }
+
+/** Times a request with an Idempotency-Key is sent again, and the wait before each (or the service's Retry-After). */
+const RETRIES = 3;
+const RETRY_WAIT_MS = 1000;
+
+/** Whether a failed request with an Idempotency-Key may be sent again: nothing was answered, or the service asked. */
+const worthRetrying = (error: unknown): boolean =>
+  error instanceof CliError &&
+  (error.problem === undefined
+    ? // The request may have reached the service (a refused connection or a TLS failure did not).
+      error.exitCode === EXIT.unavailable && /no answer within|ECONNRESET|socket hang up/.test(error.message)
+    : error.problem.status === 503 || error.problem.code === 'request-in-progress');
 
 const readPem = (path: string, what: string) => {
   try {
@@ -74,6 +92,18 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiAnswer<T>> {
+    if (options.idempotencyKey === undefined) return this.requestOnce<T>(method, path, options);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce<T>(method, path, options);
+      } catch (error) {
+        if (attempt >= RETRIES || !worthRetrying(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_WAIT_MS * (attempt + 1)));
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, options: RequestOptions): Promise<ApiAnswer<T>> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -81,6 +111,7 @@ export class ApiClient {
     if (this.settings.token !== undefined) headers.authorization = `Bearer ${this.settings.token}`;
     if (payload !== undefined) headers['content-type'] = 'application/json';
     if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+    if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
 
     const { status, text, responseHeaders } = await this.send(method, url, headers, payload);
     let body: unknown;

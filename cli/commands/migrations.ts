@@ -1,10 +1,11 @@
 // Migrations of users' voicemail to a hosted provider: start, list, status (with a live progress
 // display), rollback and cancel. Exchange's New-MoveRequest / Get-MoveRequestStatistics, for voicemail.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { printWriteAnswer, run, writeQuery, type Context } from '../context.js';
-import { EXIT, usageError } from '../exit-codes.js';
+import { CliError, EXIT, exitCodeOfStatus, usageError } from '../exit-codes.js';
 import { describe } from '../help.js';
 import { formatRecord, formatTable, printList } from '../output.js';
 import { collect, parsePositiveInt } from '../values.js';
@@ -21,6 +22,7 @@ interface Progress {
     userCount: number;
     grantPolicy: string | null;
     createdAt: string;
+    refusal?: { status: number; detail: string; errors: { field: string; rule: string; message: string }[] } | null;
   };
   counts: Counts;
   users: {
@@ -48,6 +50,9 @@ interface StartOptions {
   waveSize?: number;
   watch?: boolean;
 }
+
+/** How often an accepted migration is read while its users are enrolled. */
+const ENROLLMENT_POLL_MS = 500;
 
 const settled = (counts: Counts) => counts.completed + counts.failed + counts['rolled-back'] + counts.cancelled;
 const open = (counts: Counts) => counts.pending + counts.requested;
@@ -98,7 +103,12 @@ async function watchProgress(context: Context, id: string, intervalMs: number): 
   const onInterrupt = () => (interrupted = true);
   process.once('SIGINT', onInterrupt);
   try {
-    while (!interrupted && open(progress.counts) > 0 && progress.migration.state !== 'cancelled') {
+    while (
+      !interrupted &&
+      (progress.migration.state === 'enrolling' || open(progress.counts) > 0) &&
+      progress.migration.state !== 'cancelled' &&
+      progress.migration.state !== 'refused'
+    ) {
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
       progress = await readProgress(context, id, false);
       bar.update(settled(progress.counts), { counts: countsLine(progress.counts) });
@@ -135,6 +145,26 @@ function printStatus(context: Context, progress: Progress, withUsers: boolean): 
         { header: 'FAILURE', value: (u) => u.failureReason },
       ])}`,
     );
+  }
+}
+
+/** Reads an accepted migration until its users are enrolled: the migration, running; a refusal met meanwhile fails as a refused start does. */
+async function untilEnrolled(context: Context, id: string): Promise<Progress['migration']> {
+  for (;;) {
+    const { migration } = await readProgress(context, id, false);
+    if (migration.state === 'refused' && migration.refusal != null) {
+      const { status, detail, errors } = migration.refusal;
+      throw new CliError(`migration ${id} was refused: ${detail}`, exitCodeOfStatus(status), {
+        type: 'https://exum-router.dev/problems/conflict',
+        title: 'Refused by a configuration rule',
+        status,
+        detail,
+        code: 'conflict',
+        errors,
+      });
+    }
+    if (migration.state !== 'enrolling') return migration;
+    await new Promise((resolve) => setTimeout(resolve, ENROLLMENT_POLL_MS));
   }
 }
 
@@ -188,10 +218,18 @@ export function addMigrationCommands(program: Command): void {
         ...(options.grantPolicy === undefined ? {} : { grantPolicy: options.grantPolicy }),
         ...(options.waveSize === undefined ? {} : { waveSize: options.waveSize }),
       };
-      // A dry run answers the changes, not the migration: its id is absent then.
-      const answer = await context.client.post<{ id?: string } | undefined>(context.tenantPath('migrations'), body, {
+      // A dry run answers the changes, not the migration: its id is absent then. A start is sent
+      // with an Idempotency-Key, so a retry after a lost answer starts nothing twice.
+      let answer = await context.client.post<{ id?: string; state?: string } | undefined>(context.tenantPath('migrations'), body, {
         query: writeQuery(context),
+        ...(context.dryRun ? {} : { idempotencyKey: randomUUID() }),
       });
+      if (answer.status === 202 && answer.body?.id !== undefined) {
+        // Accepted: its users are checked and enrolled in the background; wait for that.
+        context.printer.err(`accepted migration ${answer.body.id}: enrolling its users`);
+        const enrolled = await untilEnrolled(context, answer.body.id);
+        answer = { ...answer, status: 201, body: enrolled };
+      }
       printWriteAnswer(context, answer, `started migration ${answer.body?.id ?? ''}`);
       if (options.watch === true && !context.dryRun && answer.body?.id !== undefined) {
         const progress = await watchProgress(context, answer.body.id, 1000);

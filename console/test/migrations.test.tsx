@@ -160,6 +160,69 @@ describe('migrations', () => {
     const sent = await Promise.all(posts.map((request) => request.clone().json()));
     expect(sent[0]).toEqual({ users: ['sip:alice@contoso.com', 'sip:bob@contoso.com'], providerId: 'exo', waveSize: 50 });
     expect(sent[1]).toEqual(sent[0]);
+    // The start (not the dry run) carries an Idempotency-Key: pressed again after a lost answer, it starts nothing twice.
+    expect(posts[0]!.headers.get('idempotency-key')).toBeNull();
+    expect(posts[1]!.headers.get('idempotency-key')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('follows a start accepted in the background (202): enrolling, then the refusal met there with its reasons', async () => {
+    let reads = 0;
+    const enrolling = { ...migration, id: 'mig_big', state: 'enrolling', currentWave: 0, refusal: null };
+    const empty = { pending: 0, requested: 0, completed: 0, failed: 0, 'rolled-back': 0, cancelled: 0 };
+    stubApi({
+      ...list,
+      [`POST ${T}/migrations`]: (request): StubAnswer =>
+        new URL(request.url).searchParams.get('dryRun') === 'true'
+          ? {
+              body: {
+                dryRun: true,
+                changes: [
+                  { action: 'create', type: 'migration', id: 'mig_big', before: null, after: { userCount: 2, waveCount: 1, waves: [[]] } },
+                ],
+                warnings: [],
+              },
+            }
+          : { status: 202, body: enrolling },
+      [`GET ${T}/migrations/mig_big`]: (): StubAnswer => ({
+        body: {
+          counts: empty,
+          users: [],
+          nextCursor: null,
+          migration:
+            ++reads < 2
+              ? enrolling
+              : {
+                  ...enrolling,
+                  state: 'refused',
+                  refusal: {
+                    status: 409,
+                    detail: '1 of these users are already in an open migration',
+                    errors: [
+                      {
+                        field: 'users.1',
+                        rule: 'one-open-migration-per-user',
+                        message: 'sip:bob@contoso.com is already in migration mig_one',
+                      },
+                    ],
+                  },
+                },
+        },
+      }),
+    });
+    renderPage(<MigrationsPage />, { role: 'user-admin' });
+    fireEvent.click(await screen.findByRole('button', { name: 'Start migration' }));
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.change(within(dialog).getByLabelText('SIP addresses'), { target: { value: 'sip:alice@contoso.com\nsip:bob@contoso.com' } });
+    fireEvent.change(within(dialog).getByLabelText('Hosting provider'), { target: { value: 'exo' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Dry run' }));
+    const start = within(dialog).getByRole('button', { name: 'Start' });
+    await waitFor(() => expect(start.hasAttribute('disabled')).toBe(false));
+    fireEvent.click(start);
+    await waitFor(() => expect(screen.getByTestId('migration-state').textContent).toBe('enrolling'));
+    await waitFor(() => expect(screen.getByTestId('migration-state').textContent).toBe('refused'), { timeout: 10_000 });
+    expect(
+      await screen.findByText('users.1: sip:bob@contoso.com is already in migration mig_one (one-open-migration-per-user)'),
+    ).toBeTruthy();
   });
 
   it("shows the API's refusal on the field it names (the user on the line)", async () => {

@@ -75,6 +75,32 @@ describe('migrations', () => {
     expect(json((await asUserAdmin(['migration', 'list', '-o', 'json'])).stdout)[0]).toMatchObject({ id: migrationId, providerId: 'exo' });
   });
 
+  it('follows a start accepted in the background (a filter: 202) until its users are enrolled; a refusal met there fails the command', async () => {
+    for (const name of ['dub1', 'dub2'])
+      await expectCreated(
+        context.api.post(`${T}/users`, { sipUri: `sip:${name}@contoso.com`, enterpriseVoiceEnabled: true, site: 'Dublin' }),
+      );
+    const run = await asUserAdmin([
+      'migration',
+      'start',
+      '--provider',
+      'exo',
+      '--site',
+      'Dublin',
+      '--grant-policy',
+      'ExOnline',
+      '-o',
+      'json',
+    ]);
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(run.stderr).toMatch(/accepted migration mig_\S+: enrolling/);
+    expect(json(run.stdout)).toMatchObject({ state: 'running', currentWave: 1, userCount: 2 });
+    // The same users again: refused while enrolling, as a start refused at once would be.
+    const again = await asUserAdmin(['migration', 'start', '--provider', 'exo', '--site', 'Dublin', '--wave-size', '1']);
+    expect(again.code).toBe(EXIT.refused);
+    expect(again.stderr).toMatch(/one-open-migration-per-user/);
+  });
+
   it('refuses users and a filter together before calling the service (exit 2)', async () => {
     const run = await asUserAdmin(['migration', 'start', '--provider', 'exo', '--user', 'sip:a@contoso.com', '--site', 'Dublin']);
     expect(run.code).toBe(EXIT.usage);

@@ -1,6 +1,6 @@
 // Migrations: the tenant's migrations (GET /v1/tenants/{tenant}/migrations), "Start migration" with
 // a dry run first (what would happen: the users, the waves), and a migration's live progress
-// (polled every 2 s while it runs): counts by state, each user with the time of each step, and
+// (polled every 2 s while its users are enrolled and while it runs; a refusal met while enrolling shown): counts by state, each user with the time of each step, and
 // Rollback and Cancel for the roles that may (confirmed in a modal). The same API exumctl uses
 // (cli/commands/migrations.ts).
 import Alert from '@cloudscape-design/components/alert';
@@ -45,6 +45,8 @@ type MigrationUser = Progress['users'][number];
 type UserState = MigrationUser['state'];
 
 const STATE_STATUS: Record<Migration['state'] | UserState, StatusIndicatorProps.Type> = {
+  enrolling: 'loading',
+  refused: 'error',
   running: 'in-progress',
   completed: 'success',
   cancelled: 'stopped',
@@ -132,6 +134,9 @@ export default function MigrationsPage() {
   );
 }
 
+/** Read again while its users are enrolled (a start accepted in the background) and while it runs. */
+const live = (state: Migration['state'] | undefined) => state === 'enrolling' || state === 'running';
+
 /** A migration's progress, read again every 2 s while it runs. */
 function MigrationDetail({ migrationId }: { migrationId: string }) {
   const { api, tenant, may } = useSession();
@@ -142,7 +147,7 @@ function MigrationDetail({ migrationId }: { migrationId: string }) {
   const progress = useQuery({
     queryKey: ['migration', tenant, migrationId],
     queryFn: () => readProgress(api, tenant!, migrationId),
-    refetchInterval: (query) => (query.state.data?.migration.state === 'running' ? POLL_MS : false),
+    refetchInterval: (query) => (live(query.state.data?.migration.state) ? POLL_MS : false),
   });
   const mayRollback = may('POST', `${ONE}/rollback`);
   const mayCancel = may('POST', `${ONE}/cancel`);
@@ -199,7 +204,7 @@ function MigrationDetail({ migrationId }: { migrationId: string }) {
         header={
           <Header
             variant="h2"
-            description={migration.state === 'running' ? 'Live: read again every 2 seconds' : undefined}
+            description={live(migration.state) ? 'Live: read again every 2 seconds' : undefined}
             actions={
               <SpaceBetween direction="horizontal" size="xs">
                 {mayRollback ? (
@@ -226,6 +231,23 @@ function MigrationDetail({ migrationId }: { migrationId: string }) {
             </Alert>
           )}
           <ProblemAlert error={progress.error} header="Progress could not be read again" />
+          {migration.state === 'enrolling' ? (
+            <Alert type="info" header="Enrolling">
+              Its users are being checked and enrolled; the first wave starts once they all are.
+            </Alert>
+          ) : null}
+          {migration.refusal == null ? null : (
+            <Alert type="error" header="Refused while its users were enrolled: nobody was left in it">
+              <SpaceBetween size="xxs">
+                <span>{migration.refusal.detail}</span>
+                {migration.refusal.errors.map((issue) => (
+                  <span key={`${issue.field} ${issue.rule}`}>
+                    {issue.field}: {issue.message} ({issue.rule})
+                  </span>
+                ))}
+              </SpaceBetween>
+            </Alert>
+          )}
           <KeyValuePairs
             columns={4}
             items={[
@@ -422,14 +444,21 @@ function StartMigrationModal({ onClose, onStarted }: { onClose: () => void; onSt
   const queries = useQueryClient();
   const [input, setInput] = useState<StartInput>(EMPTY_START);
   const [preview, setPreview] = useState<StartPreview | null>(null);
+  // One key per input: Start pressed again after a lost answer starts nothing twice.
+  const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
   const change = (patch: Partial<StartInput>) => {
     setInput({ ...input, ...patch });
     setPreview(null);
+    setIdempotencyKey(crypto.randomUUID());
   };
   const call = (dryRun: boolean) =>
     expectOk(
       api.POST(BASE, {
-        params: { path: { tenant: tenant! }, query: { dryRun: dryRun ? 'true' : 'false' } },
+        params: {
+          path: { tenant: tenant! },
+          query: { dryRun: dryRun ? 'true' : 'false' },
+          ...(dryRun ? {} : { header: { 'Idempotency-Key': idempotencyKey } }),
+        },
         // What the person typed, even where the schema wants a number: the API's refusal then names the field.
         body: startBody(input) as never,
       }),
