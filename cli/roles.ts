@@ -8,7 +8,7 @@ import { OPERATORS, READERS, SERVER_ADMINS, USER_ADMINS } from '../lib/api/route
 export const RESOLVERS: readonly Role[] = ['gateway', 'server-admin', 'user-admin', 'reader'];
 
 /** Groups whose writes are routing configuration (server admins). */
-const SERVER_ADMIN_GROUPS = new Set(['provider', 'policy', 'edge', 'dial-plan', 'rerouting']);
+const SERVER_ADMIN_GROUPS = new Set(['provider', 'policy', 'edge', 'gateway-settings', 'dial-plan', 'rerouting']);
 /** Groups whose writes are users and their voicemail (user admins): the dead letters are events about them. */
 const USER_ADMIN_GROUPS = new Set(['user', 'contact', 'migration', 'import', 'dead-letters']);
 const READS = new Set(['get', 'list', 'status']);
@@ -37,7 +37,7 @@ export interface Operation {
   roles: readonly Role[];
 }
 
-type ApplySection = 'edge' | 'hosting-providers' | 'voicemail-policies' | 'dial-plans' | 'rerouting' | 'users' | 'contacts';
+type ApplySection = 'edge' | 'gateway-settings' | 'hosting-providers' | 'voicemail-policies' | 'dial-plans' | 'rerouting' | 'users' | 'contacts';
 
 /**
  * The operation `apply` calls for a step of its plan (users are created and updated in batches),
@@ -47,7 +47,7 @@ type ApplySection = 'edge' | 'hosting-providers' | 'voicemail-policies' | 'dial-
 export function applyOperation(section: ApplySection, action: 'create' | 'update' | 'delete'): Operation {
   const base = '/v1/tenants/{tenant}';
   const roles = section === 'users' || section === 'contacts' ? USER_ADMINS : SERVER_ADMINS;
-  if (section === 'edge') return { method: 'PUT', path: `${base}/edge`, roles };
+  if (section === 'edge' || section === 'gateway-settings') return { method: 'PUT', path: `${base}/${section}`, roles };
   if (section === 'users' && action !== 'delete') return { method: 'POST', path: `${base}/users/batch`, roles };
   const item = `${base}/${section}/${section === 'users' || section === 'contacts' ? '{sipUri}' : '{id}'}`;
   if (action === 'create') return { method: 'POST', path: `${base}/${section}`, roles };

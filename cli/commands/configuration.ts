@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { DialPlan } from '../../lib/domain/dial-plan.js';
 import type { Edge } from '../../lib/domain/edge.js';
+import type { GatewaySettings } from '../../lib/domain/gateway-settings.js';
 import type { publicHostingProvider } from '../../lib/domain/hosting-provider.js';
 import type { Rerouting } from '../../lib/domain/rerouting.js';
 import type { VoicemailPolicy } from '../../lib/domain/voicemail-policy.js';
@@ -94,6 +95,16 @@ const edgeFields: FieldOption[] = [
   { flags: '--next-hop <uri>', field: 'nextHop', description: "SIP URI of the edge's internal interface (null clears)", parse: nullable },
 ];
 
+const gatewaySettingsFields: FieldOption[] = [
+  {
+    flags: '--stale-if-error <seconds>',
+    field: 'staleIfErrorSeconds',
+    description: 'how long a gateway may serve its last good answer while the service cannot answer: 0 (off) to 604800 (7 days)',
+    // A whole number is sent as one; anything else as given, for the service to refuse naming the field.
+    parse: (value: string) => (/^[0-9]+$/.test(value.trim()) ? Number(value) : value),
+  },
+];
+
 /** The principal a SIP address names: a user, else a contact. */
 async function principalPath(context: Context, sipUri: string): Promise<string> {
   for (const collection of ['users', 'contacts']) {
@@ -132,6 +143,36 @@ export function addConfigurationCommands(program: Command): void {
         ...(current.version === undefined ? {} : { ifMatch: current.version }),
       });
       printWriteAnswer(context, answer, 'changed the edge configuration');
+    }),
+  );
+
+  const gatewaySettings = program
+    .command('gateway-settings')
+    .description("how the tenant's gateways may reuse resolve answers (stale-if-error; docs/gateways.md)");
+  describe(gatewaySettings.command('get'), {
+    summary: 'Show the gateway settings (never set: the defaults, version 0)',
+    examples: ['exumctl gateway-settings get'],
+  }).action(
+    run(async (context) =>
+      printRecord(context.printer, (await context.client.get<GatewaySettings>(context.tenantPath('gateway-settings'))).body),
+    ),
+  );
+  addFieldOptions(
+    describe(gatewaySettings.command('set'), {
+      summary: 'Change the gateway settings: only the options given change',
+      examples: ['exumctl gateway-settings set --stale-if-error 86400', 'exumctl gateway-settings set --stale-if-error 0'],
+    }),
+    gatewaySettingsFields,
+  ).action(
+    run<FieldValues>(async (context, _args, options) => {
+      const current = await context.client.get<GatewaySettings>(context.tenantPath('gateway-settings'));
+      const body = { staleIfErrorSeconds: current.body.staleIfErrorSeconds, ...bodyFromOptions(options, gatewaySettingsFields) };
+      // Replaced whole: If-Match ("0" while never set) keeps a concurrent change from being overwritten.
+      const answer = await context.client.put(context.tenantPath('gateway-settings'), body, {
+        query: writeQuery(context),
+        ...(current.version === undefined ? {} : { ifMatch: current.version }),
+      });
+      printWriteAnswer(context, answer, 'changed the gateway settings');
     }),
   );
 

@@ -15,7 +15,7 @@ import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { describe } from '../help.js';
 import { applyOperation, type Operation } from '../roles.js';
 
-const SECTIONS: Record<Exclude<keyof TenantFile, 'apiVersion' | 'kind' | 'tenant' | 'edge'>, PlanStep['section']> = {
+const SECTIONS: Record<Exclude<keyof TenantFile, 'apiVersion' | 'kind' | 'tenant' | 'edge' | 'gatewaySettings'>, PlanStep['section']> = {
   hostingProviders: 'hosting-providers',
   voicemailPolicies: 'voicemail-policies',
   dialPlans: 'dial-plans',
@@ -31,8 +31,11 @@ async function readCurrent(context: Context, tenant: string, wanted: (keyof Tena
     wanted === 'all' || wanted.includes(key)
       ? context.client.list<Record<string, unknown>>(`${base}/${SECTIONS[key]}`)
       : Promise.resolve([]);
-  const [edge, hostingProviders, voicemailPolicies, dialPlans, rerouting, users, contacts] = await Promise.all([
+  const [edge, gatewaySettings, hostingProviders, voicemailPolicies, dialPlans, rerouting, users, contacts] = await Promise.all([
     context.client.get<Record<string, unknown>>(`${base}/edge`).then((answer) => answer.body),
+    wanted === 'all' || wanted.includes('gatewaySettings')
+      ? context.client.get<Record<string, unknown>>(`${base}/gateway-settings`).then((answer) => answer.body)
+      : Promise.resolve(undefined),
     read('hostingProviders'),
     read('voicemailPolicies'),
     read('dialPlans'),
@@ -40,7 +43,7 @@ async function readCurrent(context: Context, tenant: string, wanted: (keyof Tena
     read('users'),
     read('contacts'),
   ]);
-  return { edge, hostingProviders, voicemailPolicies, dialPlans, rerouting, users, contacts };
+  return { edge, ...(gatewaySettings === undefined ? {} : { gatewaySettings }), hostingProviders, voicemailPolicies, dialPlans, rerouting, users, contacts };
 }
 
 function readTenantFile(path: string): TenantFile {
@@ -130,8 +133,9 @@ async function applySteps(
       index = end;
       continue;
     }
-    const path = `${base}/${step.section}${step.section === 'edge' ? '' : `/${encodeURIComponent(step.id)}`}`;
-    if (step.section === 'edge') await attempt(step, () => context.client.put(path, step.body));
+    const singleton = step.section === 'edge' || step.section === 'gateway-settings';
+    const path = `${base}/${step.section}${singleton ? '' : `/${encodeURIComponent(step.id)}`}`;
+    if (singleton) await attempt(step, () => context.client.put(path, step.body));
     else if (step.action === 'create') await attempt(step, () => context.client.post(`${base}/${step.section}`, step.body));
     else if (step.action === 'update') await attempt(step, () => context.client.patch(path, step.body));
     else await attempt(step, () => context.client.delete(path));
@@ -198,7 +202,7 @@ ${EXIT.denied} when the credential's role may not make a change the plan needs (
         ) {
           throw usageError(`the file is for tenant ${file.tenant}, not ${context.settings.tenant}`);
         }
-        const sections = Object.keys(file).filter((key) => key in SECTIONS) as (keyof TenantFile)[];
+        const sections = Object.keys(file).filter((key) => key in SECTIONS || key === 'gatewaySettings') as (keyof TenantFile)[];
         const plan = planApply(file, await readCurrent(context, file.tenant, sections), { rotateSecrets: options.rotateSecrets === true });
         if (plan.problems.length > 0) {
           throw new CliError(

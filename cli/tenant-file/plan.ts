@@ -9,6 +9,8 @@ import type { FileProvider, TenantFile } from './tenant-file.js';
 /** The tenant's configuration as the API lists it (records with their version and timestamps). */
 export interface CurrentConfiguration {
   edge: Record<string, unknown>;
+  /** Read when the file declares them (absent: the file leaves them alone). */
+  gatewaySettings?: Record<string, unknown>;
   hostingProviders: Record<string, unknown>[];
   voicemailPolicies: Record<string, unknown>[];
   dialPlans: Record<string, unknown>[];
@@ -17,13 +19,13 @@ export interface CurrentConfiguration {
   contacts: Record<string, unknown>[];
 }
 
-export type Section = 'edge' | 'hosting-providers' | 'voicemail-policies' | 'dial-plans' | 'rerouting' | 'users' | 'contacts';
+export type Section = 'edge' | 'gateway-settings' | 'hosting-providers' | 'voicemail-policies' | 'dial-plans' | 'rerouting' | 'users' | 'contacts';
 
 export interface PlanStep {
   action: 'create' | 'update' | 'delete';
-  /** The API collection (the edge is a singleton). */
+  /** The API collection (the edge and the gateway settings are singletons). */
   section: Section;
-  /** The object's id or SIP address ("edge" for the edge). */
+  /** The object's id or SIP address ("edge" and "gateway-settings" for the singletons). */
   id: string;
   /** The declared fields before and after (null: absent), for review. */
   before: Record<string, unknown> | null;
@@ -46,6 +48,7 @@ export interface PlanOptions {
 /** The fields a file declares for each kind of object, in the order export writes them. */
 export const DECLARED_FIELDS = {
   edge: ['routingMode', 'allowFederatedUsers', 'nextHop'],
+  'gateway-settings': ['staleIfErrorSeconds'],
   'hosting-providers': ['id', 'proxyFqdn', 'enabled', 'sharedAddressSpace', 'hostsUsers', 'isLocal', 'verificationLevel', 'eventEndpoint'],
   'voicemail-policies': ['id', 'destination', 'organizations', 'description'],
   'dial-plans': ['id', 'uriType', 'voipSecurity', 'servers'],
@@ -229,6 +232,15 @@ export function planApply(file: TenantFile, current: CurrentConfiguration, optio
   const edge = file.edge === undefined ? undefined : planSection('edge', [{ id: 'edge', ...file.edge }], [{ id: 'edge', ...current.edge }]);
   const edgeStep = edge?.upserts.map((step): PlanStep => ({ ...step, id: 'edge', body: declared('edge', step.after!) }))[0];
   const edgeFirst = edgeStep !== undefined && allowsHostingProviders(edgeStep.after!);
+  // A singleton no rule ties to another object: replaced whole (PUT), first.
+  const gatewaySettingsStep =
+    file.gatewaySettings === undefined
+      ? undefined
+      : planSection(
+          'gateway-settings',
+          [{ id: 'gateway-settings', ...file.gatewaySettings }],
+          [{ id: 'gateway-settings', ...(current.gatewaySettings ?? {}) }],
+        ).upserts.map((step): PlanStep => ({ ...step, action: 'update', body: declared('gateway-settings', step.after!) }))[0];
 
   const providers = planProviders(file.hostingProviders, current.hostingProviders, options, problems);
   const policies = planSection('voicemail-policies', file.voicemailPolicies, current.voicemailPolicies);
@@ -240,6 +252,7 @@ export function planApply(file: TenantFile, current: CurrentConfiguration, optio
   const userUpserts = users.upserts.map((step) => ({ ...step, body: step.after! }));
 
   const steps = [
+    ...(gatewaySettingsStep === undefined ? [] : [gatewaySettingsStep]),
     ...(edgeFirst ? [edgeStep] : []),
     ...providers.deletes,
     ...providers.upserts,
@@ -265,6 +278,7 @@ export function exportTenantFile(tenant: string, current: CurrentConfiguration):
     kind: 'TenantConfiguration',
     tenant,
     edge: declared('edge', current.edge),
+    ...(current.gatewaySettings === undefined ? {} : { gatewaySettings: declared('gateway-settings', current.gatewaySettings) }),
     hostingProviders: current.hostingProviders.map((record) => declared('hosting-providers', record)),
     voicemailPolicies: current.voicemailPolicies.map((record) => declared('voicemail-policies', record)),
     dialPlans: current.dialPlans.map((record) => declared('dial-plans', record)),

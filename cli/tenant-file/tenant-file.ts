@@ -7,6 +7,7 @@ import { ContactCreateSchema } from '../../lib/domain/contact.js';
 import { DialPlanCreateSchema } from '../../lib/domain/dial-plan.js';
 import { EdgeSchemaInput } from '../../lib/domain/edge.js';
 import { tenantId, text } from '../../lib/domain/fields.js';
+import { GatewaySettingsSchemaInput } from '../../lib/domain/gateway-settings.js';
 import { eventEndpointUrl, HostingProviderCreateSchema } from '../../lib/domain/hosting-provider.js';
 import { ReroutingCreateSchema } from '../../lib/domain/rerouting.js';
 import { UserCreateSchema } from '../../lib/domain/user.js';
@@ -55,6 +56,9 @@ export const TenantFileSchema = z
     kind: z.literal('TenantConfiguration'),
     tenant: tenantId(),
     edge: EdgeSchemaInput.optional(),
+    gatewaySettings: GatewaySettingsSchemaInput.optional().meta({
+      description: 'How long gateways may serve a resolve answer while the service cannot answer (stale-if-error). Absent: left alone.',
+    }),
     hostingProviders: section(FileProviderSchema, 'hosting provider', (p) => p.id),
     voicemailPolicies: section(VoicemailPolicyCreateSchema, 'voicemail policy', (p) => p.id),
     dialPlans: section(DialPlanCreateSchema, 'dial plan', (d) => d.id),

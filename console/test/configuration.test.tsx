@@ -2,7 +2,7 @@ import createWrapper from '@cloudscape-design/components/test-utils/dom';
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import ConfigurationPage from '../src/pages/configuration';
-import { renderPage, stubApi, type Answers } from './render';
+import { renderPage, stubApi, type Answers, type StubAnswer } from './render';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -88,6 +88,39 @@ describe('configuration', () => {
     answer = problem(412, 'precondition-failed');
     fireEvent.click(screen.getByRole('button', { name: 'Save edge' }));
     expect(await screen.findByText('This edge configuration changed since you opened it: reload')).toBeTruthy();
+  });
+
+  it('saves the gateway settings with PUT and If-Match "0" while never written, and shows a refusal on the field', async () => {
+    const defaults = { staleIfErrorSeconds: 86400, version: 0, createdAt: null, updatedAt: null, modifiedBy: null };
+    let answer: StubAnswer = problem(400, 'validation-failed', [
+      { field: 'staleIfErrorSeconds', rule: 'max', message: 'must be at most 604800 (7 days)' },
+    ]);
+    const requests = stubApi(
+      answers({ 'GET /v1/tenants/contoso/gateway-settings': { body: defaults }, 'PUT /v1/tenants/contoso/gateway-settings': () => answer }),
+    );
+    renderPage(<ConfigurationPage />, { role: 'server-admin' });
+    openTab('Gateway settings');
+    expect(await screen.findByText('The defaults: never changed')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Stale if error (seconds)'), { target: { value: '700000' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save gateway settings' }));
+    await screen.findAllByText(/must be at most 604800/);
+    expect(errorOf('Stale if error (seconds)')).toContain('must be at most 604800');
+    answer = { body: { ...defaults, staleIfErrorSeconds: 3600, version: 1, ...stamp } };
+    fireEvent.change(screen.getByLabelText('Stale if error (seconds)'), { target: { value: '3600' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save gateway settings' }));
+    await screen.findByText(/^Version 1/);
+    const put = requests.filter((request) => request.method === 'PUT').at(-1)!;
+    expect(put.headers.get('If-Match')).toBe('"0"');
+    expect(await put.json()).toEqual({ staleIfErrorSeconds: 3600 });
+  });
+
+  it('shows a reader the gateway settings without a Save', async () => {
+    stubApi(answers({ 'GET /v1/tenants/contoso/gateway-settings': { body: { staleIfErrorSeconds: 0, version: 2, ...stamp } } }));
+    renderPage(<ConfigurationPage />, { role: 'reader' });
+    openTab('Gateway settings');
+    expect(await screen.findByText('Stale if error (seconds)')).toBeTruthy();
+    expect(screen.getByText('0')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Save gateway settings' })).toBeNull();
   });
 
   it('offers a reader no Create, Edit, Delete or Save in any tab', async () => {

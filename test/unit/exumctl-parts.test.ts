@@ -196,10 +196,19 @@ describe('roles of commands', () => {
   });
 
   it("of apply's steps are those of the routes each step calls, so a dry run refuses what the real apply would", () => {
-    const sections = ['edge', 'hosting-providers', 'voicemail-policies', 'dial-plans', 'rerouting', 'users', 'contacts'] as const;
+    const sections = [
+      'edge',
+      'gateway-settings',
+      'hosting-providers',
+      'voicemail-policies',
+      'dial-plans',
+      'rerouting',
+      'users',
+      'contacts',
+    ] as const;
     for (const section of sections)
       for (const action of ['create', 'update', 'delete'] as const) {
-        if (section === 'edge' && action === 'delete') continue;
+        if ((section === 'edge' || section === 'gateway-settings') && action === 'delete') continue;
         const operation = applyOperation(section, action);
         const route = apiRoutes.find((candidate) => candidate.method === operation.method && candidate.path === operation.path);
         expect(route, `${section} ${action}: ${operation.method} ${operation.path}`).toBeDefined();

@@ -82,6 +82,7 @@ describe('docs/tenant-file.schema.json', () => {
       'kind',
       'tenant',
       'edge',
+      'gatewaySettings',
       'hostingProviders',
       'voicemailPolicies',
       'dialPlans',

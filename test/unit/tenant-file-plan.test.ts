@@ -134,6 +134,44 @@ describe('steps', () => {
   });
 });
 
+describe('gateway settings', () => {
+  const settings = (staleIfErrorSeconds: number, version = 1) => ({
+    staleIfErrorSeconds,
+    version,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    updatedAt: '2026-12-01T00:00:00.000Z',
+    modifiedBy: { credentialId: 'cred_x', role: 'server-admin' },
+  });
+  const withSettings = (staleIfErrorSeconds: number) => ({ ...current(), gatewaySettings: settings(staleIfErrorSeconds) });
+
+  it('are replaced whole (PUT), first, only when they differ, and left alone when the file leaves them out', () => {
+    const file = fileOf({ ...exported(), gatewaySettings: { staleIfErrorSeconds: 3_600 } });
+    const plan = planApply(file, withSettings(86_400));
+    expect(plan.steps[0]).toEqual({
+      action: 'update',
+      section: 'gateway-settings',
+      id: 'gateway-settings',
+      before: { staleIfErrorSeconds: 86_400 },
+      after: { staleIfErrorSeconds: 3_600 },
+      body: { staleIfErrorSeconds: 3_600 },
+    });
+    expect(summary(file, withSettings(3_600))).toEqual([]);
+    expect(summary(fileOf(exported()), withSettings(3_600))).toEqual([]);
+  });
+
+  it('are exported when read, and an export applies as no change', () => {
+    const file = exportTenantFile('contoso', withSettings(0)) as Record<string, ParsedJson>;
+    expect(file.gatewaySettings).toEqual({ staleIfErrorSeconds: 0 });
+    expect(planApply(fileOf(file), withSettings(0)).steps).toEqual([]);
+  });
+
+  it('are refused out of bounds, naming the field and the rule', () => {
+    const parsed = parseTenantFile(JSON.stringify({ ...exported(), gatewaySettings: { staleIfErrorSeconds: 604_801 } }));
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.issues).toEqual([expect.objectContaining({ field: 'gatewaySettings.staleIfErrorSeconds', rule: 'max' })]);
+  });
+});
+
 describe('signing secrets', () => {
   it('are needed to create an endpoint or change its URL, and refused as a problem otherwise', () => {
     const file = exported();

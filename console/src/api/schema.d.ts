@@ -10,7 +10,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Where does this voicemail-bound call go? A rejection is a 200 answer with decision "reject"
+         * Where does this voicemail-bound call go? A rejection is a 200 answer with decision "reject". Cache-Control: max-age=<ttlSeconds>, stale-if-error=<the tenant's gateway setting> (no-store when explained)
          * @description Roles: gateway, server-admin, user-admin, reader. `?dryRun=true` validates and returns the changes without writing.
          */
         post: {
@@ -149,6 +149,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/voicemail-numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's Subscriber Access and Auto Attendant numbers (its contacts with a display number), for gateways: strong ETag, If-None-Match answered 304
+         * @description Roles: gateway, server-admin, user-admin, reader.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            numbers: {
+                                /** @description The contact's display number as written (+ and digits): calls to it go to the service */
+                                number: string;
+                                /** @enum {string} */
+                                kind: "subscriber-access" | "auto-attendant";
+                                /** @description The contact's SIP address */
+                                sipUri: string;
+                                /** @description The on-premises UM dial plan of an on-premises contact; absent for a hosted one */
+                                dialPlan?: string;
+                                /** @description The contact's site, when set */
+                                site?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request: the errors name the field and the rule */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked credential */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found (also for anything of another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -254,7 +351,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -337,6 +437,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1820,6 +1929,210 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenant}/gateway-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the gateway settings: how long gateways may serve a resolve answer while the service cannot answer (stale-if-error); never written: the defaults, version 0
+         * @description Roles: operator, server-admin, user-admin, reader.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            staleIfErrorSeconds: number;
+                            version: number;
+                            createdAt: string | null;
+                            updatedAt: string | null;
+                            modifiedBy: {
+                                credentialId: string;
+                                role: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Invalid request: the errors name the field and the rule */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked credential */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found (also for anything of another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Replace the gateway settings (If-Match "0" names the defaults of settings never written)
+         * @description Roles: operator, server-admin. `?dryRun=true` validates and returns the changes without writing.
+         */
+        put: {
+            parameters: {
+                query?: {
+                    dryRun?: "true" | "false";
+                };
+                header?: {
+                    /** @description The ETag last read; a stale one gets 412 */
+                    "If-Match"?: string;
+                };
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Seconds a gateway may serve the last good resolve answer for a target while the service cannot answer (RFC 5861 stale-if-error); 0 turns it off; at most 604800 (7 days); default 86400 */
+                        staleIfErrorSeconds: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            staleIfErrorSeconds: number;
+                            version: number;
+                            createdAt: string | null;
+                            updatedAt: string | null;
+                            modifiedBy: {
+                                credentialId: string;
+                                role: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Invalid request: the errors name the field and the rule */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked credential */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found (also for anything of another tenant) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Duplicate, or refused by a configuration rule */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description If-Match does not match the current version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Store unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenant}/hosting-providers": {
         parameters: {
             query?: never;
@@ -1930,7 +2243,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                 };
@@ -2043,6 +2359,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2498,7 +2823,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                 };
@@ -2586,6 +2914,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3029,7 +3366,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                 };
@@ -3137,6 +3477,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3603,7 +3952,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                 };
@@ -3689,6 +4041,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4146,7 +4507,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                 };
@@ -4268,6 +4632,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5043,7 +5416,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                 };
@@ -5161,6 +5537,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5562,10 +5947,27 @@ export interface paths {
                                 grantPolicy: string | null;
                                 waveSize: number;
                                 /** @enum {string} */
-                                state: "running" | "completed" | "cancelled";
+                                state: "enrolling" | "running" | "completed" | "cancelled" | "refused";
                                 currentWave: number;
+                                /** @description While enrolling by filter: 0 until the users are selected */
                                 waveCount: number;
+                                /** @description Users asked for (while enrolling by filter: 0 until selected) */
                                 userCount: number;
+                                /**
+                                 * @description Set when the migration is refused while enrolling
+                                 * @default null
+                                 */
+                                refusal: {
+                                    /** @description The status a start refused at once answers (409 or 400) */
+                                    status: number;
+                                    detail: string;
+                                    /** @description Each user (users.N, or filter) and the rule it broke */
+                                    errors: {
+                                        field: string;
+                                        rule: string;
+                                        message: string;
+                                    }[];
+                                } | null;
                                 version: number;
                                 createdAt: string;
                                 updatedAt: string;
@@ -5635,7 +6037,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                 };
@@ -5674,10 +6079,74 @@ export interface paths {
                             grantPolicy: string | null;
                             waveSize: number;
                             /** @enum {string} */
-                            state: "running" | "completed" | "cancelled";
+                            state: "enrolling" | "running" | "completed" | "cancelled" | "refused";
                             currentWave: number;
+                            /** @description While enrolling by filter: 0 until the users are selected */
                             waveCount: number;
+                            /** @description Users asked for (while enrolling by filter: 0 until selected) */
                             userCount: number;
+                            /**
+                             * @description Set when the migration is refused while enrolling
+                             * @default null
+                             */
+                            refusal: {
+                                /** @description The status a start refused at once answers (409 or 400) */
+                                status: number;
+                                detail: string;
+                                /** @description Each user (users.N, or filter) and the rule it broke */
+                                errors: {
+                                    field: string;
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            } | null;
+                            version: number;
+                            createdAt: string;
+                            updatedAt: string;
+                            modifiedBy: {
+                                credentialId: string;
+                                role: string;
+                            };
+                            /** @description The same request made again: the migration it started, and nothing new started */
+                            warnings?: string[];
+                        };
+                    };
+                };
+                /** @description More than 100 users, or a filter: accepted, state enrolling; its users are checked and enrolled in the background. Follow Location (GET) until the state is running (or refused, with the reasons in refusal) */
+                202: {
+                    headers: {
+                        /** @description Where to follow the work (GET) */
+                        Location?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            providerId: string;
+                            grantPolicy: string | null;
+                            waveSize: number;
+                            /** @enum {string} */
+                            state: "enrolling" | "running" | "completed" | "cancelled" | "refused";
+                            currentWave: number;
+                            /** @description While enrolling by filter: 0 until the users are selected */
+                            waveCount: number;
+                            /** @description Users asked for (while enrolling by filter: 0 until selected) */
+                            userCount: number;
+                            /**
+                             * @description Set when the migration is refused while enrolling
+                             * @default null
+                             */
+                            refusal: {
+                                /** @description The status a start refused at once answers (409 or 400) */
+                                status: number;
+                                detail: string;
+                                /** @description Each user (users.N, or filter) and the rule it broke */
+                                errors: {
+                                    field: string;
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            } | null;
                             version: number;
                             createdAt: string;
                             updatedAt: string;
@@ -5744,6 +6213,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Store unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
@@ -5800,10 +6278,27 @@ export interface paths {
                                 grantPolicy: string | null;
                                 waveSize: number;
                                 /** @enum {string} */
-                                state: "running" | "completed" | "cancelled";
+                                state: "enrolling" | "running" | "completed" | "cancelled" | "refused";
                                 currentWave: number;
+                                /** @description While enrolling by filter: 0 until the users are selected */
                                 waveCount: number;
+                                /** @description Users asked for (while enrolling by filter: 0 until selected) */
                                 userCount: number;
+                                /**
+                                 * @description Set when the migration is refused while enrolling
+                                 * @default null
+                                 */
+                                refusal: {
+                                    /** @description The status a start refused at once answers (409 or 400) */
+                                    status: number;
+                                    detail: string;
+                                    /** @description Each user (users.N, or filter) and the rule it broke */
+                                    errors: {
+                                        field: string;
+                                        rule: string;
+                                        message: string;
+                                    }[];
+                                } | null;
                                 version: number;
                                 createdAt: string;
                                 updatedAt: string;
@@ -6065,10 +6560,27 @@ export interface paths {
                             grantPolicy: string | null;
                             waveSize: number;
                             /** @enum {string} */
-                            state: "running" | "completed" | "cancelled";
+                            state: "enrolling" | "running" | "completed" | "cancelled" | "refused";
                             currentWave: number;
+                            /** @description While enrolling by filter: 0 until the users are selected */
                             waveCount: number;
+                            /** @description Users asked for (while enrolling by filter: 0 until selected) */
                             userCount: number;
+                            /**
+                             * @description Set when the migration is refused while enrolling
+                             * @default null
+                             */
+                            refusal: {
+                                /** @description The status a start refused at once answers (409 or 400) */
+                                status: number;
+                                detail: string;
+                                /** @description Each user (users.N, or filter) and the rule it broke */
+                                errors: {
+                                    field: string;
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            } | null;
                             version: number;
                             createdAt: string;
                             updatedAt: string;
@@ -6422,7 +6934,7 @@ export interface paths {
                 query?: {
                     limit?: string;
                     cursor?: string;
-                    objectType?: "tenant" | "edge" | "provider" | "policy" | "dial-plan" | "rerouting" | "user" | "contact" | "credential-record" | "dead-letter";
+                    objectType?: "tenant" | "edge" | "gateway-settings" | "provider" | "policy" | "dial-plan" | "rerouting" | "user" | "contact" | "credential-record" | "dead-letter";
                     objectId?: string;
                     credentialId?: string;
                     from?: string;
@@ -6789,7 +7301,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                     id: string;
@@ -6903,6 +7418,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Store unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
@@ -6938,7 +7462,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                 };
@@ -7049,6 +7576,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };

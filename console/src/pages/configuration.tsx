@@ -1,4 +1,4 @@
-// Configuration: the tenant's edge settings and its configuration objects (hosting providers,
+// Configuration: the tenant's edge settings, its gateway settings and its configuration objects (hosting providers,
 // hosted voicemail policies, on-premises UM dial plans, voicemail rerouting), one tab each. The
 // collections share one editor (components/collection-editor.tsx), each described below.
 import Box from '@cloudscape-design/components/box';
@@ -362,13 +362,125 @@ function EdgeForm({ edge, reload }: { edge: Edge; reload: () => void }) {
   );
 }
 
+// The gateway settings: one per tenant, like the edge (GET, PUT); never written, the API answers
+// the defaults at version 0.
+const GATEWAY_SETTINGS = '/v1/tenants/{tenant}/gateway-settings';
+type GatewaySettings = ItemOf<typeof GATEWAY_SETTINGS>;
+type GatewaySettingsBody = paths[typeof GATEWAY_SETTINGS]['put']['requestBody']['content']['application/json'];
+
+const GATEWAY_SETTINGS_FIELDS: FieldSpec[] = [
+  {
+    key: 'staleIfErrorSeconds',
+    label: 'Stale if error (seconds)',
+    kind: 'number',
+    description: 'How long a gateway may keep routing a target on its last good answer while the service cannot answer; 0 turns it off',
+    constraint: '0 to 604800 (7 days); default 86400 (one day)',
+  },
+];
+
+function GatewaySettingsPanel() {
+  const { api, tenant, may } = useSession();
+  const settings = useQuery({
+    queryKey: [GATEWAY_SETTINGS, tenant],
+    queryFn: () => expectOk(api.GET(GATEWAY_SETTINGS, { params: { path: { tenant: tenant! } } })),
+  });
+  return (
+    <SpaceBetween size="l">
+      <ProblemAlert error={settings.error} />
+      {settings.data === undefined ? (
+        settings.isPending ? (
+          <StatusIndicator type="loading">Loading the gateway settings</StatusIndicator>
+        ) : null
+      ) : may('PUT', GATEWAY_SETTINGS) ? (
+        <GatewaySettingsForm key={settings.data.version} settings={settings.data} reload={() => void settings.refetch()} />
+      ) : (
+        <Container header={<Header variant="h2">Gateway settings</Header>}>
+          <KeyValuePairs columns={3} items={[{ label: 'Stale if error (seconds)', value: String(settings.data.staleIfErrorSeconds) }]} />
+        </Container>
+      )}
+    </SpaceBetween>
+  );
+}
+
+function GatewaySettingsForm({ settings, reload }: { settings: GatewaySettings; reload: () => void }) {
+  const { api, tenant } = useSession();
+  const queries = useQueryClient();
+  const [values, setValues] = useState<FormValues>(() => formOf({ fields: GATEWAY_SETTINGS_FIELDS }, settings));
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const save = useMutation({
+    mutationFn: () => {
+      const body = bodyOf({ fields: GATEWAY_SETTINGS_FIELDS }, values, null) as GatewaySettingsBody;
+      return expectOk(
+        api.PUT(GATEWAY_SETTINGS, { params: { path: { tenant: tenant! }, header: { 'If-Match': etag(settings.version) } }, body }),
+      );
+    },
+    onSuccess: (saved) => queries.setQueryData([GATEWAY_SETTINGS, tenant], saved),
+    onError: (error) => setProblem(problemOf(error)),
+  });
+  return (
+    <form
+      aria-label="Gateway settings"
+      onSubmit={(event) => {
+        event.preventDefault();
+        save.mutate();
+      }}
+    >
+      <Form
+        actions={
+          <Button variant="primary" formAction="submit" loading={save.isPending}>
+            Save gateway settings
+          </Button>
+        }
+      >
+        <Container
+          header={
+            <Header
+              variant="h2"
+              description={
+                settings.updatedAt === null
+                  ? 'The defaults: never changed'
+                  : `Version ${settings.version}, changed ${settings.updatedAt} by ${settings.modifiedBy?.credentialId ?? 'unknown'}`
+              }
+            >
+              Gateway settings
+            </Header>
+          }
+        >
+          <SpaceBetween size="m">
+            <Box color="text-body-secondary">
+              Every routing answer tells the gateways how long they may reuse it: a user&apos;s answer never (a migration flips it on the
+              next call), a contact&apos;s for the configuration&apos;s staleness bound. While the service cannot answer, a gateway may keep
+              using its last good answer for a target for this long.
+            </Box>
+            <FormProblem
+              problem={problem}
+              keys={GATEWAY_SETTINGS_FIELDS.map((field) => field.key)}
+              noun="gateway settings"
+              onReload={reload}
+            />
+            {GATEWAY_SETTINGS_FIELDS.map((field) => (
+              <FieldInput
+                key={field.key}
+                field={field}
+                value={values[field.key]}
+                onChange={(value) => setValues((current) => ({ ...current, [field.key]: value }))}
+                problem={problem}
+              />
+            ))}
+          </SpaceBetween>
+        </Container>
+      </Form>
+    </form>
+  );
+}
+
 export default function ConfigurationPage() {
   return (
     <ContentLayout
       header={
         <Header
           variant="h1"
-          description="The tenant's edge, hosting providers, hosted voicemail policies, on-premises UM dial plans and rerouting"
+          description="The tenant's edge, gateway settings, hosting providers, hosted voicemail policies, on-premises UM dial plans and rerouting"
         >
           Configuration
         </Header>
@@ -378,6 +490,7 @@ export default function ConfigurationPage() {
         ariaLabel="Configuration objects"
         tabs={[
           { id: 'edge', label: 'Edge', content: <EdgePanel /> },
+          { id: 'gateway-settings', label: 'Gateway settings', content: <GatewaySettingsPanel /> },
           { id: 'hosting-providers', label: 'Hosting providers', content: <CollectionEditor family={providerFamily} /> },
           { id: 'voicemail-policies', label: 'Voicemail policies', content: <CollectionEditor family={policyFamily} /> },
           { id: 'dial-plans', label: 'Dial plans', content: <CollectionEditor family={dialPlanFamily} /> },
