@@ -28,7 +28,7 @@ import { median, quantile, round, throughput } from './stats.js';
 import { measureProviderEvents } from './events.js';
 import { measureImport } from './import.js';
 import { runLoad } from './load.js';
-import { measureMigrationCreate } from './migration-create.js';
+import { measureMigrationCreate, measureMigrationCreateScale } from './migration-create.js';
 import { measureEntryPoints } from './entry-points.js';
 import { getTenantSummary, recountTenantSummary } from '../lib/management/tenant-summary.js';
 import { CONSOLE_DIRECTORY, ensureConsoleBuilt, initialJs, measureUsersPage, type ConsoleTenant } from './console.js';
@@ -68,6 +68,7 @@ const PHASES = [
   'bundle',
   'console-bundle',
   'migration',
+  'migration-scale',
   'entry-points',
 ] as const;
 type Phase = (typeof PHASES)[number];
@@ -479,6 +480,12 @@ try {
     return { ...(await measureMigrationCreate({ users: 200, runs: 5, readers: 8 })) };
   });
 
+  // 9b. Starting a migration of 10,000 users against 10: bounded whatever the size (on a DynamoDB Local of its own).
+  await phase('migration-scale', async () => {
+    log('measuring migration starts of 10,000 and 10 users');
+    return { ...(await measureMigrationCreateScale(5)) };
+  });
+
   // 10. The entry points as a person runs them: exumctl, npm start (bench/entry-points.ts).
   await phase('entry-points', async () => ({ ...(await measureEntryPoints({ log })) }));
 } finally {
@@ -613,6 +620,13 @@ if (values.json) {
       () =>
         `${f.migrationCreateVsGetItem}x  (${f.migrationCreateMs} ms; dry run ${f.migrationDryRunMs} ms; ${f.migrationCreateFailures} failed)`,
       '',
+    ],
+    [
+      'migration-scale',
+      'start a migration: the answer for 10,000 users / for 10',
+      () =>
+        `${f.migrationCreate10kVs10}x  (${f.migrationCreate10kMs} ms, ${String(figures.migrationCreate10kState)}; ${f.migrationCreate10Ms} ms, ${String(figures.migrationCreate10State)})`,
+      '≤ 2',
     ],
     [
       'entry-points',

@@ -158,9 +158,10 @@ export class MigrationStore {
       },
       ...chunks.map((chunk, index) => ({
         write: this.table.put(
+          // The addresses as one string, a line each: one attribute value to store rather than a thousand.
           toItem(keys.migrationEnrollment(tenantId, migration.id, index), 'migration-enrollment', {
             migrationId: migration.id,
-            ...chunk,
+            ...(chunk.users === undefined ? { filter: chunk.filter } : { users: chunk.users.join('\n') }),
           }),
           absentCondition,
         ),
@@ -177,9 +178,9 @@ export class MigrationStore {
       ConsistentRead: true,
     });
     if (items.length === 0) return undefined;
-    const chunks = items.map((item) => unmarshall(item) as Enrollment);
+    const chunks = items.map((item) => unmarshall(item) as { users?: string; filter?: Enrollment['filter'] });
     const filter = chunks[0]?.filter;
-    return filter === undefined ? { users: chunks.flatMap((chunk) => chunk.users ?? []) } : { filter };
+    return filter === undefined ? { users: chunks.flatMap((chunk) => (chunk.users ?? '').split('\n')) } : { filter };
   }
 
   /**
