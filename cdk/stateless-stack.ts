@@ -40,6 +40,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { functionRoutes, publicRoutes } from '../lib/api/api-routes.js';
 import type { AnyRoute } from '../lib/api/route.js';
+import { REVOCATION_BOUND_MS } from '../lib/auth/credential-cache.js';
 import { STREAM_EVENT_SOURCE, STREAM_PROCESSOR_TIMEOUT_SECONDS } from '../lib/provider-events/delivery-bounds.js';
 import { ExumFunction } from './exum-function.js';
 
@@ -196,11 +197,12 @@ export class StatelessStack extends Stack {
       });
     }
 
-    // The same credential check as the local server; results cached per token for 30 s.
+    // The same credential check as the local server; results cached per token for the revocation
+    // bound (5 s): a revoked credential is refused everywhere within it (docs/reliability.md).
     const authorizer = new RequestAuthorizer(this, 'BearerAuthorizer', {
       handler: this.functions.authorizer.fn,
       identitySources: [IdentitySource.header('Authorization')],
-      resultsCacheTtl: Duration.seconds(30),
+      resultsCacheTtl: Duration.millis(REVOCATION_BOUND_MS),
     });
     const integrations = {
       resolve: new LambdaIntegration(this.functions.resolve.fn, { proxy: true }),

@@ -8,6 +8,7 @@ import { addDeadLetterCommands } from './commands/dead-letters.js';
 import { addDeclarativeCommands } from './commands/declarative.js';
 import { addImportCommand } from './commands/import.js';
 import { addMigrationCommands } from './commands/migrations.js';
+import { addOperatorCredentialCommands } from './commands/operator-credentials.js';
 import { addPrincipalCommandGroups } from './commands/principals.js';
 import { addTenantCommands } from './commands/tenants.js';
 import { addTestVoicemailCommand } from './commands/test-voicemail.js';
@@ -57,6 +58,7 @@ Example:
   addDeclarativeCommands(program);
   addImportCommand(program);
   addTenantCommands(program);
+  addOperatorCredentialCommands(program);
   addConfigCommands(program);
   return program;
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `npm start`: the whole service on this machine — DynamoDB Local, the API (the same handlers
 // as the Lambdas), and the stream processor. Configuration from flags and environment.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateToken } from '../lib/auth/tokens.js';
 import { parseAllowedPorts } from '../lib/domain/endpoint-rules.js';
+import { ExumError } from '../lib/errors.js';
+import type { BootstrapOutcome } from '../lib/management/operator-credentials.js';
 import { loadDemoTenant } from './demo.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { startLocalService } from './local-service.js';
@@ -46,7 +48,9 @@ Runs DynamoDB Local, the exum-router API and its stream processor on this machin
   --allow-loopback-providers
                    let providers' event endpoints be on this machine (http or https to 127.0.0.0/8,
                    ::1, localhost), for development and tests; off by default, never in AWS
-Environment: EXUM_OPERATOR_TOKEN sets the operator credential; when unset one is generated.
+Environment: EXUM_OPERATOR_TOKEN sets the bootstrap operator credential (a new value revokes the
+previous one). When unset, one is generated: kept in <data-dir>/operator-token (mode 0600) and
+reused at each start, or with --in-memory printed once.
 Flags win over the environment (--port over PORT, --data-dir over EXUM_DATA_DIR).
 
 Example: npm start -- --demo --in-memory`);
@@ -78,11 +82,53 @@ try {
   console.error(`exum-router: ${(error as Error).message}`);
   process.exit(2);
 }
-const generated = process.env.EXUM_OPERATOR_TOKEN === undefined;
-const operatorToken = process.env.EXUM_OPERATOR_TOKEN ?? generateToken();
 const exumctlConfig = resolve('.exumctl.yaml');
 const dataDirectory = values['in-memory'] ? undefined : resolve(values['data-dir'] ?? process.env.EXUM_DATA_DIR ?? '.exum-data');
 if (dataDirectory !== undefined) mkdirSync(dataDirectory, { recursive: true });
+
+/**
+ * The bootstrap operator token: EXUM_OPERATOR_TOKEN; else, on a data directory, the one kept in
+ * its operator-token file (0600), written at the first start and reused, so that no start adds a
+ * credential; else (in memory) a new one, printed once. The bootstrap keeps one bootstrap
+ * credential: a token other than the last start's replaces (revokes) it.
+ */
+const operatorTokenFile = dataDirectory === undefined ? undefined : join(dataDirectory, 'operator-token');
+const operatorTokenSource: 'environment' | 'file' | 'new file' | 'generated' =
+  process.env.EXUM_OPERATOR_TOKEN !== undefined
+    ? 'environment'
+    : operatorTokenFile === undefined
+      ? 'generated'
+      : existsSync(operatorTokenFile)
+        ? 'file'
+        : 'new file';
+const newTokenFile = (file: string): string => {
+  const token = generateToken();
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+};
+let operatorToken =
+  operatorTokenSource === 'environment'
+    ? process.env.EXUM_OPERATOR_TOKEN!
+    : operatorTokenSource === 'file'
+      ? readFileSync(operatorTokenFile!, 'utf8').trim()
+      : operatorTokenSource === 'new file'
+        ? newTokenFile(operatorTokenFile!)
+        : generateToken();
+
+/** The one line that says where the operator token is and what this start did with it. */
+function operatorTokenLine(outcome: BootstrapOutcome, fileReplaced: boolean): string {
+  const where =
+    operatorTokenSource === 'environment'
+      ? 'from EXUM_OPERATOR_TOKEN'
+      : operatorTokenSource === 'generated'
+        ? `(shown once): ${operatorToken}`
+        : `in ${operatorTokenFile} (mode 0600, reused at each start${fileReplaced ? '; its revoked token was replaced' : ''})`;
+  const what =
+    outcome.action === 'replaced'
+      ? `; it replaces operator credential ${outcome.revoked.join(', ')}, revoked: the previous token is refused from now on`
+      : '';
+  return `operator token ${where} (operator credential ${outcome.credentialId})${what}`;
+}
 
 // Installed before anything starts: a signal during start stops what has started.
 const shutdown = superviseShutdown({ log: (line) => console.log(`exum-router: ${line}`) });
@@ -96,27 +142,44 @@ try {
           key: readFileSync(values['tls-key']),
           ...(values['tls-client-ca'] === undefined ? {} : { clientCa: readFileSync(values['tls-client-ca']) }),
         };
-  const service = await startLocalService({
-    port,
-    host: values.host,
-    tableName: process.env.TABLE_NAME ?? 'exum-router',
-    operatorToken,
-    ...(dataDirectory === undefined ? {} : { dataDirectory }),
-    ...(tls === undefined ? {} : { tls }),
-    // Built beside this bundle (dist/console) by bin/build.mjs.
-    consoleDirectory: fileURLToPath(new URL('./console/', import.meta.url)),
-    // The service's JSON log (stdout): Powertools' variable first, as in the Lambdas.
-    logLevel,
-    allowLoopbackProviders: values['allow-loopback-providers'],
-    providerAllowedPorts,
-  });
+  const startWith = (token: string) =>
+    startLocalService({
+      port,
+      host: values.host,
+      tableName: process.env.TABLE_NAME ?? 'exum-router',
+      operatorToken: token,
+      ...(dataDirectory === undefined ? {} : { dataDirectory }),
+      ...(tls === undefined ? {} : { tls }),
+      // Built beside this bundle (dist/console) by bin/build.mjs.
+      consoleDirectory: fileURLToPath(new URL('./console/', import.meta.url)),
+      // The service's JSON log (stdout): Powertools' variable first, as in the Lambdas.
+      logLevel,
+      allowLoopbackProviders: values['allow-loopback-providers'],
+      providerAllowedPorts,
+    });
+  let service;
+  let fileReplaced = false;
+  try {
+    service = await startWith(operatorToken);
+  } catch (error) {
+    // The token file's credential was revoked (through the API): a revoked token never comes back, a new one replaces it.
+    const revoked = error instanceof ExumError && error.issues.some((issue) => issue.rule === 'token-revoked');
+    if (!revoked || operatorTokenSource !== 'file') throw error;
+    operatorToken = newTokenFile(operatorTokenFile!);
+    fileReplaced = true;
+    service = await startWith(operatorToken);
+  }
+  // A token file another token replaced holds a revoked token: it goes.
+  if (operatorTokenSource === 'environment' && operatorTokenFile !== undefined && existsSync(operatorTokenFile)) {
+    if (readFileSync(operatorTokenFile, 'utf8').trim() !== operatorToken) rmSync(operatorTokenFile);
+  }
   console.log(
     `exum-router listening on ${service.url}${tls?.clientCa === undefined ? '' : ' (client certificates required)'}  (data: ${dataDirectory ?? 'in memory'})`,
   );
   console.log(`console: ${service.url}/ (sign in with a token below)`);
   console.log(`DynamoDB Local: ${service.dynamoDbLocal?.endpoint} (pid ${service.dynamoDbLocal?.pid})`);
   if (values['allow-loopback-providers']) console.log('provider event endpoints on this machine allowed (--allow-loopback-providers)');
-  console.log(generated ? `operator token (shown once): ${operatorToken}` : 'operator token: from EXUM_OPERATOR_TOKEN');
+  console.log(operatorTokenLine(service.operatorBootstrap, fileReplaced));
   if (values.demo) {
     const demo = await loadDemoTenant({ store: service.store, now: () => new Date(), secrets: inlineVault });
     console.log(`demo tenant: ${demo.tenantId} (contoso.com, mixed mode)`);
@@ -183,6 +246,8 @@ try {
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
     console.error(`exum-router: port ${port} is already in use; set PORT or --port`);
   else if ((error as NodeJS.ErrnoException).code === 'ENOENT') console.error(`exum-router: ${(error as Error).message}`);
+  else if (error instanceof ExumError && error.issues.some((issue) => issue.field === 'token'))
+    console.error(`exum-router: EXUM_OPERATOR_TOKEN: ${error.message}`);
   else {
     // One line to act on (a few frames only when it is a bug), not the error object dumped.
     const { error: cause } = loggedError(error);

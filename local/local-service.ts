@@ -8,8 +8,8 @@ import { StreamDriver } from './stream-driver.js';
 import { CheckpointStore } from '../lib/store/checkpoint-store.js';
 import { functionRoutes, publicRoutes } from '../lib/api/api-routes.js';
 import { createPublicHandler } from '../lib/api/public-handler.js';
-import { createCachedAuthenticator } from '../lib/auth/credential-cache.js';
-import { installOperatorToken } from '../lib/management/tenants.js';
+import { createCachedAuthenticator, REVOCATION_BOUND_MS } from '../lib/auth/credential-cache.js';
+import { bootstrapOperator, type BootstrapOutcome } from '../lib/management/operator-credentials.js';
 import { createLogger, loggedError, type LogLevel } from '../lib/logging.js';
 import { createDynamoClient, DEFAULT_REQUEST_TIMEOUT_MS, type DynamoDBClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
@@ -18,13 +18,17 @@ import { tableAnswers } from '../lib/store/readiness.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { createLocalHttpServer, listen } from './http-server.js';
 
-/** In AWS, API Gateway caches authorizer results for the same 30 s. */
-export const DEFAULT_CREDENTIAL_CACHE_MS = 30_000;
+/** How long a checked credential is trusted: the revocation bound (in AWS, API Gateway's authorizer cache has the same). */
+export const DEFAULT_CREDENTIAL_CACHE_MS = REVOCATION_BOUND_MS;
 
 export interface LocalServiceOptions {
   port: number;
   host?: string;
   tableName: string;
+  /**
+   * The bootstrap operator credential's token: installed at start, replacing (revoking) an
+   * earlier bootstrap credential of another token; the same token changes nothing.
+   */
   operatorToken: string;
   /** Use a DynamoDB Local that is already running; otherwise one is started. */
   dynamoEndpoint?: string;
@@ -36,7 +40,7 @@ export interface LocalServiceOptions {
   storeRequestTimeoutMs?: number;
   /** Staleness bound of the routing configuration cache (default 5 s). */
   configCacheMs?: number;
-  /** How long a checked credential is trusted before it is checked again (default 30 s). */
+  /** How long a checked credential is trusted before it is checked again (default 5 s, the revocation bound). */
   credentialCacheMs?: number;
   /** Run the stream processor on DynamoDB Local's stream (default true). */
   streamProcessor?: boolean;
@@ -63,6 +67,8 @@ export interface LocalService {
   dynamoDbLocal: { endpoint: string; pid: number | undefined } | undefined;
   port: number;
   store: ExumStore;
+  /** What the start did with operatorToken: unchanged, created, or replaced (revoking the earlier bootstrap credential). */
+  operatorBootstrap: BootstrapOutcome;
   /** The local stream driver, when running. */
   streamDriver: StreamDriver | undefined;
   /** The DynamoDB client under the store, for tests and benchmarks that count requests. */
@@ -92,7 +98,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       ...(options.configCacheMs === undefined ? {} : { configCacheMs: options.configCacheMs }),
       ...endpointRules,
     });
-    await installOperatorToken(deps, options.operatorToken);
+    const operatorBootstrap = await bootstrapOperator(deps, options.operatorToken, { replace: true });
 
     const logger = createLogger('exum-router-local', options.logLevel ?? 'WARN');
     const server = createLocalHttpServer({
@@ -145,6 +151,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       dynamoDbLocal: dynamo === undefined ? undefined : { endpoint: dynamo.endpoint, pid: dynamo.pid },
       port: address.port,
       store,
+      operatorBootstrap,
       streamDriver,
       dynamoClient: client,
       server,

@@ -155,7 +155,7 @@ export function addTenantCommands(program: Command): void {
     ),
   );
   describe(credential.command('revoke').argument('<id>', 'the credential id (cred_...)'), {
-    summary: 'Revoke a credential: it stops working at once (API Gateway may trust it for its 30 s cache)',
+    summary: 'Revoke a credential: refused at once by the instance that revoked it, within 5 s everywhere',
     examples: ['exumctl credential revoke cred_3kq1...'],
   }).action(
     run(async (context, [id]) =>

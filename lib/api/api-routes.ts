@@ -9,6 +9,7 @@ import { credentialRoutes } from './credential-routes.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { migrationRoutes } from './migration-routes.js';
+import { operatorCredentialRoutes } from './operator-credential-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { contactRoutes, userRoutes } from './principal-routes.js';
 import { providerFlagRoutes } from './provider-flag-routes.js';
@@ -39,6 +40,7 @@ export const functionRoutes = {
     ...tenantRoutes,
     ...summaryRoutes,
     ...credentialRoutes,
+    ...operatorCredentialRoutes,
     ...configurationRoutes,
     ...userRoutes,
     ...userBatchRoutes,

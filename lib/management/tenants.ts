@@ -7,7 +7,7 @@ import type { Tenant, TenantCreate, TenantPatch } from '../domain/tenant.js';
 import { GLOBAL_POLICY_ID } from '../domain/voicemail-policy.js';
 import { duplicate, ExumError, notFound, refused } from '../errors.js';
 import { omit } from '../omit.js';
-import { forgetCachedCredentialsOf } from '../auth/credential-cache.js';
+import { forgetCachedCredential, forgetCachedCredentialsOf } from '../auth/credential-cache.js';
 import { generateCredentialId, generateToken, hashToken } from '../auth/tokens.js';
 import type { Page } from '../store/table-client.js';
 import {
@@ -218,22 +218,8 @@ export async function revokeCredential(
   if (record === undefined || record.revokedAt !== null) throw notFound(`credential ${id}`);
   if (options.dryRun) return { dryRun: true, changes: [describeChange('credential', id, publicCredential(record), null)], warnings: [] };
   await deps.store.credentials.revoke(record, deps.now().toISOString(), { credentialId: actor.credentialId, role: actor.role });
+  forgetCachedCredential(id);
   return { dryRun: false, record: null, warnings: [] };
-}
-
-/** The local operator credential from EXUM_OPERATOR_TOKEN (or a generated one), installed at start. */
-export async function installOperatorToken(deps: ManagementDeps, token: string): Promise<void> {
-  await deps.store.credentials.putOperator({
-    id: 'cred_operator_local',
-    tenantId: null,
-    role: 'operator',
-    name: 'local operator',
-    providerId: null,
-    createdAt: deps.now().toISOString(),
-    createdBy: 'local-server',
-    tokenHash: hashToken(token),
-    revokedAt: null,
-  });
 }
 
 /** What an offboarding removes, by kind of item, and what it keeps. */

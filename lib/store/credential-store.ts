@@ -1,7 +1,7 @@
 // Credentials in the table: each one twice, by the hash of its token (what authentication reads;
 // deleted on revocation, so a revoked token fails at once) and by id under its tenant (for
 // listing and revocation, kept after revocation for the record).
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { duplicate, ExumError, refused } from '../errors.js';
 import { CredentialRecordSchema, type CredentialRecord } from '../domain/credential.js';
@@ -40,17 +40,45 @@ export class CredentialStore {
     await this.table.transact(writes);
   }
 
-  /** Installs (or replaces) an operator credential whose token is given, e.g. from the environment. */
-  async putOperator(record: CredentialRecord): Promise<void> {
-    await this.table.call((client) =>
-      client.send(
-        new PutItemCommand({ TableName: this.table.tableName, Item: toItem(keys.credential(record.tokenHash), 'credential', record) }),
-      ),
-    );
+  /**
+   * Operator lookup items with no record: tokens installed before operator credentials had records
+   * (the local service's `cred_operator_local`, a lookup item put in the table by hand in AWS).
+   * Nothing lists or revokes them, so the bootstrap removes them, when it finds no operator record
+   * (once per table). A scan of the table.
+   */
+  async removeUnrecordedOperatorLookups(): Promise<number> {
+    let removed = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.table.call((client) =>
+        client.send(
+          new ScanCommand({
+            TableName: this.table.tableName,
+            FilterExpression: 'begins_with(pk, :prefix) AND #role = :operator',
+            ExpressionAttributeNames: { '#role': 'role' },
+            ExpressionAttributeValues: marshall({ ':prefix': keys.credential('').pk, ':operator': 'operator' }),
+            ConsistentRead: true,
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const id = item.id?.S ?? '';
+        if (id !== '' && (await this.get(null, id)) !== undefined) continue;
+        await this.table.call((client) =>
+          client.send(new DeleteItemCommand({ TableName: this.table.tableName, Key: { pk: item.pk!, sk: item.sk! } })),
+        );
+        removed++;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return removed;
   }
 
   async getByTokenHash(tokenHash: string): Promise<CredentialRecord | undefined> {
-    const item = await this.table.getItem(keys.credential(tokenHash), false);
+    // Strongly consistent: a revocation just written is seen by the next check, so the revocation
+    // bound is the caches' alone (docs/reliability.md, "Revocation").
+    const item = await this.table.getItem(keys.credential(tokenHash), true);
     return item === undefined ? undefined : fromItem(CredentialRecordSchema, item);
   }
 
@@ -60,7 +88,8 @@ export class CredentialStore {
     return item === undefined ? undefined : fromItem(CredentialRecordSchema, item);
   }
 
-  async list(tenantId: string, cursor: string | null, limit: number): Promise<Page<CredentialRecord>> {
+  /** A tenant's credentials, or with tenantId null the operators'. */
+  async list(tenantId: string | null, cursor: string | null, limit: number): Promise<Page<CredentialRecord>> {
     const partition = keys.credentialRecord(tenantId, '').pk;
     return this.table.queryPages(
       { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': partition }), ConsistentRead: true },
@@ -69,9 +98,14 @@ export class CredentialStore {
     );
   }
 
-  /** Revocation deletes the token's lookup item (authentication fails at once) and keeps the record. */
-  async revoke(record: CredentialRecord, revokedAt: string, revokedBy: Writer): Promise<void> {
-    await this.table.transact([
+  /**
+   * Revocation deletes the token's lookup item (authentication fails at once) and keeps the
+   * record. With `whileActive`, only while that other credential's record is still unrevoked (in
+   * the same transaction): two operators revoking each other's last two credentials cannot both
+   * succeed (the loser reads again and decides again).
+   */
+  async revoke(record: CredentialRecord, revokedAt: string, revokedBy: Writer, whileActive?: CredentialRecord): Promise<void> {
+    const writes: GuardedWrite[] = [
       {
         write: { Delete: { TableName: this.table.tableName, Key: toKey(keys.credential(record.tokenHash)) } },
         onConditionFailed: stale('credential'),
@@ -88,6 +122,20 @@ export class CredentialStore {
         },
         onConditionFailed: stale('credential'),
       },
-    ]);
+    ];
+    if (whileActive !== undefined) {
+      writes.push({
+        write: {
+          ConditionCheck: {
+            TableName: this.table.tableName,
+            Key: toKey(keys.credentialRecord(whileActive.tenantId, whileActive.id)),
+            ConditionExpression: 'attribute_exists(pk) AND revokedAt = :null',
+            ExpressionAttributeValues: marshall({ ':null': null }),
+          },
+        },
+        onConditionFailed: stale('credential'),
+      });
+    }
+    await this.table.transact(writes);
   }
 }

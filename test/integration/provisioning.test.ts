@@ -39,7 +39,7 @@ describe('provisioning events', () => {
       lineUri: 'tel:+14255558001',
       enterpriseVoiceEnabled: true,
       version: 1,
-      modifiedBy: { credentialId: 'cred_operator_local' },
+      modifiedBy: { credentialId: context.service.operatorBootstrap.credentialId },
     });
 
     // Apart from idempotency bookkeeping, nothing changes: not even the user's version.

@@ -84,7 +84,10 @@ describe('the credential cache', () => {
     const authenticate = createCachedAuthenticator(context.service.store, { ttlMs: 30_000, now: () => clock });
     const created = await api.post('/v1/tenants/adventure/credentials', { role: 'reader', name: 'cached' });
     expect((await authenticate(`Bearer ${created.body.token}`))?.credentialId).toBe(created.body.id);
-    await api.delete(`/v1/tenants/adventure/credentials/${created.body.id}`);
+    // Revoked by another process (straight in the store): a revocation through this process's API
+    // would drop it from this cache at once (test/integration/operator-credentials.test.ts).
+    const record = await context.service.store.credentials.get('adventure', created.body.id);
+    await context.service.store.credentials.revoke(record!, new Date().toISOString(), { credentialId: 'cred_other', role: 'operator' });
     clock += 29_999;
     expect(await authenticate(`Bearer ${created.body.token}`)).toBeDefined();
     clock += 1;

@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createExumStacks } from '../../cdk/stacks.js';
 import { apiRoutes, publicRoutes } from '../../lib/api/api-routes.js';
+import { REVOCATION_BOUND_MS } from '../../lib/auth/credential-cache.js';
 import { READINESS_PROBE_PARTITION } from '../../lib/store/readiness.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { fakeConsoleBuild, removeConsoleBuild } from '../support/console-build.js';
@@ -60,8 +61,14 @@ describe('the stateless stack', () => {
     expect(authorizer.Properties).toMatchObject({
       Type: 'REQUEST',
       IdentitySource: 'method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 30,
     });
+  });
+
+  it('caches authorizer results for no longer than the revocation bound (5 s): a revoked credential is refused within it', () => {
+    const [, authorizer] = resources('AWS::ApiGateway::Authorizer')[0]!;
+    expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeLessThanOrEqual(5);
+    expect(authorizer.Properties.AuthorizerResultTtlInSeconds * 1000).toBeLessThanOrEqual(REVOCATION_BOUND_MS);
+    expect(REVOCATION_BOUND_MS).toBeLessThanOrEqual(5_000);
   });
 
   it('logs access and throttles the stage', () => {
