@@ -49,6 +49,19 @@ describe('the audit trail', () => {
     expect(trail[0]).toMatchObject({ before: { voipSecurity: 'unsecured' }, after: null });
   });
 
+  it('records the gateway settings as one object, gateway-settings, created by its first write', async () => {
+    await expectCreated(api.put(`${T}/gateway-settings`, { staleIfErrorSeconds: 3_600 }));
+    await expectCreated(api.put(`${T}/gateway-settings`, { staleIfErrorSeconds: 0 }, { headers: { 'if-match': '"1"' } }));
+    const trail = await auditOf('?objectType=gateway-settings');
+    expect(trail.map((record) => `${record.objectId} ${record.action}`)).toEqual(['gateway-settings update', 'gateway-settings create']);
+    expect(trail[0]).toMatchObject({
+      changedFields: ['staleIfErrorSeconds'],
+      before: { staleIfErrorSeconds: 3_600 },
+      after: { staleIfErrorSeconds: 0 },
+      actor: { role: 'operator' },
+    });
+  });
+
   it('never records a secret', async () => {
     await expectCreated(api.put(`${T}/edge`, { routingMode: 'dns-srv', allowFederatedUsers: true }));
     await expectCreated(

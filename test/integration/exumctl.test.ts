@@ -261,6 +261,22 @@ describe('configuration', () => {
     });
   });
 
+  it('sets the gateway settings (stale-if-error), refusing a value out of bounds naming the field and rule', async () => {
+    expect(json((await asServerAdmin(['gateway-settings', 'get', '-o', 'json'])).stdout)).toMatchObject({
+      staleIfErrorSeconds: 86_400,
+      version: 0,
+    });
+    expect((await asServerAdmin(['gateway-settings', 'set', '--stale-if-error', '3600'])).code).toBe(EXIT.ok);
+    expect(json((await asServerAdmin(['gateway-settings', 'get', '-o', 'json'])).stdout)).toMatchObject({
+      staleIfErrorSeconds: 3_600,
+      version: 1,
+    });
+    const refused = await asServerAdmin(['gateway-settings', 'set', '--stale-if-error', '999999']);
+    expect(refused.code).toBe(EXIT.refused);
+    expect(refused.stderr).toContain('staleIfErrorSeconds');
+    expect(refused.stderr).toContain('max');
+  });
+
   it('refuses what the rules refuse, naming field and rule, with exit 3', async () => {
     const run = await asServerAdmin(['edge', 'set', '--routing-mode', 'default-route']);
     expect(run.code).toBe(EXIT.refused);
