@@ -12,7 +12,6 @@ import {
 import { createCredential, createTenant } from '../lib/management/tenants.js';
 import type { ManagementDeps } from '../lib/management/write-context.js';
 
-const operator: Actor = { credentialId: 'cred_operator_local', role: 'operator', tenantId: null, providerId: null };
 const exo: Actor = { credentialId: 'demo-provider', role: 'provider', tenantId: 'contoso', providerId: 'exo' };
 const write = { dryRun: false, ifMatch: null } as const;
 
@@ -27,7 +26,9 @@ const tokenOf = (outcome: Awaited<ReturnType<typeof createCredential>>): string 
 };
 
 /** Loads the demo tenant unless it exists; returns fresh credentials for it. */
-export async function loadDemoTenant(deps: ManagementDeps): Promise<DemoTenant> {
+/** Loads the demo tenant; its writes are recorded as made by `operatorCredentialId` (the operator credential the start bootstrapped). */
+export async function loadDemoTenant(deps: ManagementDeps, operatorCredentialId: string): Promise<DemoTenant> {
+  const operator: Actor = { credentialId: operatorCredentialId, role: 'operator', tenantId: null, providerId: null };
   const T = 'contoso';
   if ((await deps.store.tenants.get(T)) === undefined) {
     await createTenant(deps, operator, { id: T, name: 'Contoso (demo)', domains: ['contoso.com'] }, write);

@@ -181,7 +181,10 @@ try {
   if (values['allow-loopback-providers']) console.log('provider event endpoints on this machine allowed (--allow-loopback-providers)');
   console.log(operatorTokenLine(service.operatorBootstrap, fileReplaced));
   if (values.demo) {
-    const demo = await loadDemoTenant({ store: service.store, now: () => new Date(), secrets: inlineVault });
+    const demo = await loadDemoTenant(
+      { store: service.store, now: () => new Date(), secrets: inlineVault },
+      service.operatorBootstrap.credentialId,
+    );
     console.log(`demo tenant: ${demo.tenantId} (contoso.com, mixed mode)`);
     console.log(`gateway token: ${demo.tokens.gateway}`);
     console.log(`user-admin token: ${demo.tokens.userAdmin}`);
