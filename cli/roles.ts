@@ -37,7 +37,8 @@ export interface Operation {
   roles: readonly Role[];
 }
 
-type ApplySection = 'edge' | 'gateway-settings' | 'hosting-providers' | 'voicemail-policies' | 'dial-plans' | 'rerouting' | 'users' | 'contacts';
+type ApplySection =
+  'edge' | 'gateway-settings' | 'hosting-providers' | 'voicemail-policies' | 'dial-plans' | 'rerouting' | 'users' | 'contacts';
 
 /**
  * The operation `apply` calls for a step of its plan (users are created and updated in batches),

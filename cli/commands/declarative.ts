@@ -43,7 +43,16 @@ async function readCurrent(context: Context, tenant: string, wanted: (keyof Tena
     read('users'),
     read('contacts'),
   ]);
-  return { edge, ...(gatewaySettings === undefined ? {} : { gatewaySettings }), hostingProviders, voicemailPolicies, dialPlans, rerouting, users, contacts };
+  return {
+    edge,
+    ...(gatewaySettings === undefined ? {} : { gatewaySettings }),
+    hostingProviders,
+    voicemailPolicies,
+    dialPlans,
+    rerouting,
+    users,
+    contacts,
+  };
 }
 
 function readTenantFile(path: string): TenantFile {

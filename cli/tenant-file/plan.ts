@@ -19,7 +19,8 @@ export interface CurrentConfiguration {
   contacts: Record<string, unknown>[];
 }
 
-export type Section = 'edge' | 'gateway-settings' | 'hosting-providers' | 'voicemail-policies' | 'dial-plans' | 'rerouting' | 'users' | 'contacts';
+export type Section =
+  'edge' | 'gateway-settings' | 'hosting-providers' | 'voicemail-policies' | 'dial-plans' | 'rerouting' | 'users' | 'contacts';
 
 export interface PlanStep {
   action: 'create' | 'update' | 'delete';
