@@ -4,6 +4,7 @@
 // (bounds, If-Match, roles); and GET /v1/voicemail-numbers (content, strong ETag, 304, roles).
 // (What each costs in DynamoDB requests: resolve-cost.test.ts.)
 import { describe, expect, it } from 'vitest';
+import { expectDocumented } from '../support/documented.js';
 import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
 import { useTestService, type Answer, type ApiClient } from '../support/service.js';
 
@@ -124,6 +125,7 @@ describe('the gateway settings (a tenant singleton beside the edge)', () => {
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ staleIfErrorSeconds: 86_400, version: 0, updatedAt: null });
       expect(answer.headers.get('etag')).toBe('"0"');
+      expectDocumented('GET', '/v1/tenants/{tenant}/gateway-settings', answer);
     }
   });
 
@@ -158,6 +160,7 @@ describe('the gateway settings (a tenant singleton beside the edge)', () => {
     expect(written.status).toBe(200);
     expect(written.body).toMatchObject({ staleIfErrorSeconds: 3_600, version: 1 });
     expect(written.headers.get('etag')).toBe('"1"');
+    expectDocumented('PUT', '/v1/tenants/{tenant}/gateway-settings', written);
     expect((await admin.put(path, { staleIfErrorSeconds: 3_600 }, { headers: { 'if-match': '"0"' } })).status).toBe(412);
     expect((await admin.get(path)).body).toMatchObject({ staleIfErrorSeconds: 3_600, version: 1 });
   });
@@ -188,6 +191,7 @@ describe('GET /v1/voicemail-numbers', () => {
         { number: '+14255550199', kind: 'subscriber-access', sipUri: 'sip:sa@contoso.com' },
       ],
     });
+    expectDocumented('GET', '/v1/voicemail-numbers', answer);
     expect(answer.headers.get('etag')).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
     expect(cacheControl(answer)).toBe('max-age=1');
     // The same list, the same tag.
