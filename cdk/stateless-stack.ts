@@ -430,7 +430,8 @@ function addProblemResponses(api: RestApi): void {
     api.addGatewayResponse(`Problem${type.responseType}`, {
       type,
       statusCode: String(status),
-      responseHeaders: { 'Content-Type': "'application/problem+json'", ...extraHeaders },
+      // no-store, as the service's own problems: no cache keeps a refusal (docs/gateways.md, "Caching contract").
+      responseHeaders: { 'Content-Type': "'application/problem+json'", 'Cache-Control': "'no-store'", ...extraHeaders },
       templates: {
         'application/json': JSON.stringify({
           type: `https://exum-router.dev/problems/${code}`,

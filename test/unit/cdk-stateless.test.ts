@@ -217,13 +217,14 @@ describe('the health checks', () => {
 });
 
 describe('the API’s own refusals', () => {
-  it('answer problem+json, 401 with WWW-Authenticate for bad credentials', () => {
+  it('answer problem+json, no-store, 401 with WWW-Authenticate for bad credentials', () => {
     const responses = resources('AWS::ApiGateway::GatewayResponse').map(([, response]) => response.Properties);
     const unauthorized = responses.find((response) => response.ResponseType === 'UNAUTHORIZED');
     expect(unauthorized).toMatchObject({
       StatusCode: '401',
       ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
     });
+    for (const response of responses) expect(response.ResponseParameters['gatewayresponse.header.Cache-Control']).toBe("'no-store'");
     expect(JSON.parse(unauthorized.ResponseTemplates['application/json'])).toMatchObject({ status: 401, code: 'unauthenticated' });
     expect(responses.map((response) => response.ResponseType)).toEqual(
       expect.arrayContaining(['ACCESS_DENIED', 'BAD_REQUEST_PARAMETERS', 'THROTTLED', 'DEFAULT_5XX']),
