@@ -2,7 +2,7 @@
 // from its own record, the counts of each route, and the mode those counts make. Pure: the store
 // keeps the counts (lib/store/summary-store.ts), the management use case reads them.
 import * as z from 'zod';
-import { MigrationSchema, type Migration } from './migration.js';
+import type { Migration } from './migration.js';
 import { ContactSchema, isHostedContact } from './contact.js';
 import { isHostedVoicemail, UserSchema } from './user.js';
 
@@ -104,8 +104,9 @@ export function modeOf(counts: BucketCounts): Mode {
   return onPremises === 0 ? 'cross-premises' : 'mixed';
 }
 
-export type MigrationState = Migration['state'];
-export const MIGRATION_STATES = MigrationSchema.shape.state.options;
+/** The states the summary counts: one enrolling its users is open (running); a refused one never ran. */
+export const MIGRATION_STATES = ['running', 'completed', 'cancelled'] as const satisfies readonly Migration['state'][];
+export type MigrationState = (typeof MIGRATION_STATES)[number];
 
 export const TenantSummarySchema = z.object({
   tenantId: z.string(),

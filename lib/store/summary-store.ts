@@ -234,9 +234,13 @@ export class SummaryStore {
     }
   }
 
-  /** The tenant's migrations by state: a tenant has few, each one item in a list. */
+  /**
+   * The tenant's migrations by state: a tenant has few, each one item in a list. One still enrolling
+   * its users (accepted, in the background) is open: counted running. A refused one never ran.
+   */
   async migrationsByState(tenantId: string): Promise<Record<MigrationState, number>> {
     const counts = Object.fromEntries(MIGRATION_STATES.map((state) => [state, 0])) as Record<MigrationState, number>;
+    const countedAs: Partial<Record<string, MigrationState>> = { enrolling: 'running' };
     const items = await this.table.queryAll({
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk',
@@ -245,8 +249,9 @@ export class SummaryStore {
       ExpressionAttributeValues: marshall({ ':pk': listPartitions.migrations(tenantId) }),
     });
     for (const item of items) {
-      const state = unmarshall(item).state as unknown;
-      if (typeof state === 'string' && state in counts) counts[state as MigrationState]++;
+      const stored = unmarshall(item).state as unknown;
+      const state = typeof stored === 'string' ? (countedAs[stored] ?? stored) : undefined;
+      if (state !== undefined && state in counts) counts[state as MigrationState]++;
     }
     return counts;
   }
