@@ -79,3 +79,26 @@ describe('a migration start whose answer was lost', () => {
     expect(await faulty.violations('contoso')).toEqual([]);
   });
 });
+
+describe('a request sent again while the first with its key is still being answered', () => {
+  it('is answered 409 request-in-progress with Retry-After, and the first carries on alone', { timeout: 300_000 }, async () => {
+    const body = { sipUri: 'sip:slow@contoso.com', enterpriseVoiceEnabled: true };
+    const key = { headers: { 'idempotency-key': 'slow-user-create' } };
+    const before = faulty.proxy.seen('TransactWriteItems').requests;
+    // The user's transaction is applied, its answer held back: the first request is in progress meanwhile.
+    faulty.proxy.inject('TransactWriteItems', { kind: 'delay-answer', delayMs: 5000 }, { times: 1 });
+    const first = admin.post(`${T}/users`, body, key);
+    while (faulty.proxy.seen('TransactWriteItems').requests === before) await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await admin.post(`${T}/users`, body, key);
+    expect(second.status, JSON.stringify(second.body)).toBe(409);
+    expect(second.headers.get('retry-after')).toBe('1');
+    expect(second.body).toMatchObject({ code: 'request-in-progress' });
+    expect(second.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key', rule: 'idempotency-key-in-progress' })]);
+    const answered = await first;
+    expect(answered.status, JSON.stringify(answered.body)).toBe(201);
+    const third = await untilAnswered(() => admin.post(`${T}/users`, body, key));
+    expect(third.status).toBe(201);
+    expect(third.body).toEqual(answered.body);
+    expect(third.headers.get('idempotent-replayed')).toBe('true');
+  });
+});
