@@ -1,5 +1,6 @@
 // Builds what the handlers need from a store: the same composition in every Lambda and in the
 // local server (the resolve function uses the smaller routing-deps.ts beside this file).
+import { idempotentRunner } from '../../lib/api/idempotency.js';
 import { EventStore } from '../../lib/store/event-store.js';
 import type { ExumStore } from '../../lib/store/exum-store.js';
 import { MigrationStore } from '../../lib/store/migration-store.js';
@@ -21,10 +22,12 @@ export interface DepsOptions {
 }
 
 export function createApiDeps(store: ExumStore, options: DepsOptions = {}): ApiDeps {
+  const events = new EventStore(store.table);
   return {
     ...createRoutingDeps(store, options),
     migrations: new MigrationStore(store.table),
-    events: new EventStore(store.table),
+    events,
+    idempotency: idempotentRunner((partition) => events.idempotencyLayer(partition)),
     secrets: options.secrets ?? inlineVault,
     now: () => new Date(),
     endpointPolicy: { allowedPorts: options.providerAllowedPorts ?? [], allowLoopback: options.allowLoopbackProviders === true },

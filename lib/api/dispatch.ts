@@ -4,9 +4,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Actor } from '../domain/credential.js';
 import { ExumError, notFound, parseInput } from '../errors.js';
-import type { EventStore } from '../store/event-store.js';
 import { actorOf, notModifiedIfMatched, parseIfMatch, parseJsonBody, toProxyResult } from './http.js';
-import { idempotencyKeyOf, oncePerKey, type IdempotencyLayerFactory } from './idempotency.js';
+import { idempotencyKeyOf, type IdempotentRunner } from './idempotency-key.js';
 import { createsSomething, type AnyRoute, type Method, type Route } from './route.js';
 
 export interface RouteMatch {
@@ -64,15 +63,12 @@ function decodePathParameters(raw: Record<string, string>): Record<string, strin
   }
 }
 
-/** Where Idempotency-Key records are kept: the API's deps have an event store; the resolve function's have none (nor creating routes). */
-const idempotencyLayersOf = (deps: unknown): IdempotencyLayerFactory | undefined => {
-  const events = (deps as { events?: EventStore } | null)?.events;
-  return events === undefined ? undefined : (partition) => events.idempotencyLayer(partition);
-};
+/** The API's deps carry the Idempotency-Key runner (functions/wiring/deps.ts); the resolve function's have none (nor creating routes). */
+const idempotencyOf = (deps: unknown): IdempotentRunner | undefined => (deps as { idempotency?: IdempotentRunner } | null)?.idempotency;
 
 export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unknown, D>[], deps: D) {
   const matcher = createRouteMatcher(routes);
-  const idempotencyLayers = idempotencyLayersOf(deps);
+  const idempotency = idempotencyOf(deps);
   return async function dispatch(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
     const route = matcher.byResource(event.httpMethod, event.resource) as Route<unknown, unknown, unknown, D> | undefined;
     if (route === undefined) throw new ExumError('route-not-found', `no route ${event.httpMethod} ${event.resource}`);
@@ -92,7 +88,7 @@ export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unk
     const answer = async () => notModifiedIfMatched(event, toProxyResult(await route.handle({ actor, params, query, body, write }, deps)));
     // After the request was found valid: a refused request remembers nothing. A dry run changes nothing to repeat.
     const key = createsSomething(route) && !write.dryRun ? idempotencyKeyOf(event) : undefined;
-    if (key === undefined || idempotencyLayers === undefined) return answer();
-    return oncePerKey(idempotencyLayers, key, actor, event, context, answer);
+    if (key === undefined || idempotency === undefined) return answer();
+    return idempotency(key, actor, event, context, answer);
   };
 }

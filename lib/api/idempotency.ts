@@ -14,39 +14,17 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Actor } from '../domain/credential.js';
-import { ExumError, invalid } from '../errors.js';
-
-export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
-/** How long an answer is remembered: the same key and request within it answer it again. */
-export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
-/** The partition of the table that holds the API's idempotency records. */
-export const IDEMPOTENCY_PARTITION = 'IDEMPOTENCY#api';
-/** Sent with an answer given again, so a client (or a person reading a log) can tell. */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
-
-/** Printable ASCII without spaces, 1 to 255 characters: a UUID, a ULID, anything a client generates. */
-const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+import { ExumError } from '../errors.js';
+import {
+  IDEMPOTENCY_HEADER,
+  IDEMPOTENCY_PARTITION,
+  IDEMPOTENCY_WINDOW_SECONDS,
+  REPLAYED_HEADER,
+  type IdempotentRunner,
+} from './idempotency-key.js';
 
 /** Where the records are kept: a persistence layer per request (its configuration is per request). */
 export type IdempotencyLayerFactory = (partition: string) => BasePersistenceLayer;
-
-function headerOf(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  return undefined;
-}
-
-/** The request's Idempotency-Key, checked; undefined when none was sent. */
-export function idempotencyKeyOf(event: APIGatewayProxyEvent): string | undefined {
-  const key = headerOf(event, IDEMPOTENCY_HEADER);
-  if (key === undefined) return undefined;
-  if (!KEY_FORMAT.test(key)) {
-    throw invalid(IDEMPOTENCY_HEADER, 'idempotency-key-format', 'Idempotency-Key must be 1 to 255 printable ASCII characters, no spaces');
-  }
-  return key;
-}
 
 interface Payload {
   /** Scoped per credential: one credential's key never answers another's request (nor another tenant's). */
@@ -87,7 +65,12 @@ const idempotencyErrorOf = (error: Error): ExumError | undefined => {
  * answer; the key with another request, or while the first runs, is refused. Dry runs and
  * requests without the header are answered as they are.
  */
-export async function oncePerKey(
+export const idempotentRunner =
+  (layerFactory: IdempotencyLayerFactory): IdempotentRunner =>
+  (key, actor, event, context, answer) =>
+    oncePerKey(layerFactory, key, actor, event, context, answer);
+
+async function oncePerKey(
   layerFactory: IdempotencyLayerFactory,
   key: string,
   actor: Actor,

@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import { omit } from '../omit.js';
 import { ProblemSchema } from './problem.js';
-import { IDEMPOTENCY_HEADER, IDEMPOTENCY_WINDOW_SECONDS, REPLAYED_HEADER } from './idempotency.js';
+import { IDEMPOTENCY_HEADER, IDEMPOTENCY_WINDOW_SECONDS, REPLAYED_HEADER } from './idempotency-key.js';
 import { createsSomething, type AnyRoute as Route, type PublicRoute } from './route.js';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {

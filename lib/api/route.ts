@@ -8,11 +8,17 @@ import type { WriteOptions, WriteOutcome } from '../management/write-context.js'
 import type { EventStore } from '../store/event-store.js';
 import type { RoutingDeps } from '../routing/resolve-call.js';
 import type { ApiResult } from './http.js';
+import type { IdempotentRunner } from './idempotency-key.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What route handlers may use: the stores, the clock, and the hot path's configuration cache. */
-export type ApiDeps = MigrationDeps & RoutingDeps & { events: EventStore };
+export type ApiDeps = MigrationDeps &
+  RoutingDeps & {
+    events: EventStore;
+    /** Carries out a creating POST once per Idempotency-Key (lib/api/idempotency.ts); none: the header is not honoured. */
+    idempotency?: IdempotentRunner;
+  };
 
 export interface RouteInput<P, Q, B> {
   actor: Actor;
