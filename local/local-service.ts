@@ -121,7 +121,6 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       },
       onError: (error, request) => logger.error('request failed', { ...request, ...loggedError(error) }),
     });
-    server.keepAliveTimeout = 65_000;
     const checkpoints = new CheckpointStore(client, `${options.tableName}-stream-checkpoints`);
     if (options.streamProcessor !== false) await checkpoints.ensureTable();
     const streamDriver =
