@@ -110,7 +110,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   let provider: ChildProcess | undefined;
   try {
     await ensureTable(client, TABLE);
-    const deps = createApiDeps(new ExumStore(client, TABLE));
+    // The bench's provider (bench/provider-process.ts) listens on this machine.
+    const deps = createApiDeps(new ExumStore(client, TABLE), { allowLoopbackProviders: true });
     await seedTenantConfig(deps);
     await seedUsers(client, TABLE, 0, users, 4);
     const providerStarted = await startBenchProcess('bench/provider-process.ts');

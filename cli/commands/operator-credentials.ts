@@ -63,10 +63,10 @@ export function addOperatorCredentialCommands(program: Command): void {
       .option('--replace', 'revoke the previous bootstrap credential for the new one'),
     {
       summary:
-        'Create the first operator credential of a deployment, with your AWS credentials (IAM) straight into the table; its token is printed this once. Refused when one was bootstrapped already, unless --replace (which revokes it)',
+        'Create the first operator credential of a deployment, with your AWS credentials (IAM: the usual AWS_PROFILE, AWS_ACCESS_KEY_ID, ...) straight into the table; its token is printed this once. Refused when one was bootstrapped already, unless --replace (which revokes it)',
       examples: [
-        'AWS_PROFILE=deployer exumctl operator-credential bootstrap --table ExumStateful-Table1234 --region eu-west-1',
-        'exumctl operator-credential bootstrap --table ExumStateful-Table1234 --replace',
+        'exumctl operator-credential bootstrap --table ExumStateful-Table1234 --region eu-west-1',
+        'exumctl operator-credential bootstrap --table ExumStateful-Table1234 --region eu-west-1 --replace',
       ],
     },
   ).action(async (options: { table: string; region?: string; endpoint?: string; name?: string; replace?: boolean }, command: Command) => {
