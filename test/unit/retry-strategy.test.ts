@@ -4,18 +4,19 @@
 import { describe, expect, it } from 'vitest';
 import { RETRY_COST, RETRY_QUOTA, StoreRetryStrategy, THROTTLING_RETRY_COST } from '../../lib/store/retry-strategy.js';
 
-const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
-const timedOut = Object.assign(new Error('a request has exceeded the configured 2000 ms requestTimeout'), {
-  name: 'TimeoutError',
-  code: 'ETIMEDOUT',
-});
-const throttled = Object.assign(new Error('rate exceeded'), { name: 'ThrottlingException', $metadata: {} });
-const invalid = Object.assign(new Error('bad key'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+/** An error as the SDK hands it to the strategy (its `cause`, when any, is an Error). */
+type StoreError = NonNullable<Parameters<StoreRetryStrategy['refreshRetryTokenForRetry']>[1]['error']>;
+const failure = (message: string, fields: object): StoreError => Object.assign(new Error(message), { cause: undefined }, fields);
 
-const transient = (error: Error) => ({ error, errorType: 'TRANSIENT' as const });
+const refused = failure('connect ECONNREFUSED 127.0.0.1:8000', { code: 'ECONNREFUSED' });
+const timedOut = failure('a request has exceeded the configured 2000 ms requestTimeout', { name: 'TimeoutError', code: 'ETIMEDOUT' });
+const throttled = failure('rate exceeded', { name: 'ThrottlingException', $metadata: {} });
+const invalid = failure('bad key', { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+
+const transient = (error: StoreError) => ({ error, errorType: 'TRANSIENT' as const });
 
 /** Runs one request that fails with `errors` in turn while the strategy grants retries; true when it got past them all. */
-async function request(strategy: StoreRetryStrategy, errors: Error[], succeeds = true): Promise<boolean> {
+async function request(strategy: StoreRetryStrategy, errors: StoreError[], succeeds = true): Promise<boolean> {
   let token = await strategy.acquireInitialRetryToken();
   for (const error of errors) {
     try {
