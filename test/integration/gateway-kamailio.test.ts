@@ -1,15 +1,18 @@
 // The gateway example at work: Kamailio runs examples/kamailio/kamailio.cfg itself and asks the
 // service, over mutual TLS, where each voicemail-bound INVITE goes; SIPp plays the caller, the UM
 // servers, the edge and the PSTN gateway on loopback. Needs kamailio and sipp (.ci/run installs them).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalService } from '../../local/local-service.js';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalService, type LocalService } from '../../local/local-service.js';
 import { createTenant, expectCreated, setUpHostedProvider } from '../support/fixtures.js';
-import type { ApiClient } from '../support/service.js';
+import { OPERATOR_TOKEN, type ApiClient } from '../support/service.js';
 import {
   callThroughGateway,
   freeUdpPorts,
@@ -22,7 +25,7 @@ import {
   type SipMessage,
   type SippServer,
 } from '../support/sip-tools.js';
-import { makeTlsFiles, startTlsTestService, tlsApiClient, type TlsFiles } from '../support/tls-service.js';
+import { makeTlsFiles, tlsApiClient, type TlsFiles } from '../support/tls-service.js';
 
 const CONFIG = fileURLToPath(new URL('../../examples/kamailio/kamailio.cfg', import.meta.url));
 const T = '/v1/tenants/contoso';
@@ -106,7 +109,19 @@ beforeAll(async () => {
   requireSipTools();
   dir = mkdtempSync(join(tmpdir(), 'exum-gateway-'));
   tls = makeTlsFiles(dir);
-  service = await startTlsTestService(tls);
+  // As startTlsTestService, with the stream processor: a migration's waves are requested by it.
+  service = await startLocalService({
+    port: 0,
+    tableName: `test-${randomBytes(6).toString('hex')}`,
+    operatorToken: OPERATOR_TOKEN,
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    logLevel: 'SILENT',
+    configCacheMs: 0,
+    credentialCacheMs: 0,
+    tls: { cert: readFileSync(tls.serverCert), key: readFileSync(tls.serverKey), clientCa: readFileSync(tls.ca) },
+  });
+  // Idle connections stay open for a minute, as behind a load balancer (Node's default is 5 s).
+  service.server.keepAliveTimeout = 60_000;
   api = tlsApiClient(service.url, tls);
   const [um01, um02, edge, pstn, gatewayPort] = freeUdpPorts(5) as [number, number, number, number, number];
   ports = { um01, um02, edge, pstn };
@@ -341,5 +356,261 @@ describe('when the service cannot answer, the caller gets a SIP error at once', 
     expect(finalAnswer(refused).status).toBe(status);
     expect(refused.exitCode, 'the caller acknowledged the refusal').toBe(0);
     expect(refused.elapsedMs).toBeLessThan(withinMs);
+  });
+});
+
+// Issue 16: kept connections, several service URLs, answers kept per target (Cache-Control),
+// stale answers through an outage, the migration flip, and the voicemail numbers learned.
+
+/** Waits until `condition` holds, polling: bounds are generous (the machine may be 3x slower). */
+async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const listenOnLoopback = (server: Server) =>
+  new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+
+/** A TCP port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const closed = createServer();
+  const port = await listenOnLoopback(closed);
+  await new Promise((resolve) => closed.close(resolve));
+  return port;
+}
+
+/** A TCP relay to the service, as a region's address that the test can cut (TLS passes through it). */
+async function relayToService(): Promise<{ url: string; cut: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    const upstream = connect(service.port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => socket.destroy());
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const port = await listenOnLoopback(relay);
+  return {
+    url: `https://127.0.0.1:${port}`,
+    cut: () =>
+      new Promise<void>((resolve) => {
+        relay.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+/** An HTTPS server that answers 503 to every request: a region whose store is down. */
+async function unavailableService(): Promise<{ url: string; resolves: () => number; stop: () => Promise<void> }> {
+  let resolves = 0;
+  const server = createHttpsServer({ cert: readFileSync(tls.serverCert), key: readFileSync(tls.serverKey) }, (request, response) => {
+    if (request.url === '/v1/resolve') resolves++;
+    request.resume();
+    response.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' }).end('{"status":503}');
+  });
+  const port = await listenOnLoopback(server);
+  return {
+    url: `https://127.0.0.1:${port}`,
+    resolves: () => resolves,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Another Kamailio on the example, asking `urls` in order (EXUM_RESOLVE_URL, _2, _3), the test hosts pinned. */
+async function startGateway(name: string, urls: string[], extra: Record<string, string | number> = {}): Promise<Kamailio> {
+  const [port] = freeUdpPorts(1) as [number];
+  const [first, ...others] = urls as [string, ...string[]];
+  const more = Object.fromEntries(others.map((url, index) => [`EXUM_RESOLVE_URL_${index + 2}`, `${url}/v1/resolve`]));
+  const started = await startKamailio({
+    name,
+    dir,
+    config: CONFIG,
+    port,
+    defines: { ...serviceDefines(first, extra), ...more },
+    env: { EXUM_GATEWAY_TOKEN: gatewayToken },
+  });
+  for (const host of [...Object.values(UM_HOSTS), 'edge.exum.test']) started.addHost(host, '127.0.0.1');
+  return started;
+}
+
+describe('the connection to the service', () => {
+  it('is kept open: each worker asks over one connection, not one per call', async () => {
+    const sockets = new Set<Socket>();
+    let resolves = 0;
+    const onRequest = (request: IncomingMessage) => {
+      if (request.url !== '/v1/resolve') return;
+      resolves++;
+      sockets.add(request.socket);
+    };
+    service.server.on('request', onRequest);
+    try {
+      for (let index = 0; index < 6; index++) {
+        const refused = await call(
+          `reuse-${index}`,
+          'uac-refused.xml',
+          'sip:nobody@contoso.com;opaque=app:voicemail',
+          `reuse-${index}@c.com`,
+        );
+        expect(finalAnswer(refused).status).toBe(404);
+      }
+    } finally {
+      service.server.off('request', onRequest);
+    }
+    // Every call asked (an unknown user's answer has max-age 0 here), over at most one
+    // connection per worker (EXUM_WORKERS 2), whichever connections earlier tests opened.
+    expect(resolves).toBe(6);
+    expect(sockets.size).toBeGreaterThanOrEqual(1);
+    expect(sockets.size).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('several service URLs', () => {
+  it('asks the next URL when one answers 503 and the next cannot be reached; the call reaches the edge', async () => {
+    const unavailable = await unavailableService();
+    try {
+      const failover = await startGateway('gateway-failover', [unavailable.url, `https://127.0.0.1:${await closedPort()}`, service.url]);
+      const edge = await voicemailServer('url-failover-edge', ports.edge);
+      const answered = await call('url-failover-caller', 'uac-call.xml', BOB, 'url-failover-1@caller.contoso.com', { via: failover });
+      expect(finalAnswer(answered).status).toBe(200);
+      expect(answered.exitCode, 'the caller completed the call').toBe(0);
+      await edge.callEnded();
+      expect(inviteReceived(edge)?.headers['ms-exum-destination']).toEqual(['exap.um.outlook.com']);
+      expect(unavailable.resolves()).toBe(1);
+      expect(failover.log()).toMatch(/url-failover-1@caller\.contoso\.com resolve URL 1 of 3 failed: 503/);
+      expect(failover.log()).toMatch(/url-failover-1@caller\.contoso\.com resolve URL 2 of 3 failed: 7/);
+    } finally {
+      await unavailable.stop();
+    }
+  });
+});
+
+describe('an outage of the service', () => {
+  let relay: Awaited<ReturnType<typeof relayToService>>;
+  let outage: Kamailio;
+
+  beforeAll(async () => {
+    relay = await relayToService();
+    outage = await startGateway('gateway-outage', [relay.url]);
+  });
+
+  it('serves targets answered before from their last good answers (stale-if-error), and refuses a never-seen target with 503', async () => {
+    // The service up: Alice (on premises, starting at um01 for this Call-ID) and Bob (hosted).
+    const aliceCallId = await callIdFirstServedBy('um01', 'outage-alice');
+    const um01 = await voicemailServer('outage-up-um01', ports.um01);
+    expect(finalAnswer(await call('outage-up-alice', 'uac-call.xml', ALICE, aliceCallId, { via: outage })).status).toBe(200);
+    await um01.callEnded();
+    const edge = await voicemailServer('outage-up-edge', ports.edge);
+    expect(finalAnswer(await call('outage-up-bob', 'uac-call.xml', BOB, 'outage-up-bob@caller.contoso.com', { via: outage })).status).toBe(
+      200,
+    );
+    await edge.callEnded();
+
+    await relay.cut();
+
+    // The service unreachable: both still reach their voicemail, from the answers kept.
+    const um01During = await voicemailServer('outage-down-um01', ports.um01);
+    const aliceDuring = await call('outage-down-alice', 'uac-call.xml', ALICE, 'outage-down-alice@caller.contoso.com', { via: outage });
+    expect(finalAnswer(aliceDuring).status).toBe(200);
+    expect(aliceDuring.exitCode, 'the caller completed the call').toBe(0);
+    await um01During.callEnded();
+    expect(inviteReceived(um01During)?.firstLine).toBe(`INVITE ${ALICE} SIP/2.0`);
+    const edgeDuring = await voicemailServer('outage-down-edge', ports.edge);
+    const bobDuring = await call('outage-down-bob', 'uac-call.xml', BOB, 'outage-down-bob@caller.contoso.com', { via: outage });
+    expect(finalAnswer(bobDuring).status).toBe(200);
+    await edgeDuring.callEnded();
+    expect(inviteReceived(edgeDuring)?.headers['ms-exum-destination']).toEqual(['exap.um.outlook.com']);
+    expect(outage.log()).toMatch(
+      /outage-down-bob@caller\.contoso\.com resolve failed: 7, using the stale answer for voicemail sip:bob@contoso\.com/,
+    );
+
+    // A target this gateway never asked about: nothing to serve it from.
+    const carol = await call('outage-down-carol', 'uac-refused.xml', 'sip:carol@contoso.com;opaque=app:voicemail', 'outage-carol@c.com', {
+      via: outage,
+    });
+    expect(finalAnswer(carol).status).toBe(503);
+    expect(carol.exitCode, 'the caller acknowledged the refusal').toBe(0);
+  });
+});
+
+describe('a migration, with the service up', () => {
+  const FRANK = 'sip:frank@contoso.com';
+
+  it('sends a migrated user’s first call after ready to the hosted edge, although the gateway kept its on-premises answer', async () => {
+    await expectCreated(
+      api.post(`${T}/users`, {
+        sipUri: FRANK,
+        lineUri: 'tel:+14255557100',
+        enterpriseVoiceEnabled: true,
+        onPremisesUm: { enabled: true, dialPlan: 'dp.contoso.com' },
+      }),
+    );
+    const exo = api.as((await expectCreated(api.post(`${T}/credentials`, { role: 'provider', name: 'exo', providerId: 'exo' }))).token);
+    const target = `${FRANK};opaque=app:voicemail`;
+
+    const um01 = await voicemailServer('migration-before-um01', ports.um01);
+    const before = await call('migration-before', 'uac-call.xml', target, await callIdFirstServedBy('um01', 'migration-before', target));
+    expect(finalAnswer(before).status).toBe(200);
+    await um01.callEnded();
+    expect(inviteReceived(um01)?.firstLine).toBe(`INVITE ${target} SIP/2.0`);
+
+    const started = await api.post(`${T}/migrations`, { users: [FRANK], providerId: 'exo', grantPolicy: 'ExOnline' });
+    expect([201, 202], JSON.stringify(started.body)).toContain(started.status);
+    const migrationId = started.body.id as string;
+    const userState = async () =>
+      ((await api.get(`${T}/migrations/${migrationId}`)).body.users as { sipUri: string; state: string }[] | undefined)?.find(
+        (user) => user.sipUri === FRANK,
+      )?.state;
+    await waitUntil('the wave requested', async () => (await userState()) === 'requested');
+    const ready = await exo.put(`${T}/migrations/${migrationId}/users/${FRANK}/answer`, { status: 'ready' });
+    expect(ready.status, JSON.stringify(ready.body)).toBe(200);
+
+    // The next call: hosted at once (users' answers have max-age 0: never reused while the service answers).
+    const edge = await voicemailServer('migration-after-edge', ports.edge);
+    const after = await call('migration-after', 'uac-call.xml', target, 'migration-after@caller.contoso.com');
+    expect(finalAnswer(after).status).toBe(200);
+    expect(after.exitCode, 'the caller completed the call').toBe(0);
+    await edge.callEnded();
+    expect(inviteReceived(edge)?.headers['ms-exum-destination']).toEqual(['exap.um.outlook.com']);
+  });
+});
+
+describe('the voicemail numbers, learned from the service', () => {
+  const NEW_AUTO_ATTENDANT = '+14255550177';
+  const learned = (gateway: Kamailio) => [...gateway.log().matchAll(/learned (\d+) voicemail numbers/g)].map((match) => Number(match[1]));
+
+  it('routes a number added to the service once the gateway refreshed its list, and not before', async () => {
+    const numbers = await startGateway('gateway-numbers', [service.url], { EXUM_NUMBERS_REFRESH_S: 1 });
+    await waitUntil('the first list', () => learned(numbers).length > 0);
+    expect(learned(numbers).at(-1)).toBe(1);
+    const dialled = `sip:${NEW_AUTO_ATTENDANT}@contoso.com;user=phone`;
+    const unknown = await call('numbers-before', 'uac-refused.xml', dialled, 'numbers-before@caller.contoso.com', { via: numbers });
+    expect(finalAnswer(unknown).status).toBe(404);
+
+    await expectCreated(
+      api.post(`${T}/contacts`, {
+        sipUri: 'sip:exum-aa@contoso.com',
+        displayNumber: NEW_AUTO_ATTENDANT,
+        kind: 'auto-attendant',
+        onPremisesDialPlan: 'dp.contoso.com',
+      }),
+    );
+    await waitUntil('the list with the new number', () => learned(numbers).at(-1) === 2);
+
+    const callId = await callIdFirstServedBy('um02', 'numbers-after', NEW_AUTO_ATTENDANT, 'auto-attendant');
+    const um02 = await voicemailServer('numbers-um02', ports.um02);
+    const answered = await call('numbers-after', 'uac-call.xml', dialled, callId, { via: numbers });
+    expect(finalAnswer(answered).status).toBe(200);
+    expect(answered.exitCode, 'the caller completed the call').toBe(0);
+    await um02.callEnded();
+    expect(inviteReceived(um02)?.firstLine).toBe('INVITE sip:exum-aa@contoso.com SIP/2.0');
   });
 });

@@ -170,6 +170,8 @@ export interface Kamailio {
   port: number;
   /** Pins a name to an address in Kamailio's DNS cache (kamcmd dns.add_a, permanent). */
   addHost: (name: string, address: string) => void;
+  /** Kamailio's log so far (it logs to stderr, -E). */
+  log: () => string;
   stop: () => Promise<void>;
 }
 
@@ -225,6 +227,7 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
       const added = spawnSync(tool('kamcmd'), ['-s', ctlSocket, 'dns.add_a', name, '3600', address, '2'], { encoding: 'utf8' });
       if (added.status !== 0 || /error/i.test(added.stdout)) throw new Error(`kamcmd dns.add_a ${name}: ${added.stdout}${added.stderr}`);
     },
+    log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     stop: kamailio.stop,
   };
 }
