@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { CredentialCreateSchema, ROLES } from '../domain/credential.js';
 import { tenantId } from '../domain/fields.js';
 import * as tenants from '../management/tenants.js';
+import { omit } from '../omit.js';
 import { dryRunQuery, pageQuery } from './http.js';
 import { OPERATORS, route, writeResult, type Route } from './route.js';
 import { TENANT_PATH, tenantParams } from './tenant-path.js';
@@ -19,6 +20,17 @@ const CredentialResponseSchema = z.object({
   createdBy: z.string(),
   revokedAt: z.string().nullable(),
 });
+
+/**
+ * A new credential's token: in the first answer only. It is stored only hashed, so the answer an
+ * Idempotency-Key gives again (Idempotent-Replayed: true) is the same credential without it.
+ */
+export const shownOnceToken = z.string().optional().meta({
+  description:
+    'The token, in the first answer only: an answer given again under its Idempotency-Key leaves it out (it is stored only hashed). Lost with the first answer? Revoke this credential and create another.',
+});
+/** What an Idempotency-Key keeps of a credential's creation: all of it but the token. */
+export const withoutToken = (body: unknown) => omit(body as { token?: string }, 'token');
 
 export const WhoAmISchema = z.strictObject({
   credentialId: z.string(),
@@ -49,12 +61,11 @@ export const credentialRoutes: Route[] = [
     summary: 'Create a credential; its token is shown in this answer only',
     roles: OPERATORS,
     successStatus: 201,
-    // No Idempotency-Key: remembering the answer would keep the token, which is stored only hashed.
-    creates: false,
+    remembered: withoutToken,
     params: tenantParams,
     query: dryRunQuery,
     body: CredentialCreateSchema,
-    response: CredentialResponseSchema.extend({ token: z.string() }),
+    response: CredentialResponseSchema.extend({ token: shownOnceToken }),
     handle: async ({ actor, params, body, write }, deps) =>
       writeResult(await tenants.createCredential(deps, actor, params.tenant, body, write), 201, ({ credential, token }) => ({
         ...credential,

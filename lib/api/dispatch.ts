@@ -89,6 +89,14 @@ export function createDispatcher<D>(routes: readonly Route<unknown, unknown, unk
     // After the request was found valid: a refused request remembers nothing. A dry run changes nothing to repeat.
     const key = createsSomething(route) && !write.dryRun ? idempotencyKeyOf(event) : undefined;
     if (key === undefined || idempotency === undefined) return answer();
-    return idempotency(key, actor, event, context, answer);
+    const { remembered } = route;
+    return idempotency(
+      key,
+      actor,
+      event,
+      context,
+      answer,
+      remembered === undefined ? undefined : (result) => ({ ...result, body: JSON.stringify(remembered(JSON.parse(result.body))) }),
+    );
   };
 }

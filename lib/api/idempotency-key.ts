@@ -45,4 +45,6 @@ export type IdempotentRunner = (
   event: APIGatewayProxyEvent,
   context: Context | undefined,
   answer: () => Promise<APIGatewayProxyResult>,
+  /** What is kept of the answer to give again (default: all of it); the first caller gets it whole. */
+  remembered?: (result: APIGatewayProxyResult) => APIGatewayProxyResult,
 ) => Promise<APIGatewayProxyResult>;

@@ -67,8 +67,8 @@ const idempotencyErrorOf = (error: Error): ExumError | undefined => {
  */
 export const idempotentRunner =
   (layerFactory: IdempotencyLayerFactory): IdempotentRunner =>
-  (key, actor, event, context, answer) =>
-    oncePerKey(layerFactory, key, actor, event, context, answer);
+  (key, actor, event, context, answer, remembered) =>
+    oncePerKey(layerFactory, key, actor, event, context, answer, remembered);
 
 async function oncePerKey(
   layerFactory: IdempotencyLayerFactory,
@@ -77,6 +77,7 @@ async function oncePerKey(
   event: APIGatewayProxyEvent,
   context: Context | undefined,
   answer: () => Promise<APIGatewayProxyResult>,
+  remembered: (result: APIGatewayProxyResult) => APIGatewayProxyResult = (result) => result,
 ): Promise<APIGatewayProxyResult> {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'scope',
@@ -104,11 +105,14 @@ async function oncePerKey(
       body: event.body ?? '',
     },
   };
+  // Powertools keeps what the function returns; the first caller gets the whole answer, carried past it.
+  let firstAnswer: APIGatewayProxyResult | undefined;
   const once = makeIdempotent(
     // The payload is what Powertools hashes (scope) and checks (request); the answer needs none of it.
     async (request: Payload) => {
       void request;
-      return answer();
+      firstAnswer = await answer();
+      return remembered(firstAnswer);
     },
     {
       persistenceStore: layerFactory(IDEMPOTENCY_PARTITION),
@@ -117,7 +121,8 @@ async function oncePerKey(
     },
   );
   try {
-    return await once(payload);
+    const kept = await once(payload);
+    return firstAnswer ?? kept;
   } catch (error) {
     const translated = error instanceof Error ? idempotencyErrorOf(error) : undefined;
     throw translated ?? error;

@@ -1,9 +1,10 @@
 // Operator credentials, for operators: list them (never their tokens), create one (its token is
 // shown once), revoke one (never the last active one). The first one is bootstrapped outside the
-// API (docs/deploy.md): the local service's EXUM_OPERATOR_TOKEN, `exumctl bootstrap-operator` in AWS.
+// API (docs/deploy.md): the local service's EXUM_OPERATOR_TOKEN, `exumctl operator-credential bootstrap` in AWS.
 import * as z from 'zod';
 import { text } from '../domain/fields.js';
 import * as operators from '../management/operator-credentials.js';
+import { shownOnceToken, withoutToken } from './credential-routes.js';
 import { dryRunQuery, pageQuery } from './http.js';
 import { OPERATORS, route, writeResult, type Route } from './route.js';
 
@@ -45,12 +46,11 @@ export const operatorCredentialRoutes: Route[] = [
     summary: 'Create an operator credential (every tenant); its token is shown in this answer only',
     roles: OPERATORS,
     successStatus: 201,
-    // No Idempotency-Key: remembering the answer would keep the token, which is stored only hashed.
-    creates: false,
+    remembered: withoutToken,
     params: z.strictObject({}),
     query: dryRunQuery,
     body: OperatorCredentialCreateSchema,
-    response: OperatorCredentialSchema.extend({ token: z.string() }),
+    response: OperatorCredentialSchema.extend({ token: shownOnceToken }),
     handle: async ({ actor, body, write }, deps) =>
       writeResult(await operators.createOperatorCredential(deps, actor, body, write), 201, ({ credential, token }) => ({
         ...credential,

@@ -48,6 +48,11 @@ export interface Route<P = unknown, Q = unknown, B = unknown, D = ApiDeps> {
    * Default: a POST that answers 201 or 202 (createsSomething).
    */
   creates?: boolean;
+  /**
+   * What an Idempotency-Key keeps of this route's answer, when not all of it may be kept: a
+   * credential's token is shown once and stored only hashed, so an answer given again leaves it out.
+   */
+  remembered?: (body: unknown) => unknown;
   /** For documentation: when the route may also answer 202 (accepted, carried out in the background, Location to follow), what that means. */
   accepted?: string;
   handle: (input: RouteInput<P, Q, B>, deps: D) => Promise<ApiResult>;

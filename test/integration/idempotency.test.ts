@@ -86,6 +86,28 @@ describe('Idempotency-Key on POSTs that create', () => {
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
   });
 
+  it('answers a credential creation again with the same credential, its token left out (stored only hashed), one credential', async () => {
+    for (const [path, body] of [
+      [`${T}/credentials`, { role: 'reader', name: 'retried reader' }],
+      ['/v1/operator-credentials', { name: 'retried operator' }],
+    ] as const) {
+      const first = await api.post(path, body, headers(`credential-${body.name.replace(' ', '-')}`));
+      expect(first.status, JSON.stringify(first.body)).toBe(201);
+      expect(first.body.token).toMatch(/^exum_/);
+      const again = await api.post(path, body, headers(`credential-${body.name.replace(' ', '-')}`));
+      expect(again.status, JSON.stringify(again.body)).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body.id).toBe(first.body.id);
+      expect(again.body).not.toHaveProperty('token');
+      // Nothing of the token is kept with the key: not in the answer given again, not in the table.
+      expect(await context.service.snapshot()).not.toContain(first.body.token);
+      const listed = (await api.get(path === '/v1/operator-credentials' ? path : `${path}?limit=500`)).body.items;
+      expect(listed.filter((credential: { name: string }) => credential.name === body.name)).toHaveLength(1);
+      // The first answer's token works.
+      expect((await api.as(first.body.token).get('/v1/whoami')).body.credentialId).toBe(first.body.id);
+    }
+  });
+
   it('answers a migration start again with the migration it made, one migration', async () => {
     await expectCreated(admin.post(`${T}/users`, user('sip:idm@contoso.com', 'tel:+14255550110')));
     const request = { users: ['sip:idm@contoso.com'], providerId: 'exo', grantPolicy: 'ExOnline' };

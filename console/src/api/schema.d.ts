@@ -1501,7 +1501,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     tenant: string;
                 };
@@ -1533,7 +1536,8 @@ export interface paths {
                             createdAt: string;
                             createdBy: string;
                             revokedAt: string | null;
-                            token: string;
+                            /** @description The token, in the first answer only: an answer given again under its Idempotency-Key leaves it out (it is stored only hashed). Lost with the first answer? Revoke this credential and create another. */
+                            token?: string;
                         };
                     };
                 };
@@ -1584,6 +1588,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1824,7 +1837,10 @@ export interface paths {
                 query?: {
                     dryRun?: "true" | "false";
                 };
-                header?: never;
+                header?: {
+                    /** @description A key the client makes up (a UUID) to retry safely: the same key and request from the same credential within 24 h answer the first successful answer again (header Idempotent-Replayed: true); the key with another request is 422 (idempotency-key-reused); while the first is still being answered, 409 with Retry-After */
+                    "Idempotency-Key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1858,7 +1874,8 @@ export interface paths {
                                 credentialId: string;
                                 role: string;
                             } | null;
-                            token: string;
+                            /** @description The token, in the first answer only: an answer given again under its Idempotency-Key leaves it out (it is stored only hashed). Lost with the first answer? Revoke this credential and create another. */
+                            token?: string;
                         };
                     };
                 };
@@ -1909,6 +1926,15 @@ export interface paths {
                 };
                 /** @description If-Match does not match the current version */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Idempotency-Key already used for another request (idempotency-key-reused) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
