@@ -43,6 +43,7 @@ type UmServer = keyof typeof UM_HOSTS;
 let dir: string;
 let tls: TlsFiles;
 let service: LocalService;
+let tableName: string;
 let api: ApiClient;
 let gatewayToken: string;
 let gateway: Kamailio;
@@ -110,9 +111,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'exum-gateway-'));
   tls = makeTlsFiles(dir);
   // As startTlsTestService, with the stream processor: a migration's waves are requested by it.
+  tableName = `test-${randomBytes(6).toString('hex')}`;
   service = await startLocalService({
     port: 0,
-    tableName: `test-${randomBytes(6).toString('hex')}`,
+    tableName,
     operatorToken: OPERATOR_TOKEN,
     dynamoEndpoint: inject('dynamoEndpoint'),
     logLevel: 'SILENT',
@@ -612,5 +614,59 @@ describe('the voicemail numbers, learned from the service', () => {
     expect(answered.exitCode, 'the caller completed the call').toBe(0);
     await um02.callEnded();
     expect(inviteReceived(um02)?.firstLine).toBe('INVITE sip:exum-aa@contoso.com SIP/2.0');
+  });
+});
+
+describe('how long the gateway keeps answers', () => {
+  const DAVE = 'sip:dave@contoso.com;opaque=app:voicemail';
+  const NOBODY = 'sip:nobody@contoso.com;opaque=app:voicemail';
+
+  it('uses an answer within its max-age without asking (an unknown target: the configuration bound), and asks every time for a user (max-age 0)', async () => {
+    // A second service on the same table whose configuration bound is 30 s: its answers about
+    // targets that are not users say max-age=30.
+    const bounded = await startLocalService({
+      port: 0,
+      tableName,
+      operatorToken: OPERATOR_TOKEN,
+      dynamoEndpoint: inject('dynamoEndpoint'),
+      logLevel: 'SILENT',
+      configCacheMs: 30_000,
+      credentialCacheMs: 0,
+      streamProcessor: false,
+      tls: { cert: readFileSync(tls.serverCert), key: readFileSync(tls.serverKey), clientCa: readFileSync(tls.ca) },
+    });
+    try {
+      let resolves = 0;
+      bounded.server.on('request', (request: IncomingMessage) => {
+        if (request.url === '/v1/resolve') resolves++;
+      });
+      const maxAge = await startGateway('gateway-max-age', [bounded.url]);
+      for (const index of [1, 2]) {
+        const refused = await call(`max-age-nobody-${index}`, 'uac-refused.xml', NOBODY, `max-age-nobody-${index}@c.com`, { via: maxAge });
+        expect(finalAnswer(refused).status).toBe(404);
+        expect(finalAnswer(refused).headers['ms-diagnostics']?.[0]).toMatch(/^15010;/);
+      }
+      expect(resolves, 'the second call used the fresh answer').toBe(1);
+      expect(maxAge.log()).toMatch(
+        /max-age-nobody-2@c\.com voicemail sip:nobody@contoso\.com;opaque=app:voicemail: reject \(fresh answer\)/,
+      );
+      for (const index of [1, 2]) {
+        const refused = await call(`max-age-dave-${index}`, 'uac-refused.xml', DAVE, `max-age-dave-${index}@c.com`, { via: maxAge });
+        expect(finalAnswer(refused).status).toBe(480);
+      }
+      expect(resolves, 'each call about a user asked').toBe(3);
+    } finally {
+      await bounded.stop();
+    }
+  });
+
+  it('serves no stale answer through an outage when EXUM_STALE_IF_ERROR is 0', async () => {
+    const relay = await relayToService();
+    const noStale = await startGateway('gateway-no-stale', [relay.url], { EXUM_STALE_IF_ERROR: 0 });
+    const before = await call('no-stale-before', 'uac-refused.xml', DAVE, 'no-stale-before@c.com', { via: noStale });
+    expect(finalAnswer(before).status).toBe(480);
+    await relay.cut();
+    const during = await call('no-stale-during', 'uac-refused.xml', DAVE, 'no-stale-during@c.com', { via: noStale });
+    expect(finalAnswer(during).status).toBe(503);
   });
 });
