@@ -1,12 +1,14 @@
 // `npm run bench [-- --json] [-- --users N] [-- --import-users N] [-- --load-seconds S --load-rate R]
-//   [-- --phases a,b] [-- --out FILE]`:
+//   [-- --phases a,b] [-- --out FILE] [-- --profile]`:
 // the hot path's cost, the bulk import's throughput, a load run, starting a migration and the
 // entry points, measured in one run against DynamoDB Local, each figure a ratio against a
 // baseline measured in the same run where there is one (the operator console too: its first
 // page's JavaScript, and its Users page in headless Chromium at 100,000 users over 1,000). The run is in phases: each one's figures
 // are printed (stderr, and --out FILE) as it ends, and a phase that fails is reported as failed
 // with its error while the others go on; the exit code is 1 if any failed.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -26,6 +28,8 @@ import { bundle, coldImportMs, tempDir } from './cold-import.js';
 import { TENANT, resolveRequests, seedTenantConfig, seedToken, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { median, quantile, round, throughput } from './stats.js';
 import { measureProviderEvents } from './events.js';
+import { cpuMicrosOf, measureGetItemCpu } from './cpu.js';
+import { formatSummary, summarizeProfile } from './profile-summary.js';
 import { measureImport } from './import.js';
 import { runLoad } from './load.js';
 import { measureMigrationCreate, measureMigrationCreateScale } from './migration-create.js';
@@ -42,9 +46,13 @@ const { values } = parseArgs({
     'load-rate': { type: 'string', default: '300' },
     phases: { type: 'string' },
     out: { type: 'string' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const LARGE = Number(values.users);
+/** Requests (and GetItems) a round of the CPU figures; rounds of them, the median ratio counts. */
+const CPU_REQUESTS = 4000;
+const CPU_ROUNDS = 3;
 const SMALL = 1000;
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -253,15 +261,25 @@ try {
     };
   });
 
-  // 3. HTTP throughput through the local server (its own process) vs raw GetItems, concurrency 16.
+  // 3. HTTP throughput through the local server (its own process) vs raw GetItems, concurrency 16;
+  //    then the figure that holds still on a shared machine: the server's CPU time per resolution
+  //    over a fixed number of requests ÷ a GetItem process's CPU time per bare GetItem (bench/cpu.ts),
+  //    in rounds. --profile: the server runs under node --cpu-prof, summarized at the end.
   await phase('http', async () => {
     const { deps, client, endpoint } = await main();
     log('measuring HTTP throughput');
     const gatewayToken = await seedToken(deps, { role: 'gateway', name: 'bench' });
-    const serverStarted = await startBenchProcess('bench/serve.ts', [endpoint, tableName, operatorToken]);
+    const profileDirectory = values.profile ? mkdtempSync(join(tmpdir(), 'exum-bench-profile-')) : undefined;
+    const serverStarted = await startBenchProcess(
+      'bench/serve.ts',
+      [endpoint, tableName, operatorToken],
+      profileDirectory === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`],
+    );
     server = serverStarted.child;
+    const serverPid = server.pid!;
     const url = serverStarted.line;
     const requests = resolveRequests(gatewayToken);
+    const measured: Figures = {};
     try {
       await autocannon({ url, connections: 16, duration: 2, requests }); // warm-up
       // The baseline before and after the HTTP run; the higher one counts (the conservative choice).
@@ -272,14 +290,50 @@ try {
       if (http.non2xx > 0 || http.errors > 0) throw new Error(`HTTP load had ${http.non2xx} non-2xx answers and ${http.errors} errors`);
       const rawGetItemsPerSecond = Math.max(rawBefore, await rawGetItems());
       const httpPerSecond = http.requests.average;
-      return {
+      Object.assign(measured, {
         httpVsGetItem: round(httpPerSecond / rawGetItemsPerSecond),
         httpResolutionsPerSecond: Math.round(httpPerSecond),
         rawGetItemsPerSecond: Math.round(rawGetItemsPerSecond),
-      };
+      });
+
+      log('measuring CPU per HTTP resolution');
+      // What the server spends doing nothing (the stream processor polling an idle stream), for reference: it is in the figure.
+      const idleBefore = cpuMicrosOf(serverPid);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const idleMicrosPerSecond = (cpuMicrosOf(serverPid) - idleBefore) / 3;
+      const rounds: { resolve: number; getItem: number }[] = [];
+      for (let index = 0; index < CPU_ROUNDS; index++) {
+        const before = cpuMicrosOf(serverPid);
+        const fixed = await autocannon({ url, connections: 16, amount: CPU_REQUESTS, requests });
+        const serverMicros = cpuMicrosOf(serverPid) - before;
+        if (fixed.non2xx > 0 || fixed.errors > 0 || fixed.timeouts > 0)
+          throw new Error(`the CPU round had ${fixed.non2xx} non-2xx answers, ${fixed.errors} errors, ${fixed.timeouts} timeouts`);
+        const getItem = await measureGetItemCpu(endpoint, tableName, SMALL, CPU_REQUESTS);
+        rounds.push({ resolve: serverMicros / CPU_REQUESTS, getItem: getItem.microsPerGetItem });
+      }
+      const ratios = rounds.map((one) => one.resolve / one.getItem);
+      Object.assign(measured, {
+        httpCpuPerResolveVsGetItem: round(median(ratios)),
+        httpCpuRoundRatios: ratios.map((ratio) => round(ratio)).join(', '),
+        httpCpuRoundMicros: rounds.map((one) => `${Math.round(one.resolve)}/${Math.round(one.getItem)}`).join(', '),
+        httpCpuMicrosPerResolve: Math.round(median(rounds.map((one) => one.resolve))),
+        cpuMicrosPerGetItem: Math.round(median(rounds.map((one) => one.getItem))),
+        httpCpuRequestsPerRound: CPU_REQUESTS,
+        httpServiceIdleCpuMsPerSecond: round(idleMicrosPerSecond / 1000, 1),
+      });
+      return measured;
     } finally {
       await stopBenchProcess(server);
       server = undefined;
+      if (profileDirectory !== undefined) {
+        const file = readdirSync(profileDirectory).find((name) => name.endsWith('.cpuprofile'));
+        if (file === undefined) log(`bench: no CPU profile written in ${profileDirectory}`);
+        else {
+          const path = join(profileDirectory, file);
+          log(`bench: the local server's CPU profile: ${path}\n${formatSummary(summarizeProfile(path, 20))}`);
+          measured.httpServerCpuProfile = path;
+        }
+      }
     }
   });
 
@@ -514,6 +568,13 @@ if (values.json) {
       'HTTP resolutions/s / raw GetItems/s (c=16)',
       () => `${f.httpVsGetItem}x  (${f.httpResolutionsPerSecond} vs ${f.rawGetItemsPerSecond}/s)`,
       '≥ 0.7',
+    ],
+    [
+      'http',
+      'HTTP: server CPU per resolution / a client process CPU per bare GetItem',
+      () =>
+        `${f.httpCpuPerResolveVsGetItem}x  (${f.httpCpuMicrosPerResolve} vs ${f.cpuMicrosPerGetItem} µs; rounds ${String(figures.httpCpuRoundRatios)}; idle server ${f.httpServiceIdleCpuMsPerSecond} ms/s)`,
+      '≤ 3',
     ],
     [
       'scale',
