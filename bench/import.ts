@@ -1,21 +1,37 @@
 // Bulk import throughput: `exumctl import` (its own process, CSV → POST /users/batch → the local
-// server → DynamoDB Local) against raw BatchWriteItem of the same items (each user and its number
-// copy) into the same table of the same DynamoDB Local, runs alternating A B B A after a warm-up
-// of both, so drift falls on both sides alike.
+// server → DynamoDB Local) against two baselines of the same users in the same table of the same
+// DynamoDB Local, alternated around the imports after a warm-up of each, so drift falls on all
+// sides alike:
+//   - the ceiling: the import's own transactions (what user-batch.ts decides for each CSV row and
+//     principals-together.ts packs: each user and its number copy as claims, the grant counter,
+//     the summary counter shard with the domain fence, the policy guards), sent by a bare client
+//     at the import's concurrency. DynamoDB Local runs transactions one at a time, so no import
+//     that keeps its guarantees can pass it: importVsTransactCeiling is what the import costs
+//     over its own writes (the reads of an upsert, HTTP, the CLI);
+//   - raw BatchWriteItem of the user items (no condition, no counters), kept for reference.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TransactWriteItemsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parse } from 'csv-parse/sync';
 import pLimit from 'p-limit';
+import { mapHeader, rowFromRecord } from '../cli/user-import/csv-columns.js';
+import type { Actor } from '../lib/domain/credential.js';
+import { UserUpsertSchema } from '../lib/domain/user.js';
+import { decideRow, MAX_BATCH_ROWS } from '../lib/management/user-batch.js';
+import { loadConfig } from '../lib/management/tenant-configuration.js';
+import type { PrincipalChange } from '../lib/store/changes.js';
+import { principalTransactions } from '../lib/store/principals-together.js';
+import { TableClient, transactItems } from '../lib/store/table-client.js';
 import { createApiDeps } from '../functions/wiring/deps.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
 import { ExumStore } from '../lib/store/exum-store.js';
 import { startBenchProcess, stopBenchProcess } from './child-process.js';
-import { TENANT, benchUserItems, seedTenantConfig, seedToken, seedUsers, userLineUri, userSipUri } from './seed.js';
+import { TENANT, seedTenantConfig, seedToken, seedUsers, userLineUri, userSipUri } from './seed.js';
 import { round } from './stats.js';
 
 const OPERATOR = 'exum_bench_import_operator_token_0000001';
@@ -63,30 +79,46 @@ async function timeImport(url: string, token: string, csv: string, rows: number)
   return seconds;
 }
 
+/** The user admin the import's changes are decided for (the import's own credential is another id of the same role). */
+const IMPORTER: Actor = { credentialId: 'cred_bench_import', role: 'user-admin', tenantId: TENANT, providerId: null };
+
 /**
- * The same items written as the import must write them: in transactions with the uniqueness
- * conditions (50 users, 100 items a transaction). DynamoDB Local runs such writes one at a
- * time, however many are sent at once, which bounds any import that keeps its guarantees.
+ * The transactions an import of this CSV writes, built by the import's own code: the rows read as
+ * exumctl reads them (csv-columns.ts), parsed as POST /users/batch parses them, decided as
+ * user-batch.ts decides creations, packed per request of MAX_BATCH_ROWS rows as
+ * principals-together.ts packs them. Built before the clock starts.
  */
-async function timeTransactWrite(client: DynamoDBClient, from: number, to: number): Promise<number> {
-  log(`writing ${to - from} users in conditional transactions`);
-  const started = performance.now();
+async function importTransactions(deps: ReturnType<typeof createApiDeps>, table: TableClient, csv: string) {
+  const parsed: string[][] = parse(readFileSync(csv), { trim: true, skip_empty_lines: true });
+  const [header, ...records] = parsed;
+  const mapping = mapHeader(header!);
+  if (!mapping.ok) throw new Error(mapping.message);
+  const config = await loadConfig(deps, TENANT);
+  const now = deps.now();
+  const changes: PrincipalChange[] = records.map((record) => {
+    const row = rowFromRecord(record, mapping.columns);
+    if (!row.ok) throw new Error(`row ${JSON.stringify(record)}: ${JSON.stringify(row.issues)}`);
+    const decided = decideRow(UserUpsertSchema.parse(row.user), null, config, IMPORTER, now);
+    if (decided.after === null) throw new Error(`row ${JSON.stringify(record)} decided unchanged`);
+    return { before: null, after: decided.after, guards: decided.guards };
+  });
+  const transactions = [];
+  for (let start = 0; start < changes.length; start += MAX_BATCH_ROWS)
+    transactions.push(...principalTransactions(table, TENANT, changes.slice(start, start + MAX_BATCH_ROWS)));
+  return transactions.map(transactItems);
+}
+
+/**
+ * The ceiling: the import's transactions (importTransactions) sent by a bare client, CONCURRENCY
+ * at a time (the import's requests in flight, each writing its transactions one after another).
+ * Any cancellation fails the figure: fresh users claim nothing taken.
+ */
+async function timeTransactCeiling(deps: ReturnType<typeof createApiDeps>, table: TableClient, csv: string, rows: number): Promise<number> {
+  const transactions = await importTransactions(deps, table, csv);
+  log(`writing ${rows} users in the import's ${transactions.length} transactions`);
   const limit = pLimit(CONCURRENCY);
-  const chunks: number[] = [];
-  for (let start = from; start < to; start += 50) chunks.push(start);
-  await Promise.all(
-    chunks.map((start) =>
-      limit(() =>
-        client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [...benchUserItems(start, Math.min(to, start + 50))].map((Item) => ({
-              Put: { TableName: TABLE, Item, ConditionExpression: 'attribute_not_exists(pk)' },
-            })),
-          }),
-        ),
-      ),
-    ),
-  );
+  const started = performance.now();
+  await Promise.all(transactions.map((TransactItems) => limit(() => table.client.send(new TransactWriteItemsCommand({ TransactItems })))));
   return (performance.now() - started) / 1000;
 }
 
@@ -119,35 +151,40 @@ export async function measureImport(usersPerRun: number) {
     server = serverStarted.child;
     const url = serverStarted.line;
 
-    // Each run writes users of its own: [0, N) is the warm-up, then runs of N, A B B A.
+    // Each run writes users of its own: [0, N) is the warm-up, then runs of N.
     const n = usersPerRun;
+    const table = new TableClient(client, TABLE);
     const csvOf = (from: number) => {
       const path = join(dir, `users-${from}.csv`);
       writeCsv(path, from, from + n);
       return path;
     };
-    const warmUp = csvOf(0);
-    await timeImport(url, token, warmUp, n);
-    await timeBatchWrite(client, 10 * n, 11 * n);
-    await timeTransactWrite(client, 11 * n, 11 * n + 2000);
-    const csvs = [csvOf(n), csvOf(2 * n)];
-    // A B C C B A: batch writes, imports, conditional transactions.
-    const batchWrites = [await timeBatchWrite(client, 3 * n, 4 * n)];
-    const imports = [await timeImport(url, token, csvs[0]!, n)];
-    const transactWrites = [await timeTransactWrite(client, 5 * n, 6 * n), await timeTransactWrite(client, 6 * n, 7 * n)];
-    imports.push(await timeImport(url, token, csvs[1]!, n));
-    batchWrites.push(await timeBatchWrite(client, 4 * n, 5 * n));
+    await timeImport(url, token, csvOf(0), n);
+    await timeBatchWrite(client, 20 * n, 21 * n);
+    await timeTransactCeiling(deps, table, csvOf(21 * n), n);
+    // B C I C C I C B: batch writes, the ceiling, imports; each import between two ceilings.
+    const batchWrites = [await timeBatchWrite(client, n, 2 * n)];
+    const ceilings = [await timeTransactCeiling(deps, table, csvOf(2 * n), n)];
+    const imports = [await timeImport(url, token, csvOf(3 * n), n)];
+    ceilings.push(await timeTransactCeiling(deps, table, csvOf(4 * n), n));
+    ceilings.push(await timeTransactCeiling(deps, table, csvOf(5 * n), n));
+    imports.push(await timeImport(url, token, csvOf(6 * n), n));
+    ceilings.push(await timeTransactCeiling(deps, table, csvOf(7 * n), n));
+    batchWrites.push(await timeBatchWrite(client, 8 * n, 9 * n));
     const perSecond = (seconds: number[]) => (seconds.length * n) / seconds.reduce((total, value) => total + value, 0);
     const importPerSecond = perSecond(imports);
     const batchWritePerSecond = perSecond(batchWrites);
-    const transactWritePerSecond = perSecond(transactWrites);
+    const ceilingPerSecond = perSecond(ceilings);
+    // Each import against the two ceilings around it: how much one busy moment moved the figure.
+    const pairs = [perSecond([imports[0]!]) / perSecond(ceilings.slice(0, 2)), perSecond([imports[1]!]) / perSecond(ceilings.slice(2, 4))];
     return {
+      importVsTransactCeiling: round(importPerSecond / ceilingPerSecond),
+      importVsTransactCeilingPairs: pairs.map((ratio) => round(ratio)).join(', '),
       importVsBatchWrite: round(importPerSecond / batchWritePerSecond),
-      importVsTransactWrite: round(importPerSecond / transactWritePerSecond),
-      transactWriteVsBatchWrite: round(transactWritePerSecond / batchWritePerSecond),
+      transactCeilingVsBatchWrite: round(ceilingPerSecond / batchWritePerSecond),
       importUsersPerSecond: Math.round(importPerSecond),
+      transactCeilingUsersPerSecond: Math.round(ceilingPerSecond),
       batchWriteUsersPerSecond: Math.round(batchWritePerSecond),
-      transactWriteUsersPerSecond: Math.round(transactWritePerSecond),
       importUsersPerRun: n,
     };
   } finally {

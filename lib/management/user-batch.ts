@@ -176,8 +176,11 @@ export async function upsertUsers(
   return rows.map((row) => results.get(row.index)!);
 }
 
-/** One row against the user as stored: the record to write, or null when nothing would change. */
-function decideRow(row: UserUpsert, found: Principal | null, config: TenantConfig, actor: Actor, now: Date) {
+/**
+ * One row against the user as stored: the record to write, or null when nothing would change.
+ * Exported for the bench's ceiling (bench/import.ts), which writes what an import decides.
+ */
+export function decideRow(row: UserUpsert, found: Principal | null, config: TenantConfig, actor: Actor, now: Date) {
   if (found !== null && found.type !== 'user') throw duplicate('sipUri', row.sipUri, 'unique-sip-address-across-users-and-contacts');
   forbidProviderFlag(row.hostedVoicemail);
   const before = found;

@@ -92,6 +92,22 @@ export async function writePrincipalsTogether(
 }
 
 /**
+ * The transactions writePrincipalsTogether sends for these changes when none is refused or
+ * collides: the same packing, the same writes. For the bench's ceiling (bench/import.ts), which
+ * sends them with a bare client, so its baseline cannot drift from what an import writes.
+ */
+export function principalTransactions(table: TableClient, tenantId: string, changes: readonly PrincipalChange[]): GuardedWrite[][] {
+  return packTransactions(table, tenantId, changes).map(
+    (group) =>
+      togetherWrites(
+        table,
+        tenantId,
+        group.map((index) => ({ index, change: changes[index]! })),
+      ).writes,
+  );
+}
+
+/**
  * Groups changes, in order, into transactions of at most 100 items. A change touching an item
  * already in the group (one row takes the number another gives up) starts the next group, so
  * the two land in the order given.

@@ -128,7 +128,7 @@ export class TableClient {
 
   async transact(writes: GuardedWrite[]): Promise<void> {
     try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: writes.map(({ write }) => withOldValues(write)) }));
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: transactItems(writes) }));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const reasons = error.CancellationReasons ?? [];
@@ -150,7 +150,7 @@ export class TableClient {
    */
   async transactOrFailures(writes: GuardedWrite[]): Promise<TransactionFailure[] | undefined> {
     try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: writes.map(({ write }) => withOldValues(write)) }));
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: transactItems(writes) }));
       return undefined;
     } catch (error) {
       if (!(error instanceof TransactionCanceledException) || isThrottledCancellation(error)) throw translateSdkError(error);
@@ -250,6 +250,9 @@ export class TableClient {
     return { items, nextCursor: startKey === undefined ? null : encodeCursor(startKey) };
   }
 }
+
+/** A transaction's items exactly as transact and transactOrFailures send them (the bench's ceiling sends the same). */
+export const transactItems = (writes: readonly GuardedWrite[]): TransactWriteItem[] => writes.map(({ write }) => withOldValues(write));
 
 function withOldValues(write: TransactWriteItem): TransactWriteItem {
   const [kind, operation] = Object.entries(write)[0] as [string, Record<string, unknown>];
