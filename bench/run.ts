@@ -342,7 +342,14 @@ try {
   await phase('events', async () => {
     const { endpoint } = await main();
     log('measuring provider events');
-    return { ...(await measureProviderEvents(endpoint)) };
+    const events = await measureProviderEvents(endpoint);
+    // The CPU baseline of the HTTP figure (bench/cpu.ts), measured again here: the phase stands alone.
+    const getItem = await measureGetItemCpu(endpoint, tableName, SMALL, CPU_REQUESTS);
+    return {
+      ...events,
+      cpuPerProviderEventVsGetItem: round(events.cpuMicrosPerProviderEvent / getItem.microsPerGetItem),
+      eventsCpuMicrosPerGetItem: Math.round(getItem.microsPerGetItem),
+    };
   });
 
   // 5. Bulk import (on a DynamoDB Local of its own, see bench/import.ts).
@@ -624,6 +631,12 @@ if (values.json) {
       '≤ 400 KiB',
     ],
     ['events', 'provider events delivered per second (local provider)', () => `${f.providerEventsPerSecond}/s`, '≥ 200/s'],
+    [
+      'events',
+      '  CPU of the process running the stream processor per event delivered / a client process CPU per bare GetItem',
+      () => `${f.cpuPerProviderEventVsGetItem}x  (${f.cpuMicrosPerProviderEvent} vs ${f.eventsCpuMicrosPerGetItem} µs)`,
+      '',
+    ],
     [
       'events',
       'provider ready → hosted: the next call',
