@@ -14,6 +14,7 @@ const hostedAnswer = {
   diagnostic: { code: 15002, reason: 'hosted voicemail' },
   dialPlanLabel: null,
   ttlSeconds: 0,
+  staleIfErrorSeconds: 0,
   explain: {
     target: { kind: 'sip' },
     checks: [

@@ -79,11 +79,13 @@ export async function resolveCallCached(
   // A user's record can change at any moment (a migration flips it): never reuse that answer.
   // Anything else depends only on configuration, which we serve up to ttlMs stale anyway.
   const ttlSeconds = decision.matched?.type === 'user' ? 0 : Math.floor(deps.tenantConfigs.ttlMs / 1000);
+  // An explained answer is a diagnostic, never kept: no-store, and nothing to serve stale.
+  const staleIfErrorSeconds = explain ? 0 : effectiveGatewaySettings(config.gatewaySettings ?? null).staleIfErrorSeconds;
   const answer = {
     ...omit(decision, 'checks', 'matched'),
     ttlSeconds,
+    staleIfErrorSeconds,
     ...(explain ? { explain: { target, checks: decision.checks } } : {}),
   };
-  const { staleIfErrorSeconds } = effectiveGatewaySettings(config.gatewaySettings ?? null);
   return { answer, cacheControl: explain ? NO_STORE : resolveCacheControl(ttlSeconds, staleIfErrorSeconds) };
 }

@@ -39,6 +39,10 @@ export const ResolveAnswerSchema = z.object({
   diagnostic: z.object({ code: z.number().int().min(15000).max(15999), reason: z.string() }),
   dialPlanLabel: z.string().nullable(),
   ttlSeconds: z.number().int(),
+  staleIfErrorSeconds: z.number().int().nonnegative().meta({
+    description:
+      "The Cache-Control's stale-if-error again (0: never, and for explained answers), for gateways that cannot read response headers (Kamailio 5.6): how long past ttlSeconds this answer may be used while the service cannot answer",
+  }),
   // The parsed target is documented as any JSON; in code it is what parseTarget gives.
   explain: z.object({ target: z.custom<Target>(), checks: z.array(CheckSchema) }).optional(),
 });

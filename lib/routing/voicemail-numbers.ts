@@ -18,7 +18,13 @@ export const VoicemailNumberSchema = z.object({
 });
 export type VoicemailNumber = z.infer<typeof VoicemailNumberSchema>;
 
-export const VoicemailNumbersSchema = z.object({ numbers: z.array(VoicemailNumberSchema) });
+export const VoicemailNumbersSchema = z.object({
+  numbers: z.array(VoicemailNumberSchema),
+  etag: z.string().meta({
+    description:
+      'The ETag header again, for gateways that cannot read response headers (Kamailio 5.6): send it back as If-None-Match for a 304 while the list is unchanged',
+  }),
+});
 export type VoicemailNumbers = z.infer<typeof VoicemailNumbersSchema>;
 
 export interface VoicemailNumbersAnswer {
@@ -30,7 +36,7 @@ export interface VoicemailNumbersAnswer {
 }
 
 /** The strong ETag of a list: SHA-256 of its JSON, base64url, quoted. */
-export const numbersEtag = (body: VoicemailNumbers): string =>
+export const numbersEtag = (body: Pick<VoicemailNumbers, 'numbers'>): string =>
   `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
 
 export async function voicemailNumbers(deps: RoutingDeps, actor: Actor): Promise<VoicemailNumbersAnswer> {
@@ -52,6 +58,7 @@ export async function voicemailNumbers(deps: RoutingDeps, actor: Actor): Promise
     }))
     // One order whatever the index returns: the ETag depends on the list alone.
     .sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : a.sipUri < b.sipUri ? -1 : 1));
-  const body = { numbers };
-  return { body, etag: numbersEtag(body), maxAgeSeconds: Math.floor(deps.tenantConfigs.ttlMs / 1000) };
+  // The tag is over the list; the body carries it too (a gateway may see the body only).
+  const etag = numbersEtag({ numbers });
+  return { body: { numbers, etag }, etag, maxAgeSeconds: Math.floor(deps.tenantConfigs.ttlMs / 1000) };
 }

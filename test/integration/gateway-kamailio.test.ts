@@ -3,7 +3,7 @@
 // servers, the edge and the PSTN gateway on loopback. Needs kamailio and sipp (.ci/run installs them).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -589,7 +589,25 @@ describe('the voicemail numbers, learned from the service', () => {
   const NEW_AUTO_ATTENDANT = '+14255550177';
   const learned = (gateway: Kamailio) => [...gateway.log().matchAll(/learned (\d+) voicemail numbers/g)].map((match) => Number(match[1]));
 
-  it('routes a number added to the service once the gateway refreshed its list, and not before', async () => {
+  it('routes a number added to the service once the gateway refreshed its list, and not before; an unchanged list costs a 304', async () => {
+    // The status of each read of the list, as the service answered it.
+    const reads: number[] = [];
+    const onRequest = (request: IncomingMessage, response: ServerResponse) => {
+      if (request.url === '/v1/voicemail-numbers') response.on('finish', () => reads.push(response.statusCode));
+    };
+    service.server.on('request', onRequest);
+    try {
+      await learnNumbers();
+      await waitUntil('an unchanged list read again', () => reads.includes(304));
+    } finally {
+      service.server.off('request', onRequest);
+    }
+    // The gateway sent the list's ETag back (If-None-Match, read from the body) and kept its list on 304.
+    expect(reads[0]).toBe(200);
+    expect(reads).toContain(304);
+  });
+
+  async function learnNumbers() {
     const numbers = await startGateway('gateway-numbers', [service.url], { EXUM_NUMBERS_REFRESH_S: 1 });
     await waitUntil('the first list', () => learned(numbers).length > 0);
     expect(learned(numbers).at(-1)).toBe(1);
@@ -614,7 +632,7 @@ describe('the voicemail numbers, learned from the service', () => {
     expect(answered.exitCode, 'the caller completed the call').toBe(0);
     await um02.callEnded();
     expect(inviteReceived(um02)?.firstLine).toBe('INVITE sip:exum-aa@contoso.com SIP/2.0');
-  });
+  }
 });
 
 describe('how long the gateway keeps answers', () => {
@@ -668,5 +686,25 @@ describe('how long the gateway keeps answers', () => {
     await relay.cut();
     const during = await call('no-stale-during', 'uac-refused.xml', DAVE, 'no-stale-during@c.com', { via: noStale });
     expect(finalAnswer(during).status).toBe(503);
+  });
+
+  it("follows the tenant's setting, which each answer carries: staleIfErrorSeconds 0 serves no stale answer", async () => {
+    expect((await api.put(`${T}/gateway-settings`, { staleIfErrorSeconds: 0 })).status).toBe(200);
+    try {
+      const relay = await relayToService();
+      const gateway = await startGateway('gateway-tenant-no-stale', [relay.url]);
+      // The answer the gateway keeps says 0 once the service's configuration has the new setting.
+      await waitUntil(
+        'the setting in the answers',
+        async () => (await api.as(gatewayToken).post('/v1/resolve', { target: DAVE })).body.staleIfErrorSeconds === 0,
+      );
+      const before = await call('tenant-no-stale-before', 'uac-refused.xml', DAVE, 'tenant-no-stale-before@c.com', { via: gateway });
+      expect(finalAnswer(before).status).toBe(480);
+      await relay.cut();
+      const during = await call('tenant-no-stale-during', 'uac-refused.xml', DAVE, 'tenant-no-stale-during@c.com', { via: gateway });
+      expect(finalAnswer(during).status).toBe(503);
+    } finally {
+      expect((await api.put(`${T}/gateway-settings`, { staleIfErrorSeconds: 86_400 })).status).toBe(200);
+    }
   });
 });

@@ -67,6 +67,8 @@ export interface paths {
                             };
                             dialPlanLabel: string | null;
                             ttlSeconds: number;
+                            /** @description The Cache-Control's stale-if-error again (0: never, and for explained answers), for gateways that cannot read response headers (Kamailio 5.6): how long past ttlSeconds this answer may be used while the service cannot answer */
+                            staleIfErrorSeconds: number;
                             explain?: {
                                 target: unknown;
                                 checks: {
@@ -188,6 +190,8 @@ export interface paths {
                                 /** @description The contact's site, when set */
                                 site?: string;
                             }[];
+                            /** @description The ETag header again, for gateways that cannot read response headers (Kamailio 5.6): send it back as If-None-Match for a 304 while the list is unchanged */
+                            etag: string;
                         };
                     };
                 };
