@@ -34,6 +34,7 @@ import { measureImport } from './import.js';
 import { runLoad } from './load.js';
 import { measureMigrationCreate, measureMigrationCreateScale } from './migration-create.js';
 import { measureEntryPoints } from './entry-points.js';
+import { measureGateway } from './gateway.js';
 import { getTenantSummary, recountTenantSummary } from '../lib/management/tenant-summary.js';
 import { CONSOLE_DIRECTORY, ensureConsoleBuilt, initialJs, measureUsersPage, type ConsoleTenant } from './console.js';
 
@@ -78,6 +79,7 @@ const PHASES = [
   'migration',
   'migration-scale',
   'entry-points',
+  'gateway',
 ] as const;
 type Phase = (typeof PHASES)[number];
 const wanted = new Set((values.phases ?? PHASES.join(',')).split(',').map((name) => name.trim()));
@@ -549,6 +551,11 @@ try {
 
   // 10. The entry points as a person runs them: exumctl, npm start (bench/entry-points.ts).
   await phase('entry-points', async () => ({ ...(await measureEntryPoints({ log })) }));
+
+  // 11. The gateway: SIPp calls through the Kamailio example asking the service, against the same
+  //     Kamailio relaying with no question, and an outage (bench/gateway.ts; skipped without
+  //     kamailio and sipp).
+  await phase('gateway', async () => ({ ...(await measureGateway({ log })) }));
 } finally {
   await stopBenchProcess(server);
   for (const child of consoleServers) await stopBenchProcess(child);
@@ -721,6 +728,35 @@ if (values.json) {
       '≤ 2',
     ],
   ];
+  const gatewaySkipped = figures.gatewaySkipped;
+  if (typeof gatewaySkipped === 'string')
+    rows.push(['gateway', 'gateway: SIPp through the Kamailio example', () => `skipped: ${gatewaySkipped}`, '']);
+  else
+    rows.push(
+      [
+        'gateway',
+        'gateway: highest clean call rate asking the service / relaying statically',
+        () =>
+          `${f.gatewayVsStaticRelay}x  (${f.gatewayCleanCallsPerSecond} vs ${f.staticRelayCleanCallsPerSecond}${figures.staticRelayCapped === true ? '+' : ''} calls/s, ${f.gatewayWorkers} workers)`,
+        '≥ 0.5',
+      ],
+      [
+        'gateway',
+        '  INVITE to final answer at that rate, asking / static: p50, p99',
+        () =>
+          `${f.gatewayP50Ms} / ${f.staticRelayP50Ms} ms, ${f.gatewayP99Ms} / ${f.staticRelayP99Ms} ms (question ≈ ${f.gatewayQuestionMs} ms)`,
+        '',
+      ],
+      ['gateway', '  first step not clean, asking the service', () => String(figures.gatewayFirstUnclean), ''],
+      ['gateway', '  first step not clean, static relay', () => String(figures.staticRelayFirstUnclean), ''],
+      [
+        'gateway',
+        '  service killed mid-run: calls to targets answered before that reach the right callee',
+        () =>
+          `${f.gatewaySurvivedCalls} of ${f.gatewaySurvivedCallsCounted} (never-seen targets: ${f.gatewayNeverSeen503} of ${f.gatewayNeverSeenCallsCounted} got 503)`,
+        '1.0 (503: 1.0)',
+      ],
+    );
   const shown = rows.filter(([name]) => wanted.has(name));
   const width = Math.max(...shown.map(([, name]) => name.length), 'samples failed / slow'.length);
   console.log(`${'measure'.padEnd(width)}  result  [target]`);

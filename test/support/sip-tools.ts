@@ -30,8 +30,11 @@ export function requireSipTools(): void {
   for (const name of ['kamailio', 'kamcmd', 'sipp'] as const) tool(name);
 }
 
+/** Whether Kamailio, kamcmd and SIPp are all installed (the benchmark skips its gateway phase without them). */
+export const sipToolsInstalled = (): boolean => (['kamailio', 'kamcmd', 'sipp'] as const).every((name) => commandPath(name) !== undefined);
+
 /** UDP ports bound on this machine right now, from the kernel's socket tables (binding to probe would race SIPp). */
-function boundUdpPorts(): Set<number> {
+export function boundUdpPorts(): Set<number> {
   const ports = new Set<number>();
   for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
     const rows = existsSync(table) ? readFileSync(table, 'utf8').split('\n').slice(1) : [];
@@ -78,6 +81,8 @@ async function waitFor(
 }
 
 interface Group {
+  /** The leader's process id, the group's id too. */
+  pid: number | undefined;
   exited: Promise<number | null>;
   exitCode: () => number | null | undefined;
   stop: () => Promise<void>;
@@ -109,6 +114,7 @@ function spawnGroup(command: string, args: string[], options: { cwd: string; log
     }
   };
   const group: Group = {
+    pid: child.pid,
     exited,
     exitCode: () => code,
     stop: async () => {
@@ -121,6 +127,13 @@ function spawnGroup(command: string, args: string[], options: { cwd: string; log
   };
   running.add(group);
   return group;
+}
+
+export type SipProcess = Group;
+
+/** SIPp with `args` as leader of its own process group (stopSipProcesses stops it too), its output appended to `logFile`. */
+export function spawnSipp(args: string[], options: { cwd: string; logFile: string }): SipProcess {
+  return spawnGroup(tool('sipp'), args, options);
 }
 
 const tail = (file: string, lines = 30) => {
@@ -183,6 +196,8 @@ export interface KamailioOptions {
   /** -A defines; strings are passed quoted, as the configuration's string settings expect. */
   defines: Record<string, string | number>;
   env?: Record<string, string>;
+  /** Kamailio's shared memory (-m), in MB; 32 unless said (the benchmark's call rates need more). */
+  sharedMemoryMb?: number;
 }
 
 /** Starts Kamailio in the foreground on udp:127.0.0.1:`port`, its runtime files under `dir`. */
@@ -195,7 +210,7 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
     '-f',
     options.config,
     '-m',
-    '32',
+    String(options.sharedMemoryMb ?? 32),
     '-Y',
     runtimeDir,
     '-P',
