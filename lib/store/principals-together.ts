@@ -37,14 +37,18 @@ export async function writePrincipalsTogether(
   tenantId: string,
   changes: readonly PrincipalChange[],
 ): Promise<TogetherOutcome[]> {
-  const outcomes: TogetherOutcome[] = changes.map(() => ({ written: false, error: new StaleReadError('not written') }));
-  for (const group of packTransactions(table, tenantId, changes)) {
+  // Changes left unanswered are stale (decided again): their errors are made once the writing is over.
+  const outcomes: (TogetherOutcome | undefined)[] = changes.map(() => undefined);
+  // Each change's own writes, marshalled once: for packing, and for every transaction its group sends.
+  const itemWrites = ownWrites(table, tenantId, changes);
+  for (const group of packTransactions(changes, itemWrites)) {
     let members = group;
     for (let collisions = 0; members.length > 0;) {
       const { writes, owners, counterPosition } = togetherWrites(
         table,
         tenantId,
         members.map((index) => ({ index, change: changes[index]! })),
+        itemWrites,
       );
       const failures = await table.transactOrFailures(writes);
       if (failures === undefined) {
@@ -88,7 +92,7 @@ export async function writePrincipalsTogether(
       members = members.filter((index) => !failed.has(index));
     }
   }
-  return outcomes;
+  return outcomes.map((outcome) => outcome ?? { written: false, error: new StaleReadError('not written') });
 }
 
 /**
@@ -97,28 +101,34 @@ export async function writePrincipalsTogether(
  * sends them with a bare client, so its baseline cannot drift from what an import writes.
  */
 export function principalTransactions(table: TableClient, tenantId: string, changes: readonly PrincipalChange[]): GuardedWrite[][] {
-  return packTransactions(table, tenantId, changes).map(
+  const itemWrites = ownWrites(table, tenantId, changes);
+  return packTransactions(changes, itemWrites).map(
     (group) =>
       togetherWrites(
         table,
         tenantId,
         group.map((index) => ({ index, change: changes[index]! })),
+        itemWrites,
       ).writes,
   );
 }
+
+/** Each change's own items (principal-writes.ts principalItemWrites), in the changes' order. */
+const ownWrites = (table: TableClient, tenantId: string, changes: readonly PrincipalChange[]): GuardedWrite[][] =>
+  changes.map((change) => principalItemWrites(table, tenantId, change.before, change.after));
 
 /**
  * Groups changes, in order, into transactions of at most 100 items. A change touching an item
  * already in the group (one row takes the number another gives up) starts the next group, so
  * the two land in the order given.
  */
-function packTransactions(table: TableClient, tenantId: string, changes: readonly PrincipalChange[]): number[][] {
+function packTransactions(changes: readonly PrincipalChange[], itemWrites: readonly GuardedWrite[][]): number[][] {
   const groups: number[][] = [];
   let group: number[] = [];
   let touched = new Set<string>();
   let shared = new Set<string>();
   changes.forEach((change, index) => {
-    const own = principalItemWrites(table, tenantId, change.before, change.after).map(({ write }) => itemKeyOf(write));
+    const own = itemWrites[index]!.map(({ write }) => itemKeyOf(write));
     const sharedKeys = [...grantDeltas([change]).keys()]
       .map((tag) => `grant:${tag}`)
       .concat(change.guards.map((guard) => `guard:${guard.id}`));
@@ -139,11 +149,16 @@ function packTransactions(table: TableClient, tenantId: string, changes: readonl
 }
 
 /** One transaction's writes, and for each write the change it belongs to (none for shared ones). */
-function togetherWrites(table: TableClient, tenantId: string, members: { index: number; change: PrincipalChange }[]) {
+function togetherWrites(
+  table: TableClient,
+  tenantId: string,
+  members: { index: number; change: PrincipalChange }[],
+  itemWrites: readonly GuardedWrite[][],
+) {
   const writes: GuardedWrite[] = [];
   const owners: (number | undefined)[] = [];
-  for (const { index, change } of members) {
-    for (const write of principalItemWrites(table, tenantId, change.before, change.after)) {
+  for (const { index } of members) {
+    for (const write of itemWrites[index]!) {
       writes.push(write);
       owners.push(index);
     }
