@@ -392,7 +392,14 @@ export async function measureGateway(options: { log: (message: string) => void }
       steps.filter((step) => step.variant === variant && step.clean && step.rate === cleanRate('gateway')).at(-1);
     const gatewayAt = atGatewayRate('gateway');
     const staticAt = atGatewayRate('static');
-    const questionMs = gatewayAt !== undefined && staticAt !== undefined ? Math.max(0, gatewayAt.meanMs - staticAt.meanMs) : Number.NaN;
+    // The question's cost as a caller sees it, where no call waits for a worker: the mean
+    // difference at the first rate (both clean there), for sizing the workers.
+    const atFirstRate = (variant: Step['variant']) =>
+      steps.find((step) => step.variant === variant && step.clean && step.rate === RATES[0]);
+    const firstGateway = atFirstRate('gateway');
+    const firstStatic = atFirstRate('static');
+    const questionMs =
+      firstGateway !== undefined && firstStatic !== undefined ? Math.max(0, firstGateway.meanMs - firstStatic.meanMs) : Number.NaN;
 
     // The outage: a gateway with nothing kept yet; its targets answered once, then the service
     // killed in the middle of a run that calls them again and targets never seen.
@@ -500,6 +507,7 @@ export async function measureGateway(options: { log: (message: string) => void }
       staticRelayP50MsAtItsClean: highestClean.static?.p50Ms ?? Number.NaN,
       staticRelayP99MsAtItsClean: highestClean.static?.p99Ms ?? Number.NaN,
       gatewayQuestionMs: round(questionMs, 1),
+      gatewayCallsPerSecondPerWorker: round(1000 / questionMs, 1),
       gatewayWorkers: WORKERS,
       gatewayCleanCpu: showBound(highestClean.gateway),
       staticRelayCleanCpu: showBound(highestClean.static),

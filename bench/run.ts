@@ -744,7 +744,7 @@ if (values.json) {
         'gateway',
         '  INVITE to final answer at that rate, asking / static: p50, p99',
         () =>
-          `${f.gatewayP50Ms} / ${f.staticRelayP50Ms} ms, ${f.gatewayP99Ms} / ${f.staticRelayP99Ms} ms (question ≈ ${f.gatewayQuestionMs} ms)`,
+          `${f.gatewayP50Ms} / ${f.staticRelayP50Ms} ms, ${f.gatewayP99Ms} / ${f.staticRelayP99Ms} ms (question at 25/s ≈ ${f.gatewayQuestionMs} ms: ${f.gatewayCallsPerSecondPerWorker} calls/s a worker)`,
         '',
       ],
       ['gateway', '  first step not clean, asking the service', () => String(figures.gatewayFirstUnclean), ''],
