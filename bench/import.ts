@@ -63,7 +63,7 @@ function writeCsv(path: string, from: number, to: number): void {
 }
 
 /** Seconds for `exumctl import` of a CSV, its own process, through the server at `url`. */
-async function timeImport(url: string, token: string, csv: string, rows: number): Promise<number> {
+async function timeImport(url: string, token: string, csv: string, rows: number): Promise<{ seconds: number; sentAgain: number }> {
   log(`importing ${rows} users with exumctl`);
   const started = performance.now();
   const cli = spawn(process.execPath, ['bin/exumctl.mjs', 'import', csv, '--restart', '--concurrency', String(CONCURRENCY), '-o', 'json'], {
@@ -74,9 +74,12 @@ async function timeImport(url: string, token: string, csv: string, rows: number)
   cli.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const [code] = (await once(cli, 'exit')) as [number];
   const seconds = (performance.now() - started) / 1000;
-  const result = JSON.parse(output) as { counts: { created: number; failed: number } };
-  if (code !== 0 || result.counts.created !== rows) throw new Error(`exumctl import exited ${code}: ${output}`);
-  return seconds;
+  const result = JSON.parse(output) as { counts: { created: number; unchanged: number; failed: number } };
+  // A batch the server answered 503 (its store timed out: the writes may have landed) is sent again
+  // by exumctl, and the rows already written answer unchanged: what a real import does, counted.
+  if (code !== 0 || result.counts.created + result.counts.unchanged !== rows || result.counts.failed > 0)
+    throw new Error(`exumctl import exited ${code}: ${output}`);
+  return { seconds, sentAgain: result.counts.unchanged };
 }
 
 /** The user admin the import's changes are decided for (the import's own credential is another id of the same role). */
@@ -147,7 +150,14 @@ export async function measureImport(usersPerRun: number) {
     const deps = createApiDeps(new ExumStore(client, TABLE));
     await seedTenantConfig(deps);
     const token = await seedToken(deps, { role: 'user-admin', name: 'bench import' });
-    const serverStarted = await startBenchProcess('bench/serve.ts', [dynamo.endpoint, TABLE, OPERATOR, 'no-stream']);
+    // The server waits on DynamoDB Local as long as the baselines' client does (60 s, not the
+    // deployed 2 s): four requests' transactions queue behind each other in DynamoDB Local, and on
+    // a busy machine a 2 s timeout turns that queue into 503s, backoff and batches sent again, a
+    // cost of the local engine the ceiling does not pay. (Its environment is read at the spawn.)
+    process.env.EXUM_BENCH_STORE_TIMEOUT_MS = '60000';
+    const serverStarting = startBenchProcess('bench/serve.ts', [dynamo.endpoint, TABLE, OPERATOR, 'no-stream']);
+    delete process.env.EXUM_BENCH_STORE_TIMEOUT_MS;
+    const serverStarted = await serverStarting;
     server = serverStarted.child;
     const url = serverStarted.line;
 
@@ -165,10 +175,11 @@ export async function measureImport(usersPerRun: number) {
     // B C I C C I C B: batch writes, the ceiling, imports; each import between two ceilings.
     const batchWrites = [await timeBatchWrite(client, n, 2 * n)];
     const ceilings = [await timeTransactCeiling(deps, table, csvOf(2 * n), n)];
-    const imports = [await timeImport(url, token, csvOf(3 * n), n)];
+    const importRuns = [await timeImport(url, token, csvOf(3 * n), n)];
     ceilings.push(await timeTransactCeiling(deps, table, csvOf(4 * n), n));
     ceilings.push(await timeTransactCeiling(deps, table, csvOf(5 * n), n));
-    imports.push(await timeImport(url, token, csvOf(6 * n), n));
+    importRuns.push(await timeImport(url, token, csvOf(6 * n), n));
+    const imports = importRuns.map((run) => run.seconds);
     ceilings.push(await timeTransactCeiling(deps, table, csvOf(7 * n), n));
     batchWrites.push(await timeBatchWrite(client, 8 * n, 9 * n));
     const perSecond = (seconds: number[]) => (seconds.length * n) / seconds.reduce((total, value) => total + value, 0);
@@ -186,6 +197,7 @@ export async function measureImport(usersPerRun: number) {
       transactCeilingUsersPerSecond: Math.round(ceilingPerSecond),
       batchWriteUsersPerSecond: Math.round(batchWritePerSecond),
       importUsersPerRun: n,
+      importRowsSentAgain: importRuns.reduce((total, run) => total + run.sentAgain, 0),
     };
   } finally {
     await stopBenchProcess(server);
