@@ -303,7 +303,7 @@ try {
       const idleBefore = cpuMicrosOf(serverPid);
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const idleMicrosPerSecond = (cpuMicrosOf(serverPid) - idleBefore) / 3;
-      // A round not counted first: the first counted one read 10–30% above the others in two runs of three (a settling heap).
+      // A round not counted first: the first counted one read 10–30% above the others in two runs of three.
       await autocannon({ url, connections: 16, amount: CPU_REQUESTS / 2, requests });
       const rounds: { resolve: number; getItem: number }[] = [];
       for (let index = 0; index < CPU_ROUNDS; index++) {
