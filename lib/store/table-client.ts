@@ -74,6 +74,9 @@ export const MAX_PAGE_QUERIES = 20;
  */
 export const FILTERED_READ_ITEMS = 500;
 
+/** BatchGetItem requests a batchGet has in flight at once. */
+const BATCH_GET_IN_FLIGHT = 5;
+
 export class TableClient {
   constructor(
     /** For libraries that take a client of their own (Powertools idempotency). */
@@ -91,32 +94,39 @@ export class TableClient {
   }
 
   /**
-   * Strongly consistent BatchGetItem of any number of keys: 100 a request, resending what
-   * DynamoDB left unprocessed. Absent keys are simply not in the answer.
+   * Strongly consistent BatchGetItem of any number of keys: 100 a request, up to
+   * BATCH_GET_IN_FLIGHT requests at once (a user batch's 500 rows in one round trip rather than
+   * five), resending what DynamoDB left unprocessed. Absent keys are simply not in the answer.
    */
   async batchGet(keysToRead: readonly Key[], projection?: string): Promise<Item[]> {
-    const found: Item[] = [];
-    for (let start = 0; start < keysToRead.length; start += 100) {
-      let requested: Item[] = keysToRead.slice(start, start + 100).map(toKey);
-      while (requested.length > 0) {
-        const result = await this.call((client) =>
-          client.send(
-            new BatchGetItemCommand({
-              RequestItems: {
-                [this.tableName]: {
-                  Keys: requested,
-                  ConsistentRead: true,
-                  ...(projection === undefined ? {} : { ProjectionExpression: projection }),
+    const chunks: Item[][] = [];
+    for (let start = 0; start < keysToRead.length; start += 100) chunks.push(keysToRead.slice(start, start + 100).map(toKey));
+    const found: Item[][] = chunks.map(() => []);
+    let next = 0;
+    const reader = async () => {
+      for (let chunk = next++; chunk < chunks.length; chunk = next++) {
+        let requested = chunks[chunk]!;
+        while (requested.length > 0) {
+          const result = await this.call((client) =>
+            client.send(
+              new BatchGetItemCommand({
+                RequestItems: {
+                  [this.tableName]: {
+                    Keys: requested,
+                    ConsistentRead: true,
+                    ...(projection === undefined ? {} : { ProjectionExpression: projection }),
+                  },
                 },
-              },
-            }),
-          ),
-        );
-        found.push(...(result.Responses?.[this.tableName] ?? []));
-        requested = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+              }),
+            ),
+          );
+          found[chunk]!.push(...(result.Responses?.[this.tableName] ?? []));
+          requested = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        }
       }
-    }
-    return found;
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_GET_IN_FLIGHT, chunks.length) }, reader));
+    return found.flat();
   }
 
   async getItem(key: Key, consistent: boolean): Promise<Item | undefined> {
