@@ -9,7 +9,7 @@
 // targets by their 503. Every step's CPU (Kamailio's processes, the service, DynamoDB Local,
 // SIPp) is sampled from /proc, to say what bound it.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiDeps } from '../functions/wiring/deps.js';
@@ -490,6 +490,24 @@ export async function measureGateway(options: { log: (message: string) => void }
         `the outage run made ${knownCalls.length} + ${neverSeenCalls.length} calls, not ${known.length + 40} + ${neverSeen.length}`,
       );
 
+    /**
+     * What most likely bound the first step that was not clean: the machine, when it was busy
+     * while the benchmark's own processes used under half of it; the workers, when the rate is
+     * beyond what they resolve at the question time measured at the first rate; else the busiest
+     * of the benchmark's processes.
+     */
+    const boundBy = (step: Step | undefined, variant: Step['variant']): string => {
+      if (step === undefined) return `nothing up to ${RATES.at(-1)}/s`;
+      const capacity = cpus().length * 100;
+      const { machine = 0, ...ours } = step.cpu;
+      const oursTotal = Object.values(ours).reduce((sum, percent) => sum + percent, 0);
+      if (machine >= 0.9 * capacity && oursTotal < machine / 2)
+        return `the machine: ${machine}% of ${capacity}% busy, the benchmark's processes ${oursTotal}%`;
+      if (variant === 'gateway' && step.rate > (WORKERS * 1000) / questionMs)
+        return `the workers: ${WORKERS} resolve about ${Math.round((WORKERS * 1000) / questionMs)} calls/s at ${round(questionMs, 1)} ms a question`;
+      const [busiest = 'none', percent = 0] = Object.entries(ours).sort(([, a], [, b]) => b - a)[0] ?? [];
+      return `${busiest} (${percent}% of a core; machine ${machine}% of ${capacity}%)`;
+    };
     const showBound = (step: Step | undefined) => (step === undefined ? 'none' : `${step.rate}/s: ${showCpu(step.cpu)}`);
     const showUnclean = (step: Step | undefined) =>
       step === undefined
@@ -512,6 +530,8 @@ export async function measureGateway(options: { log: (message: string) => void }
       gatewayCleanCpu: showBound(highestClean.gateway),
       staticRelayCleanCpu: showBound(highestClean.static),
       gatewayFirstUnclean: showUnclean(firstUnclean.gateway),
+      gatewayBoundBy: boundBy(firstUnclean.gateway, 'gateway'),
+      staticRelayBoundBy: boundBy(firstUnclean.static, 'static'),
       staticRelayFirstUnclean: showUnclean(firstUnclean.static),
       gatewaySurvivedCalls: round(survived, 3),
       gatewaySurvivedCallsCounted: knownCalls.length,

@@ -750,7 +750,9 @@ if (values.json) {
         '',
       ],
       ['gateway', '  first step not clean, asking the service', () => String(figures.gatewayFirstUnclean), ''],
+      ['gateway', '    bound by', () => String(figures.gatewayBoundBy), ''],
       ['gateway', '  first step not clean, static relay', () => String(figures.staticRelayFirstUnclean), ''],
+      ['gateway', '    bound by', () => String(figures.staticRelayBoundBy), ''],
       [
         'gateway',
         '  service killed mid-run: calls to targets answered before that reach the right callee',
