@@ -44,8 +44,8 @@ const USERS = 1000;
 /** Call rates (calls/s) tried in order; each step is STEP_SECONDS of calls. */
 const RATES = [25, 50, 100, 150, 200, 300, 400, 600, 800, 1000, 1500, 2000];
 const STEP_SECONDS = 3;
-/** The example's default: calls resolved at the same time. */
-const WORKERS = 8;
+/** Calls resolved at the same time: the example's default, 8, unless BENCH_GATEWAY_WORKERS says (to size children). */
+const WORKERS = Number(process.env.BENCH_GATEWAY_WORKERS ?? 8);
 const UM_HOST = 'um01.bench.test';
 const EDGE_HOST = 'edge.bench.test';
 const CLOCK_TICKS = 100;
