@@ -1,24 +1,11 @@
 // The audit trail: who changed which object when, each changed field before and after side by
 // side; who replayed or discarded a dead letter, and why. Exchange's Search-AdminAuditLog.
 import type { Command } from 'commander';
-import type { AuditRecord } from '../../lib/domain/audit-record.js';
+import { AUDIT_OBJECT_TYPES, type AuditRecord } from '../../lib/domain/audit-record.js';
 import { run } from '../context.js';
 import { describe } from '../help.js';
 import { cell, formatTable } from '../output.js';
 import { parsePositiveInt } from '../values.js';
-
-const OBJECT_TYPES = [
-  'tenant',
-  'edge',
-  'provider',
-  'policy',
-  'dial-plan',
-  'rerouting',
-  'user',
-  'contact',
-  'credential-record',
-  'dead-letter',
-];
 
 interface AuditOptions {
   objectType?: string;
@@ -57,7 +44,7 @@ export function addAuditCommand(program: Command): void {
   describe(
     program
       .command('audit')
-      .option('--object-type <type>', `only objects of this type: ${OBJECT_TYPES.join(', ')}`)
+      .option('--object-type <type>', `only objects of this type: ${AUDIT_OBJECT_TYPES.join(', ')}`)
       .option('--object <id>', 'only this object (a SIP address, a provider id, a dead letter id, ...)')
       .option('--credential <id>', 'only what this credential did (cred_...)')
       .option('--from <time>', 'from this time on (ISO 8601, e.g. 2026-11-25T00:00:00Z)')

@@ -1,7 +1,7 @@
 // The audit trail: who changed which object when, the fields before and after (and who replayed
 // or discarded which dead letter, and why), for readers.
 import * as z from 'zod';
-import { AUDIT_RETENTION_SECONDS, AuditRecordSchema } from '../domain/audit-record.js';
+import { AUDIT_OBJECT_TYPES, AUDIT_RETENTION_SECONDS, AuditRecordSchema } from '../domain/audit-record.js';
 import { pageQuery } from './http.js';
 import { READERS, route, type Route } from './route.js';
 import { TENANT_PATH, tenantParams } from './tenant-path.js';
@@ -18,21 +18,7 @@ export const auditRoutes: Route[] = [
     params: tenantParams,
     query: z.strictObject({
       ...pageQuery,
-      objectType: z
-        .enum([
-          'tenant',
-          'edge',
-          'gateway-settings',
-          'provider',
-          'policy',
-          'dial-plan',
-          'rerouting',
-          'user',
-          'contact',
-          'credential-record',
-          'dead-letter',
-        ])
-        .optional(),
+      objectType: z.enum(AUDIT_OBJECT_TYPES).optional(),
       objectId: z.string().max(512).optional(),
       credentialId: z.string().max(128).optional(),
       // Normalised as the records' times are written (milliseconds, Z): the range compares text.

@@ -4,22 +4,11 @@
 // Dead letters are audited for what people decide about them: a replay queued (the change that
 // queues it) and a discard (its tombstone), each with its reason; the pipelines' own writes of
 // dead letters are not.
-import type { AuditRecord } from '../domain/audit-record.js';
+import { AUDITED_RECORD_TYPES, type AuditRecord } from '../domain/audit-record.js';
 import { maskUserInfo } from '../domain/endpoint-rules.js';
 import type { ItemChange, PlainRecord } from '../store/stream-records.js';
 
-const AUDITED = new Set([
-  'tenant',
-  'edge',
-  'gateway-settings',
-  'provider',
-  'policy',
-  'dial-plan',
-  'rerouting',
-  'user',
-  'contact',
-  'credential-record',
-]);
+const AUDITED = new Set<string>(AUDITED_RECORD_TYPES);
 /** Fields every write changes: they say nothing about what the write did. */
 const BOOKKEEPING = new Set(['version', 'updatedAt', 'modifiedBy', 'configVersion']);
 
