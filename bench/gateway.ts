@@ -13,9 +13,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiDeps } from '../functions/wiring/deps.js';
-import type { Actor } from '../lib/domain/credential.js';
-import { dialPlans, hostingProviders, putEdge, voicemailPolicies } from '../lib/management/tenant-configuration.js';
-import { createTenant } from '../lib/management/tenants.js';
 import type { ManagementDeps } from '../lib/management/write-context.js';
 import { createDynamoClient } from '../lib/store/client.js';
 import { ensureTable } from '../lib/store/create-table.js';
@@ -33,7 +30,7 @@ import {
   type SipProcess,
 } from '../test/support/sip-tools.js';
 import { startBenchProcess, stopBenchProcess } from './child-process.js';
-import { TENANT, seedToken, seedUsers } from './seed.js';
+import { seedTenantConfig, seedToken, seedUsers } from './seed.js';
 import { median, quantile, round } from './stats.js';
 
 const CONFIG = fileURLToPath(new URL('../examples/kamailio/kamailio.cfg', import.meta.url));
@@ -52,55 +49,13 @@ const CLOCK_TICKS = 100;
 /** Kamailio's shared memory (-m), MB: Debian's default is 64; 256 keeps memory out of the figures. */
 const SHARED_MEMORY_MB = 256;
 
-const actor: Actor = { credentialId: 'cred_bench', role: 'operator', tenantId: null, providerId: null };
-const write = { dryRun: false, ifMatch: null } as const;
-
 /** The bench tenant with its one UM server and its edge on loopback (UDP): seeded users go there. */
-async function seedGatewayTenant(deps: ManagementDeps, umPort: number, edgePort: number): Promise<void> {
-  await createTenant(deps, actor, { id: TENANT, name: 'Bench Co', domains: ['bench.example.com'] }, write);
-  await putEdge(
-    deps,
-    actor,
-    TENANT,
-    { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: `sip:${EDGE_HOST}:${edgePort};transport=udp` },
-    write,
-  );
-  await hostingProviders.create(
-    deps,
-    actor,
-    TENANT,
-    {
-      id: 'exo',
-      proxyFqdn: 'exap.um.outlook.com',
-      enabled: true,
-      sharedAddressSpace: true,
-      hostsUsers: false,
-      isLocal: false,
-      verificationLevel: 'always-verifiable',
-      eventEndpoint: null,
-    },
-    write,
-  );
-  await voicemailPolicies.create(
-    deps,
-    actor,
-    TENANT,
-    { id: 'tag:ExOnline', destination: 'exap.um.outlook.com', organizations: ['bench.onmicrosoft.com'], description: '' },
-    write,
-  );
-  await dialPlans.create(
-    deps,
-    actor,
-    TENANT,
-    {
-      id: 'dp.bench.example.com',
-      uriType: 'sip-name',
-      voipSecurity: 'unsecured',
-      servers: [{ fqdn: UM_HOST, port: umPort, transport: 'udp' as const, exchangeVersion: 15 }],
-    },
-    write,
-  );
-}
+const seedGatewayTenant = (deps: ManagementDeps, umPort: number, edgePort: number) =>
+  seedTenantConfig(deps, {
+    edgeNextHop: `sip:${EDGE_HOST}:${edgePort};transport=udp`,
+    voipSecurity: 'unsecured',
+    umServers: [{ fqdn: UM_HOST, port: umPort, transport: 'udp' }],
+  });
 
 /** Seeded user `index` (bench/seed.ts): every third is hosted (the edge), the others on premises (the UM server). */
 const calleeOf = (index: number): 'edge' | 'um' => (index % 3 === 0 ? 'edge' : 'um');

@@ -23,9 +23,21 @@ export async function seedToken(deps: ManagementDeps, input: CredentialCreate): 
   return outcome.record.token;
 }
 
-export async function seedTenantConfig(deps: ManagementDeps): Promise<void> {
+/** Where the bench tenant's calls go: by default three TLS UM servers no call reaches, and no edge hop (the resolve benchmarks). */
+export interface BenchHops {
+  edgeNextHop: string | null;
+  voipSecurity: 'secured' | 'unsecured';
+  umServers: { fqdn: string; port: number; transport: 'tls' | 'tcp' | 'udp' }[];
+}
+const RESOLVE_ONLY: BenchHops = {
+  edgeNextHop: null,
+  voipSecurity: 'secured',
+  umServers: [1, 2, 3].map((n) => ({ fqdn: `um0${n}.bench.local`, port: 5061, transport: 'tls' as const })),
+};
+
+export async function seedTenantConfig(deps: ManagementDeps, hops: BenchHops = RESOLVE_ONLY): Promise<void> {
   await createTenant(deps, actor, { id: TENANT, name: 'Bench Co', domains: ['bench.example.com'] }, write);
-  await putEdge(deps, actor, TENANT, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: null }, write);
+  await putEdge(deps, actor, TENANT, { routingMode: 'dns-srv', allowFederatedUsers: true, nextHop: hops.edgeNextHop }, write);
   await hostingProviders.create(
     deps,
     actor,
@@ -56,8 +68,8 @@ export async function seedTenantConfig(deps: ManagementDeps): Promise<void> {
     {
       id: 'dp.bench.example.com',
       uriType: 'sip-name',
-      voipSecurity: 'secured',
-      servers: [1, 2, 3].map((n) => ({ fqdn: `um0${n}.bench.local`, port: 5061, transport: 'tls' as const, exchangeVersion: 15 })),
+      voipSecurity: hops.voipSecurity,
+      servers: hops.umServers.map((server) => ({ ...server, exchangeVersion: 15 })),
     },
     write,
   );
