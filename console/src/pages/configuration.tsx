@@ -12,8 +12,8 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Tabs from '@cloudscape-design/components/tabs';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { expectOk, type Problem } from '../api/client';
+import { useState, type ReactNode } from 'react';
+import { expectOk, type Api, type Problem } from '../api/client';
 import type { paths } from '../api/schema';
 import {
   bodyOf,
@@ -257,71 +257,68 @@ const reroutingFamily: Family<Rerouting> = {
   remove: (api, tenant, id, ifMatch) => api.DELETE(REROUTING, { params: { path: { tenant, id }, header: { 'If-Match': ifMatch } } }),
 };
 
-// The edge: one per tenant, read with GET and replaced with PUT.
-const EDGE = '/v1/tenants/{tenant}/edge';
-type Edge = ItemOf<typeof EDGE>;
-type EdgeBody = paths[typeof EDGE]['put']['requestBody']['content']['application/json'];
+// The objects a tenant has one of (the edge, the gateway settings): read with GET, replaced whole
+// with PUT under If-Match; one panel and form serve both.
+interface SingletonItem {
+  version: number;
+  /** null: never written, the API answers the defaults at version 0. */
+  updatedAt: string | null;
+  modifiedBy: { credentialId: string } | null;
+}
 
-const EDGE_FIELDS: FieldSpec[] = [
-  { key: 'routingMode', label: 'Routing mode', kind: 'select', options: ['dns-srv', 'default-route'] },
-  { key: 'allowFederatedUsers', label: 'Allow federated users', kind: 'boolean' },
-  {
-    key: 'nextHop',
-    label: 'Next hop',
-    kind: 'nullable-text',
-    description: "SIP URI of the enterprise edge's internal interface; empty for none",
-  },
-];
+interface Singleton<T extends SingletonItem> {
+  path: typeof EDGE | typeof GATEWAY_SETTINGS;
+  /** Its heading: "Edge". */
+  title: string;
+  /** What a sentence calls it: "edge configuration". */
+  noun: string;
+  /** The form's accessible name. */
+  formLabel: string;
+  saveLabel: string;
+  intro: ReactNode;
+  fields: FieldSpec[];
+  /** What a reader who may not write it sees. */
+  shown: (item: T) => { label: string; value: ReactNode }[];
+  read: (api: Api, tenant: string) => Promise<T>;
+  write: (api: Api, tenant: string, ifMatch: string, body: Record<string, unknown>) => Promise<T>;
+}
 
-function EdgePanel() {
+function SingletonPanel<T extends SingletonItem>({ singleton }: { singleton: Singleton<T> }) {
   const { api, tenant, may } = useSession();
-  const edge = useQuery({
-    queryKey: [EDGE, tenant],
-    queryFn: () => expectOk(api.GET(EDGE, { params: { path: { tenant: tenant! } } })),
-  });
+  const item = useQuery({ queryKey: [singleton.path, tenant], queryFn: () => singleton.read(api, tenant!) });
   return (
     <SpaceBetween size="l">
-      <ProblemAlert error={edge.error} />
-      {edge.data === undefined ? (
-        edge.isPending ? (
-          <StatusIndicator type="loading">Loading the edge configuration</StatusIndicator>
+      <ProblemAlert error={item.error} />
+      {item.data === undefined ? (
+        item.isPending ? (
+          <StatusIndicator type="loading">Loading the {singleton.noun}</StatusIndicator>
         ) : null
-      ) : may('PUT', EDGE) ? (
+      ) : may('PUT', singleton.path) ? (
         // A new version (saved here or reloaded) starts the form again from what the API answered.
-        <EdgeForm key={edge.data.version} edge={edge.data} reload={() => void edge.refetch()} />
+        <SingletonForm key={item.data.version} singleton={singleton} item={item.data} reload={() => void item.refetch()} />
       ) : (
-        <Container header={<Header variant="h2">Edge</Header>}>
-          <KeyValuePairs
-            columns={3}
-            items={[
-              { label: 'Routing mode', value: edge.data.routingMode },
-              { label: 'Allow federated users', value: yesNo(edge.data.allowFederatedUsers) },
-              { label: 'Next hop', value: edge.data.nextHop ?? '-' },
-            ]}
-          />
+        <Container header={<Header variant="h2">{singleton.title}</Header>}>
+          <KeyValuePairs columns={3} items={singleton.shown(item.data)} />
         </Container>
       )}
     </SpaceBetween>
   );
 }
 
-function EdgeForm({ edge, reload }: { edge: Edge; reload: () => void }) {
+function SingletonForm<T extends SingletonItem>({ singleton, item, reload }: { singleton: Singleton<T>; item: T; reload: () => void }) {
   const { api, tenant } = useSession();
   const queries = useQueryClient();
-  const [values, setValues] = useState<FormValues>(() => formOf({ fields: EDGE_FIELDS }, edge));
+  const [values, setValues] = useState<FormValues>(() => formOf({ fields: singleton.fields }, item));
   const [problem, setProblem] = useState<Problem | null>(null);
   const save = useMutation({
-    mutationFn: () => {
-      // PUT replaces the whole configuration: every field is sent.
-      const body = bodyOf({ fields: EDGE_FIELDS }, values, null) as EdgeBody;
-      return expectOk(api.PUT(EDGE, { params: { path: { tenant: tenant! }, header: { 'If-Match': etag(edge.version) } }, body }));
-    },
-    onSuccess: (saved) => queries.setQueryData([EDGE, tenant], saved),
+    // PUT replaces the whole object: every field is sent.
+    mutationFn: () => singleton.write(api, tenant!, etag(item.version), bodyOf({ fields: singleton.fields }, values, null)),
+    onSuccess: (saved) => queries.setQueryData([singleton.path, tenant], saved),
     onError: (error) => setProblem(problemOf(error)),
   });
   return (
     <form
-      aria-label="Edge configuration"
+      aria-label={singleton.formLabel}
       onSubmit={(event) => {
         event.preventDefault();
         save.mutate();
@@ -330,105 +327,7 @@ function EdgeForm({ edge, reload }: { edge: Edge; reload: () => void }) {
       <Form
         actions={
           <Button variant="primary" formAction="submit" loading={save.isPending}>
-            Save edge
-          </Button>
-        }
-      >
-        <Container
-          header={
-            <Header variant="h2" description={`Version ${edge.version}, changed ${edge.updatedAt} by ${edge.modifiedBy.credentialId}`}>
-              Edge
-            </Header>
-          }
-        >
-          <SpaceBetween size="m">
-            <Box color="text-body-secondary">
-              Hosting providers only work through an edge that routes by DNS SRV and allows federated users.
-            </Box>
-            <FormProblem problem={problem} keys={EDGE_FIELDS.map((field) => field.key)} noun="edge configuration" onReload={reload} />
-            {EDGE_FIELDS.map((field) => (
-              <FieldInput
-                key={field.key}
-                field={field}
-                value={values[field.key]}
-                onChange={(value) => setValues((current) => ({ ...current, [field.key]: value }))}
-                problem={problem}
-              />
-            ))}
-          </SpaceBetween>
-        </Container>
-      </Form>
-    </form>
-  );
-}
-
-// The gateway settings: one per tenant, like the edge (GET, PUT); never written, the API answers
-// the defaults at version 0.
-const GATEWAY_SETTINGS = '/v1/tenants/{tenant}/gateway-settings';
-type GatewaySettings = ItemOf<typeof GATEWAY_SETTINGS>;
-type GatewaySettingsBody = paths[typeof GATEWAY_SETTINGS]['put']['requestBody']['content']['application/json'];
-
-const GATEWAY_SETTINGS_FIELDS: FieldSpec[] = [
-  {
-    key: 'staleIfErrorSeconds',
-    label: 'Stale if error (seconds)',
-    kind: 'number',
-    description: 'How long a gateway may keep routing a target on its last good answer while the service cannot answer; 0 turns it off',
-    constraint: '0 to 604800 (7 days); default 86400 (one day)',
-  },
-];
-
-function GatewaySettingsPanel() {
-  const { api, tenant, may } = useSession();
-  const settings = useQuery({
-    queryKey: [GATEWAY_SETTINGS, tenant],
-    queryFn: () => expectOk(api.GET(GATEWAY_SETTINGS, { params: { path: { tenant: tenant! } } })),
-  });
-  return (
-    <SpaceBetween size="l">
-      <ProblemAlert error={settings.error} />
-      {settings.data === undefined ? (
-        settings.isPending ? (
-          <StatusIndicator type="loading">Loading the gateway settings</StatusIndicator>
-        ) : null
-      ) : may('PUT', GATEWAY_SETTINGS) ? (
-        <GatewaySettingsForm key={settings.data.version} settings={settings.data} reload={() => void settings.refetch()} />
-      ) : (
-        <Container header={<Header variant="h2">Gateway settings</Header>}>
-          <KeyValuePairs columns={3} items={[{ label: 'Stale if error (seconds)', value: String(settings.data.staleIfErrorSeconds) }]} />
-        </Container>
-      )}
-    </SpaceBetween>
-  );
-}
-
-function GatewaySettingsForm({ settings, reload }: { settings: GatewaySettings; reload: () => void }) {
-  const { api, tenant } = useSession();
-  const queries = useQueryClient();
-  const [values, setValues] = useState<FormValues>(() => formOf({ fields: GATEWAY_SETTINGS_FIELDS }, settings));
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const save = useMutation({
-    mutationFn: () => {
-      const body = bodyOf({ fields: GATEWAY_SETTINGS_FIELDS }, values, null) as GatewaySettingsBody;
-      return expectOk(
-        api.PUT(GATEWAY_SETTINGS, { params: { path: { tenant: tenant! }, header: { 'If-Match': etag(settings.version) } }, body }),
-      );
-    },
-    onSuccess: (saved) => queries.setQueryData([GATEWAY_SETTINGS, tenant], saved),
-    onError: (error) => setProblem(problemOf(error)),
-  });
-  return (
-    <form
-      aria-label="Gateway settings"
-      onSubmit={(event) => {
-        event.preventDefault();
-        save.mutate();
-      }}
-    >
-      <Form
-        actions={
-          <Button variant="primary" formAction="submit" loading={save.isPending}>
-            Save gateway settings
+            {singleton.saveLabel}
           </Button>
         }
       >
@@ -437,28 +336,19 @@ function GatewaySettingsForm({ settings, reload }: { settings: GatewaySettings; 
             <Header
               variant="h2"
               description={
-                settings.updatedAt === null
+                item.updatedAt === null
                   ? 'The defaults: never changed'
-                  : `Version ${settings.version}, changed ${settings.updatedAt} by ${settings.modifiedBy?.credentialId ?? 'unknown'}`
+                  : `Version ${item.version}, changed ${item.updatedAt} by ${item.modifiedBy?.credentialId ?? 'unknown'}`
               }
             >
-              Gateway settings
+              {singleton.title}
             </Header>
           }
         >
           <SpaceBetween size="m">
-            <Box color="text-body-secondary">
-              Every routing answer tells the gateways how long they may reuse it: a user&apos;s answer never (a migration flips it on the
-              next call), a contact&apos;s for the configuration&apos;s staleness bound. While the service cannot answer, a gateway may keep
-              using its last good answer for a target for this long.
-            </Box>
-            <FormProblem
-              problem={problem}
-              keys={GATEWAY_SETTINGS_FIELDS.map((field) => field.key)}
-              noun="gateway settings"
-              onReload={reload}
-            />
-            {GATEWAY_SETTINGS_FIELDS.map((field) => (
+            <Box color="text-body-secondary">{singleton.intro}</Box>
+            <FormProblem problem={problem} keys={singleton.fields.map((field) => field.key)} noun={singleton.noun} onReload={reload} />
+            {singleton.fields.map((field) => (
               <FieldInput
                 key={field.key}
                 field={field}
@@ -473,6 +363,72 @@ function GatewaySettingsForm({ settings, reload }: { settings: GatewaySettings; 
     </form>
   );
 }
+
+const EDGE = '/v1/tenants/{tenant}/edge';
+type Edge = ItemOf<typeof EDGE>;
+type EdgeBody = paths[typeof EDGE]['put']['requestBody']['content']['application/json'];
+
+const edgeSingleton: Singleton<Edge> = {
+  path: EDGE,
+  title: 'Edge',
+  noun: 'edge configuration',
+  formLabel: 'Edge configuration',
+  saveLabel: 'Save edge',
+  intro: 'Hosting providers only work through an edge that routes by DNS SRV and allows federated users.',
+  fields: [
+    { key: 'routingMode', label: 'Routing mode', kind: 'select', options: ['dns-srv', 'default-route'] },
+    { key: 'allowFederatedUsers', label: 'Allow federated users', kind: 'boolean' },
+    {
+      key: 'nextHop',
+      label: 'Next hop',
+      kind: 'nullable-text',
+      description: "SIP URI of the enterprise edge's internal interface; empty for none",
+    },
+  ],
+  shown: (edge) => [
+    { label: 'Routing mode', value: edge.routingMode },
+    { label: 'Allow federated users', value: yesNo(edge.allowFederatedUsers) },
+    { label: 'Next hop', value: edge.nextHop ?? '-' },
+  ],
+  read: (api, tenant) => expectOk(api.GET(EDGE, { params: { path: { tenant } } })),
+  write: (api, tenant, ifMatch, body) =>
+    expectOk(api.PUT(EDGE, { params: { path: { tenant }, header: { 'If-Match': ifMatch } }, body: body as EdgeBody })),
+};
+
+// Never written, the API answers the gateway settings' defaults at version 0.
+const GATEWAY_SETTINGS = '/v1/tenants/{tenant}/gateway-settings';
+type GatewaySettings = ItemOf<typeof GATEWAY_SETTINGS>;
+type GatewaySettingsBody = paths[typeof GATEWAY_SETTINGS]['put']['requestBody']['content']['application/json'];
+
+const gatewaySettingsSingleton: Singleton<GatewaySettings> = {
+  path: GATEWAY_SETTINGS,
+  title: 'Gateway settings',
+  noun: 'gateway settings',
+  formLabel: 'Gateway settings',
+  saveLabel: 'Save gateway settings',
+  intro: (
+    <>
+      Every routing answer tells the gateways how long they may reuse it: a user&apos;s answer never (a migration flips it on the next
+      call), a contact&apos;s for the configuration&apos;s staleness bound. While the service cannot answer, a gateway may keep using its
+      last good answer for a target for this long.
+    </>
+  ),
+  fields: [
+    {
+      key: 'staleIfErrorSeconds',
+      label: 'Stale if error (seconds)',
+      kind: 'number',
+      description: 'How long a gateway may keep routing a target on its last good answer while the service cannot answer; 0 turns it off',
+      constraint: '0 to 604800 (7 days); default 86400 (one day)',
+    },
+  ],
+  shown: (settings) => [{ label: 'Stale if error (seconds)', value: String(settings.staleIfErrorSeconds) }],
+  read: (api, tenant) => expectOk(api.GET(GATEWAY_SETTINGS, { params: { path: { tenant } } })),
+  write: (api, tenant, ifMatch, body) =>
+    expectOk(
+      api.PUT(GATEWAY_SETTINGS, { params: { path: { tenant }, header: { 'If-Match': ifMatch } }, body: body as GatewaySettingsBody }),
+    ),
+};
 
 export default function ConfigurationPage() {
   return (
@@ -489,8 +445,8 @@ export default function ConfigurationPage() {
       <Tabs
         ariaLabel="Configuration objects"
         tabs={[
-          { id: 'edge', label: 'Edge', content: <EdgePanel /> },
-          { id: 'gateway-settings', label: 'Gateway settings', content: <GatewaySettingsPanel /> },
+          { id: 'edge', label: 'Edge', content: <SingletonPanel singleton={edgeSingleton} /> },
+          { id: 'gateway-settings', label: 'Gateway settings', content: <SingletonPanel singleton={gatewaySettingsSingleton} /> },
           { id: 'hosting-providers', label: 'Hosting providers', content: <CollectionEditor family={providerFamily} /> },
           { id: 'voicemail-policies', label: 'Voicemail policies', content: <CollectionEditor family={policyFamily} /> },
           { id: 'dial-plans', label: 'Dial plans', content: <CollectionEditor family={dialPlanFamily} /> },
